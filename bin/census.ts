@@ -1,0 +1,72 @@
+// `census`: the single entry point for people. Each area registers its own commands.
+import { Command, CommanderError } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { registerCollectorCommands } from '../collectors/cli.js';
+import { registerProcessorCommands } from '../processors/cli.js';
+import { registerStandardCommands } from '../processors/standard/cli.js';
+import { registerScoringCommands } from '../processors/scoring/cli.js';
+import { registerDemoCommand } from './demo.js';
+import { jsonSchemas } from '../core/schemas.js';
+import { stackDown, stackUp } from '../core/stack.js';
+import { execFileSync } from 'node:child_process';
+import { repoRoot } from '../core/stack.js';
+
+export function buildProgram(): Command {
+  const program = new Command('census')
+    .description('Inventory, trust map, security-standard findings and scorecards for every AWS account of an organization')
+    .option('--config <file>', 'configuration file (YAML or JSON); flags win over CENSUS_* environment variables, which win over the file')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('schemas')
+    .description('export the record contract as JSON Schema files for the SIEM team')
+    .option('--out <dir>', 'output folder', 'schemas')
+    .addHelpText('after', '\nExample:\n  census schemas --out schemas/')
+    .action((opts: { out: string }) => {
+      mkdirSync(opts.out, { recursive: true });
+      for (const [name, schema] of Object.entries(jsonSchemas())) {
+        writeFileSync(join(opts.out, `${name}.schema.json`), `${JSON.stringify(schema, null, 2)}\n`);
+      }
+      console.log(`wrote ${Object.keys(jsonSchemas()).length} JSON Schema files to ${opts.out}`);
+    });
+
+  const stack = program.command('stack').description('start, stop and show the local real stack (moto, kinesalite, OpenSearch)');
+  stack.command('up').description('install what is missing and start every service').action(() => stackUp());
+  stack.command('down').description('stop the services this project started').action(() => stackDown());
+  stack
+    .command('status')
+    .description('print each service endpoint and whether it answers')
+    .action(() => {
+      execFileSync('bash', [`${repoRoot}scripts/stack.sh`, 'status'], { stdio: 'inherit' });
+    });
+
+  registerCollectorCommands(program);
+  registerProcessorCommands(program);
+  registerStandardCommands(program);
+  registerScoringCommands(program);
+  registerDemoCommand(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** Exit codes: 0 success, 1 error, 2 usage error. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    console.error(`census: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('census.js')) {
+  process.exitCode = await main(process.argv);
+}

@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+// Placeholder until this area's issue lands its commands.
+export function registerCollectorCommands(_program: Command): void {}

@@ -1,0 +1,38 @@
+// OpenSearch index and S3 key layout: the names every stage agrees on.
+/** Prefix lets parallel test runs and several deployments share one cluster. */
+export function indexPrefix(): string {
+  return process.env.CENSUS_INDEX_PREFIX ?? 'census';
+}
+
+/** Resource indexes are split per service family so one family's fields cannot crowd out another's. */
+export function resourceFamily(resourceType: string): string {
+  return (resourceType.split('::')[1] ?? 'other').toLowerCase();
+}
+
+export const indexNames = (prefix = indexPrefix()) => ({
+  /** alias over every `${prefix}-resources-<family>` index */
+  resources: `${prefix}-resources`,
+  resourceFamily: (resourceType: string) => `${prefix}-resources-${resourceFamily(resourceType)}`,
+  findings: `${prefix}-findings`,
+  accounts: `${prefix}-accounts`,
+  trustedAccounts: `${prefix}-trusted-accounts`,
+  collectionErrors: `${prefix}-collection-errors`,
+  scores: `${prefix}-scores`,
+});
+
+/** S3 layout shared by collectors, processors and scoring. */
+export const s3Keys = {
+  /** the latest account list, read by processors and scoring */
+  accounts: 'state/accounts.json',
+  /** the latest state of each resource at a stable key */
+  latestResource: (accountId: string, resourceType: string, resourceId: string) =>
+    `latest/${accountId}/${resourceType.replaceAll('::', '-')}/${encodeURIComponent(resourceId)}.json`,
+  /** NDJSON feed partitioned by kind and hour */
+  feedPrefix: (kind: string, at: Date) => {
+    const iso = at.toISOString();
+    return `feed/${kind}/dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/`;
+  },
+  deadLetterPrefix: (stage: string, at: Date) => `dead-letter/${stage}/dt=${at.toISOString().slice(0, 10)}/`,
+  oversize: (sha256: string) => `oversize/${sha256.slice(0, 2)}/${sha256}.json`,
+  scorecards: (asOf: string) => `scorecards/${asOf}/`,
+};

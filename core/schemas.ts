@@ -1,0 +1,276 @@
+// The record contract: one zod schema per record kind. Every boundary (Kinesis in, S3 out,
+// OpenSearch, CLI files) parses through `parseRecord`, and `npm run schemas` exports these as JSON Schema.
+import { z } from 'zod';
+
+export const SCHEMA_VERSION = '1.0';
+
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID');
+const isoDateTime = z.iso.datetime({ offset: true });
+const isoDate = z.iso.date();
+const tags = z.record(z.string(), z.string());
+
+export const Severity = z.enum(['critical', 'high', 'medium', 'low', 'informational']);
+export type Severity = z.infer<typeof Severity>;
+
+/** Enrichment: whose account a record lives in. `inOrganization: false` flags an account missing from the list. */
+export const AccountContext = z.object({
+  accountId,
+  name: z.string().nullable(),
+  owner: z.string().nullable(),
+  executive: z.string().nullable(),
+  payerId: z.string().nullable(),
+  ouPath: z.string().nullable(),
+  tags: tags.default({}),
+  inOrganization: z.boolean(),
+});
+export type AccountContext = z.infer<typeof AccountContext>;
+
+/** Enrichment: an outside account that a trust or resource policy lets in. */
+export const TrustedAccount = z.object({
+  accountId,
+  classification: z.enum(['org', 'known', 'unknown']),
+  name: z.string().nullable(),
+  approved: z.boolean().nullable().default(null),
+  /** where in the record the grant was found, e.g. `supplementaryConfiguration.BucketPolicy` */
+  policy: z.string(),
+  /** `principal` when named in Principal, `condition` when pinned by aws:PrincipalAccount / aws:SourceAccount */
+  via: z.enum(['principal', 'condition']),
+});
+export type TrustedAccount = z.infer<typeof TrustedAccount>;
+
+/** Enrichment: the risk-register entry that matches a finding. */
+export const ExceptionRef = z.object({
+  exceptionId: z.string(),
+  reason: z.string(),
+  approvedBy: z.string(),
+  expiresAt: isoDate,
+  active: z.boolean(),
+});
+export type ExceptionRef = z.infer<typeof ExceptionRef>;
+
+export const CollectionError = z.object({
+  call: z.string(),
+  code: z.string(),
+  message: z.string(),
+});
+export type CollectionError = z.infer<typeof CollectionError>;
+
+const recordBase = { schemaVersion: z.literal(SCHEMA_VERSION) };
+
+export const AccountRecord = z.object({
+  recordType: z.literal('account'),
+  ...recordBase,
+  accountId,
+  name: z.string(),
+  email: z.string(),
+  status: z.string(),
+  payerId: accountId,
+  ouPath: z.string(),
+  joinedAt: isoDateTime.nullable(),
+  tags,
+  owner: z.string().nullable(),
+  executive: z.string().nullable(),
+  /** monthly spend in USD from the payer's Cost Explorer; null when it could not be read */
+  spend: z.number().nonnegative().nullable(),
+  observedAt: isoDateTime,
+});
+export type AccountRecord = z.infer<typeof AccountRecord>;
+
+/** Named after the AWS Config configuration item. */
+export const ResourceRecord = z.object({
+  recordType: z.literal('resource'),
+  ...recordBase,
+  resourceType: z.string().regex(/^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$/, 'must be a CloudFormation type like AWS::S3::Bucket'),
+  resourceId: z.string().min(1),
+  arn: z.string().min(1),
+  resourceName: z.string().nullable(),
+  awsAccountId: accountId,
+  /** `global` for services without regions (IAM, Route 53, CloudFront, ...) */
+  awsRegion: z.string().min(1),
+  configuration: z.record(z.string(), z.unknown()),
+  supplementaryConfiguration: z.record(z.string(), z.unknown()).default({}),
+  tags: tags.default({}),
+  resourceCreationTime: isoDateTime.nullable(),
+  configurationItemCaptureTime: isoDateTime,
+  configurationItemStatus: z.enum(['OK', 'ResourceDiscovered', 'ResourceDeleted']).default('OK'),
+  collector: z.string(),
+  runId: z.string().optional(),
+  errors: z.array(CollectionError).default([]),
+  // processor enrichment
+  account: AccountContext.optional(),
+  trustedAccounts: z.array(TrustedAccount).optional(),
+  /** a wildcard principal not pinned to an account or organization */
+  public: z.boolean().optional(),
+});
+export type ResourceRecord = z.infer<typeof ResourceRecord>;
+
+export const FindingRecord = z.object({
+  recordType: z.literal('finding'),
+  ...recordBase,
+  /** stable: the same requirement and resource always give the same id */
+  findingId: z.string().min(1),
+  /** empty for external findings no catalog requirement maps to */
+  requirementId: z.string(),
+  status: z.enum(['PASS', 'FAIL']),
+  severity: Severity,
+  title: z.string().optional(),
+  resourceType: z.string(),
+  resourceId: z.string().min(1),
+  resourceArn: z.string().nullable(),
+  accountId,
+  region: z.string(),
+  source: z.string().min(1),
+  evidence: z.string(),
+  observedAt: isoDateTime,
+  /** the external tool's own id/control, kept for traceability */
+  externalId: z.string().optional(),
+  account: AccountContext.optional(),
+  exception: ExceptionRef.optional(),
+});
+export type FindingRecord = z.infer<typeof FindingRecord>;
+
+/** An account or collector that could not be inventoried; shows up in dashboards instead of shrinking the inventory. */
+export const CollectionErrorRecord = z.object({
+  recordType: z.literal('collection-error'),
+  ...recordBase,
+  accountId,
+  region: z.string().nullable(),
+  collector: z.string().nullable(),
+  code: z.string(),
+  message: z.string(),
+  runId: z.string().optional(),
+  observedAt: isoDateTime,
+  account: AccountContext.optional(),
+});
+export type CollectionErrorRecord = z.infer<typeof CollectionErrorRecord>;
+
+/** Written when a collector finished an account and region; a complete run lets processors mark unseen resources deleted. */
+export const InventoryRunRecord = z.object({
+  recordType: z.literal('inventory-run'),
+  ...recordBase,
+  runId: z.string(),
+  accountId,
+  region: z.string(),
+  collector: z.string(),
+  complete: z.boolean(),
+  resourceCount: z.number().int().nonnegative(),
+  startedAt: isoDateTime,
+  finishedAt: isoDateTime,
+});
+export type InventoryRunRecord = z.infer<typeof InventoryRunRecord>;
+
+/** Stands in the stream for a record over Kinesis's 1 MiB limit; the record itself is in S3. */
+export const PointerRecord = z.object({
+  recordType: z.literal('pointer'),
+  ...recordBase,
+  bucket: z.string(),
+  key: z.string(),
+  bytes: z.number().int().positive(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  pointsTo: z.enum(['resource', 'finding', 'account', 'collection-error', 'inventory-run']),
+});
+export type PointerRecord = z.infer<typeof PointerRecord>;
+
+/** A row of the risk-acceptance register. */
+export const ExceptionEntry = z.object({
+  exceptionId: z.string().min(1),
+  accountId,
+  requirementId: z.string().min(1),
+  /** the finding's resourceId or its ARN */
+  resourceId: z.string().min(1),
+  reason: z.string().min(1),
+  approvedBy: z.string().min(1),
+  /** active through the end of this day, UTC */
+  expiresAt: isoDate,
+});
+export type ExceptionEntry = z.infer<typeof ExceptionEntry>;
+
+export const ScoreScope = z.enum(['account-requirement', 'account', 'owner', 'executive', 'enterprise']);
+export type ScoreScope = z.infer<typeof ScoreScope>;
+
+export const ScoreRecord = z.object({
+  recordType: z.literal('score'),
+  ...recordBase,
+  /** stable per scope, subject, asOf and run: history keeps every run */
+  scoreId: z.string(),
+  scope: ScoreScope,
+  accountId: accountId.optional(),
+  requirementId: z.string().optional(),
+  owner: z.string().optional(),
+  executive: z.string().optional(),
+  total: z.number().int().nonnegative().optional(),
+  failing: z.number().int().nonnegative().optional(),
+  excepted: z.number().int().nonnegative().optional(),
+  weight: z.number().nonnegative().optional(),
+  spend: z.number().nonnegative().nullable().optional(),
+  /** a fraction in [0, 1]; null where nothing applies */
+  score: z.number().min(0).max(1).nullable(),
+  asOf: isoDate,
+  runAt: isoDateTime,
+});
+export type ScoreRecord = z.infer<typeof ScoreRecord>;
+
+/** Everything that travels on the stream. */
+export const StreamRecord = z.discriminatedUnion('recordType', [
+  AccountRecord,
+  ResourceRecord,
+  FindingRecord,
+  CollectionErrorRecord,
+  InventoryRunRecord,
+  PointerRecord,
+]);
+export type StreamRecord = z.infer<typeof StreamRecord>;
+export type RecordType = StreamRecord['recordType'];
+
+export const recordSchemas = {
+  AccountRecord,
+  ResourceRecord,
+  FindingRecord,
+  CollectionErrorRecord,
+  InventoryRunRecord,
+  PointerRecord,
+  ExceptionEntry,
+  ScoreRecord,
+  StreamRecord,
+} as const;
+
+/** A record that broke the contract: names the record and every offending field. */
+export class SchemaError extends Error {
+  constructor(
+    readonly recordLabel: string,
+    readonly issues: { path: string; message: string }[],
+  ) {
+    super(`${recordLabel}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
+    this.name = 'SchemaError';
+  }
+}
+
+/** A short label that names a record in errors: its kind and identity, whatever shape it is in. */
+export function describeRecord(value: unknown): string {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `non-object record (${typeof value})`;
+  const v = value as Record<string, unknown>;
+  const kind = typeof v.recordType === 'string' ? v.recordType : 'record without recordType';
+  const id = v.arn ?? v.findingId ?? v.scoreId ?? v.exceptionId ?? v.key ?? v.accountId ?? v.awsAccountId;
+  return typeof id === 'string' ? `${kind} ${id}` : kind;
+}
+
+/** Parse `value` with `schema`; on failure throw a SchemaError naming the record and fields. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, label?: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new SchemaError(
+    label ?? describeRecord(value),
+    result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+  );
+}
+
+export function parseRecord(value: unknown, label?: string): StreamRecord {
+  return parseWith(StreamRecord, value, label);
+}
+
+/** JSON Schema documents for the SIEM team, one per record kind. */
+export function jsonSchemas(): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(recordSchemas).map(([name, schema]) => [name, z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' })]),
+  );
+}

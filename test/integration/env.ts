@@ -1,0 +1,3 @@
+import { useLocalStack } from '../../core/stack.js';
+
+useLocalStack();
