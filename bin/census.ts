@@ -7,6 +7,7 @@ import { registerProcessorCommands } from '../processors/cli.js';
 import { registerStandardCommands } from '../processors/standard/cli.js';
 import { registerScoringCommands } from '../processors/scoring/cli.js';
 import { registerDemoCommand } from './demo.js';
+import { registerDashboardCommands } from '../dashboards/cli.js';
 import { jsonSchemas } from '../core/schemas.js';
 import { stackDown, stackUp } from '../core/stack.js';
 import { execFileSync } from 'node:child_process';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerProcessorCommands(program);
   registerStandardCommands(program);
   registerScoringCommands(program);
+  registerDashboardCommands(program);
   registerDemoCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
