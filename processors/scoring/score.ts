@@ -218,7 +218,7 @@ interface Sums {
 export function computeScores(input: ScoreInput): { scores: ScoreRecord[]; warnings: Omit<ScoringWarnings, 'unmapped' | 'unknownRequirements'> } {
   const { asOf, runAt, requirements } = input;
   asOfInstant(asOf);
-  const base = { recordType: 'score' as const, schemaVersion: SCHEMA_VERSION, asOf, runAt };
+  const base = { recordType: 'score' as const, schemaVersion: SCHEMA_VERSION as typeof SCHEMA_VERSION, asOf, runAt };
   const byAccount = new Map<string, ScoringAccount>(input.accounts.map((a) => [a.accountId, a]));
   const unknownAccounts = [...new Set(input.cells.map((c) => c.accountId).filter((id) => !byAccount.has(id)))].sort();
   for (const id of unknownAccounts) byAccount.set(id, { accountId: id, name: null, owner: null, executive: null, spend: null });
