@@ -1,4 +1,62 @@
-import type { Command } from 'commander';
+// `census score` (offline folder or the deployed job run locally) and `census scorecards deliver`.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig } from '../../core/config.js';
+import { asOfInstant } from './score.js';
+import { describeWarnings, scoreFolder, writeRunOutputs } from './offline.js';
 
-// Placeholder until this area's issue lands its commands.
-export function registerScoringCommands(_program: Command): void {}
+const today = () => new Date().toISOString().slice(0, 10);
+
+function asOfOption(value: string): string {
+  try {
+    asOfInstant(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
+}
+
+function runAtOption(value: string): string {
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw new InvalidArgumentError(`"${value}" is not an ISO timestamp`);
+  return d.toISOString();
+}
+
+const pct = (s: number | null | undefined) => (s === null || s === undefined ? 'n/a' : `${(s * 100).toFixed(1)}%`);
+
+export function registerScoringCommands(program: Command): void {
+  program
+    .command('score')
+    .description('compute account, owner, executive and enterprise scores and write the scorecards')
+    .option('--input <dir>', 'offline: folder with accounts.json, requirements.json or catalog YAML, findings.ndjson, exceptions.csv|json|xlsx')
+    .option('--out <dir>', 'offline: output folder for scores.ndjson, the workbooks and manifest.json', 'out/scores')
+    .option('--live', 'run the deployed job: findings from OpenSearch, accounts and register from S3, scores indexed and fed to S3')
+    .addOption(new Option('--as-of <date>', 'as-of date (YYYY-MM-DD): exceptions are judged active on this day').argParser(asOfOption))
+    .addOption(new Option('--run-at <timestamp>', "the run's timestamp recorded on every score (default: now)").argParser(runAtOption))
+    .option('--no-workbooks', 'write the score records only')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  census score --input test/fixtures/scoring/offline --as-of 2026-11-24 --out out/scores
+  census score --live --as-of 2026-11-24          # what the hourly job does, against the configured stack`,
+    )
+    .action(async (opts: { input?: string; out: string; live?: boolean; asOf?: string; runAt?: string; workbooks: boolean }) => {
+      const asOf = opts.asOf ?? today();
+      const runAt = opts.runAt ?? new Date().toISOString();
+      if (Boolean(opts.input) === Boolean(opts.live)) throw new Error('give either --input DIR (offline) or --live (deployed job)');
+      if (opts.live) {
+        const { runScoringJob } = await import('./job.js' as string) as typeof import('./offline.js') & { runScoringJob: (...a: unknown[]) => Promise<unknown> };
+        const summary = await runScoringJob(loadConfig(program.opts()), { asOf, runAt, workbooks: opts.workbooks });
+        console.log(JSON.stringify(summary, null, 2));
+        return;
+      }
+      const run = await scoreFolder(opts.input!, { asOf, runAt });
+      for (const line of describeWarnings(run)) console.error(`warning: ${line}`);
+      const { scoresFile, manifest } = await writeRunOutputs(run, opts.out, { workbooks: opts.workbooks });
+      const enterprise = run.scores.find((s) => s.scope === 'enterprise');
+      console.log(`scored ${run.accounts.length} account(s) × ${run.requirements.length} requirement(s) as of ${asOf}: enterprise ${pct(enterprise?.score)}`);
+      for (const o of run.scores.filter((s) => s.scope === 'owner')) console.log(`  ${o.owner}: ${pct(o.score)}`);
+      console.log(`wrote ${run.scores.length} score records to ${scoresFile}`);
+      if (manifest) console.log(`wrote ${manifest.owners.length} owner workbook(s) and ${manifest.enterprise.file} to ${opts.out}`);
+    });
+}
