@@ -1,26 +1,43 @@
-// Interface of the Cloud Security Standard used by processors (per-record checks) and by the
-// inventory runner (account- and region-level sweep). Issue 5 implements it.
+// The Cloud Security Standard as the processors (per-record checks) and the inventory runner
+// (account- and region-level sweep) call it.
 import type { FindingRecord, ResourceRecord } from '../../core/schemas.js';
+import { DEFAULT_CATALOG_PATH, loadCatalogFile, type Catalog } from './catalog.js';
+import { evaluateRecordsDetailed, evaluateSweepDetailed, logProblems } from './evaluate.js';
 
-export interface Catalog {
-  version: string;
-  requirements: { id: string; severity: string; weight: number; resourceTypes: string[] }[];
-}
+export type { Catalog, Requirement } from './catalog.js';
+export { CatalogError, DEFAULT_CATALOG_PATH, parseCatalog } from './catalog.js';
+export { evaluateRecordsDetailed, evaluateSweepDetailed, findingIdFor, type EvaluationProblem } from './evaluate.js';
 
-export function loadCatalog(_path?: string): Catalog {
-  return { version: 'empty', requirements: [] };
+const loaded = new Map<string, Catalog>();
+
+/**
+ * The catalog at `path`, else at CENSUS_CATALOG, else the Cloud Security Standard shipped with Census.
+ * Validated on first load (throws CatalogError listing every problem) and cached per path.
+ */
+export function loadCatalog(path?: string): Catalog {
+  const file = path ?? process.env.CENSUS_CATALOG ?? DEFAULT_CATALOG_PATH;
+  let catalog = loaded.get(file);
+  if (!catalog) {
+    catalog = loadCatalogFile(file);
+    loaded.set(file, catalog);
+  }
+  return catalog;
 }
 
 /** Findings (PASS and FAIL) of every resource-level requirement that applies to these records. */
-export function evaluateRecords(_catalog: Catalog, _records: ResourceRecord[], _observedAt: string): FindingRecord[] {
-  return [];
+export function evaluateRecords(catalog: Catalog, records: ResourceRecord[], observedAt: string): FindingRecord[] {
+  const { findings, problems } = evaluateRecordsDetailed(catalog, records, observedAt);
+  logProblems(problems);
+  return findings;
 }
 
 /** Findings of account- and region-level requirements over one account's complete inventory. */
 export function evaluateSweep(
-  _catalog: Catalog,
-  _scope: { accountId: string; regions: string[]; resources: ResourceRecord[] },
-  _observedAt: string,
+  catalog: Catalog,
+  scope: { accountId: string; regions: string[]; resources: ResourceRecord[] },
+  observedAt: string,
 ): FindingRecord[] {
-  return [];
+  const { findings, problems } = evaluateSweepDetailed(catalog, scope, observedAt);
+  logProblems(problems);
+  return findings;
 }

@@ -1,0 +1,162 @@
+// IAM users, the root user (credential report) and IAM Access Analyzer.
+// Inputs (AWS API response shapes):
+//   AWS::IAM::User configuration = ListUsers `Users[]` / GetUser `User`
+//     supplementaryConfiguration.AccessKeys        = ListAccessKeys `AccessKeyMetadata[]` (each key may carry
+//                                                    its GetAccessKeyLastUsed `AccessKeyLastUsed`)
+//     supplementaryConfiguration.AccessKeyLastUsed = { [AccessKeyId]: GetAccessKeyLastUsed `AccessKeyLastUsed` }
+//     supplementaryConfiguration.LoginProfile      = GetLoginProfile `LoginProfile` (absent: no console password)
+//     supplementaryConfiguration.MFADevices        = ListMFADevices `MFADevices[]`
+//   CREDENTIAL_REPORT_TYPE configuration = GetCredentialReport, as parsed rows (`Report`: [{ user, mfa_active, ... }])
+//     or the raw CSV (`Content`, plain or base64)
+//   AWS::AccessAnalyzer::Analyzer configuration = ListAnalyzers `analyzers[]` entry { arn, name, type, status }
+import { parse } from 'csv-parse/sync';
+import type { ResourceRecord } from '../../../core/schemas.js';
+import type { CheckContext, ResourceCheck, SweepCheck, SweepResult } from '../types.js';
+import { ageInDays, asDate, assertCollected, CheckError, conf, fail, firstOf, isObj, pass, supp, type Obj } from './util.js';
+
+export const CREDENTIAL_REPORT_TYPE = 'AWS::IAM::CredentialReport';
+const MAX_KEY_AGE_DAYS = 90;
+const MAX_UNUSED_DAYS = 90;
+
+interface AccessKey {
+  id: string;
+  active: boolean;
+  created?: Date;
+  lastUsed?: Date;
+}
+
+/** A user's access keys with creation and last-use dates, however the collector nested them. */
+export function accessKeys(record: ResourceRecord): AccessKey[] {
+  const list = firstOf(supp(record), ['AccessKeys', 'AccessKeyMetadata', 'AccessKeys.AccessKeyMetadata']);
+  const lastUsedById = supp(record).AccessKeyLastUsed;
+  return (Array.isArray(list) ? list.filter(isObj) : []).map((k) => {
+    const id = String(k.AccessKeyId);
+    const lastUsed = firstOf(k, ['AccessKeyLastUsed.LastUsedDate', 'LastUsedDate']) ?? firstOf(lastUsedById, [`${id}.LastUsedDate`]);
+    return { id, active: k.Status === 'Active', created: asDate(k.CreateDate), lastUsed: asDate(lastUsed) };
+  });
+}
+
+export const accessKeyRotated: ResourceCheck = {
+  id: 'iam_access_key_rotated_90d',
+  scope: 'resource',
+  resourceTypes: ['AWS::IAM::User'],
+  reads: 'supplementaryConfiguration.AccessKeys (ListAccessKeys)',
+  evaluate(record, ctx) {
+    assertCollected(record, 'ListAccessKeys');
+    const active = accessKeys(record).filter((k) => k.active);
+    if (active.length === 0) return pass('no active access keys');
+    const old = active.filter((k) => !k.created || ageInDays(k.created, ctx.now) > MAX_KEY_AGE_DAYS);
+    return old.length
+      ? fail(old.map((k) => `active key ${k.id} ${k.created ? `is ${ageInDays(k.created, ctx.now)} days old` : 'has no creation date'}`).join('; '))
+      : pass(`active keys created within ${MAX_KEY_AGE_DAYS} days: ${active.map((k) => k.id).join(', ')}`);
+  },
+};
+
+export const accessKeyUsed: ResourceCheck = {
+  id: 'iam_access_key_unused_90d',
+  scope: 'resource',
+  resourceTypes: ['AWS::IAM::User'],
+  reads: 'supplementaryConfiguration.AccessKeys, supplementaryConfiguration.AccessKeyLastUsed (GetAccessKeyLastUsed)',
+  evaluate(record, ctx) {
+    assertCollected(record, 'ListAccessKeys');
+    const active = accessKeys(record).filter((k) => k.active);
+    if (active.length === 0) return pass('no active access keys');
+    // a key never used counts from its creation
+    const stale = active.filter((k) => {
+      const since = k.lastUsed ?? k.created;
+      return !since || ageInDays(since, ctx.now) > MAX_UNUSED_DAYS;
+    });
+    const describe = (k: AccessKey) =>
+      k.lastUsed ? `last used ${ageInDays(k.lastUsed, ctx.now)} days ago` : `never used, created ${k.created ? `${ageInDays(k.created, ctx.now)} days ago` : 'at an unknown date'}`;
+    return stale.length
+      ? fail(stale.map((k) => `active key ${k.id} ${describe(k)}`).join('; '))
+      : pass(`active keys used within ${MAX_UNUSED_DAYS} days: ${active.map((k) => k.id).join(', ')}`);
+  },
+};
+
+export const consoleUserMfa: ResourceCheck = {
+  id: 'iam_console_user_mfa',
+  scope: 'resource',
+  resourceTypes: ['AWS::IAM::User'],
+  reads: 'supplementaryConfiguration.LoginProfile (GetLoginProfile), supplementaryConfiguration.MFADevices (ListMFADevices)',
+  evaluate(record) {
+    assertCollected(record, 'GetLoginProfile');
+    const profile = supp(record).LoginProfile;
+    if (!profile) return undefined; // no console password: the requirement is about console users
+    assertCollected(record, 'ListMFADevices');
+    const devices = firstOf(supp(record), ['MFADevices', 'MFADevices.MFADevices']);
+    const serials = (Array.isArray(devices) ? devices.filter(isObj) : []).map((d) => String(d.SerialNumber));
+    return serials.length ? pass(`console user with MFA device ${serials.join(', ')}`) : fail('console password set and no MFA device');
+  },
+};
+
+// --- credential report (root user) ---------------------------------------------------------------
+
+export type CredentialReportRow = Record<string, string>;
+
+/** The rows of a credential report record, from parsed rows or the raw CSV GetCredentialReport returns. */
+export function credentialReportRows(record: ResourceRecord): CredentialReportRow[] {
+  const rows = firstOf(conf(record), ['Report', 'rows', 'Rows', 'CredentialReport']);
+  if (Array.isArray(rows)) return rows.filter(isObj).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])));
+  const content = firstOf(conf(record), ['Content', 'content', 'csv']);
+  if (typeof content !== 'string') throw new CheckError('credential report has neither parsed rows (Report) nor CSV (Content)');
+  const text = content.trimStart().startsWith('user,') ? content : Buffer.from(content, 'base64').toString('utf8');
+  try {
+    return parse(text, { columns: true, skip_empty_lines: true }) as CredentialReportRow[];
+  } catch (err) {
+    throw new CheckError(`credential report CSV is malformed: ${(err as Error).message}`);
+  }
+}
+
+function rootSweep(id: string, judge: (root: CredentialReportRow) => ReturnType<typeof pass>): SweepCheck {
+  return {
+    id,
+    scope: 'sweep',
+    level: 'account',
+    resourceTypes: [CREDENTIAL_REPORT_TYPE],
+    reads: `${CREDENTIAL_REPORT_TYPE} (GetCredentialReport) row <root_account>`,
+    evaluate(scope): SweepResult[] {
+      const record = scope.resources.find((r) => r.resourceType === CREDENTIAL_REPORT_TYPE);
+      if (!record) return [{ ...fail('no IAM credential report in the inventory: root user cannot be assessed'), region: 'global' }];
+      const root = credentialReportRows(record).find((r) => r.user === '<root_account>');
+      if (!root) return [{ ...fail('credential report has no <root_account> row'), region: 'global' }];
+      return [{ ...judge(root), region: 'global' }];
+    },
+  };
+}
+
+export const rootNoAccessKeys = rootSweep('iam_root_no_access_keys', (root) => {
+  const active = ['1', '2'].filter((n) => root[`access_key_${n}_active`] === 'true');
+  return active.length ? fail(`root user has active access key ${active.map((n) => `#${n}`).join(' and ')}`) : pass('root user has no active access keys');
+});
+
+export const rootMfa = rootSweep('iam_root_mfa_enabled', (root) =>
+  root.mfa_active === 'true' ? pass('root user has MFA') : fail('root user has no MFA device'),
+);
+
+// --- IAM Access Analyzer ------------------------------------------------------------------------
+
+const EXTERNAL_ACCESS_TYPES = new Set(['ACCOUNT', 'ORGANIZATION']);
+
+export const accessAnalyzerEnabled: SweepCheck = {
+  id: 'accessanalyzer_enabled',
+  scope: 'sweep',
+  level: 'region',
+  resourceTypes: ['AWS::AccessAnalyzer::Analyzer'],
+  reads: 'AWS::AccessAnalyzer::Analyzer configuration { type, status } (ListAnalyzers)',
+  evaluate(scope, _ctx: CheckContext) {
+    return scope.regions.map((region) => {
+      const analyzers = scope.resources.filter((r) => r.resourceType === 'AWS::AccessAnalyzer::Analyzer' && r.awsRegion === region);
+      const active = analyzers.find((r) => {
+        const c: Obj = r.configuration;
+        return EXTERNAL_ACCESS_TYPES.has(String(c.type ?? 'ACCOUNT')) && String(c.status ?? 'ACTIVE') === 'ACTIVE';
+      });
+      const verdict = active
+        ? pass(`active external-access analyzer ${String(active.configuration.name ?? active.resourceId)} in ${region}`)
+        : fail(analyzers.length ? `no ACTIVE account or organization analyzer in ${region}` : `no IAM Access Analyzer in ${region}`);
+      return { ...verdict, region };
+    });
+  },
+};
+
+export const iamChecks = [accessKeyRotated, accessKeyUsed, consoleUserMfa, rootNoAccessKeys, rootMfa, accessAnalyzerEnabled];
