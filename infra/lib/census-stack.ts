@@ -1,0 +1,247 @@
+// The Census stack: everything deployed into the security account.
+import { CfnOutput, Duration, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { CensusAlarms } from './alarms.js';
+import { defaultCollectors } from './collectors.js';
+import type { InfraConfig } from './config.js';
+import { censusEnvironment, censusFunction, entries, lambdaRole, type FunctionDefaults } from './functions.js';
+import { CensusInventory } from './inventory.js';
+import { allowObjects } from './grants.js';
+import { CensusSearch } from './search.js';
+import { CensusStorage } from './storage.js';
+import { CensusStreaming } from './streaming.js';
+
+export interface CensusStackProps extends StackProps {
+  config: InfraConfig;
+}
+
+export class CensusStack extends Stack {
+  readonly storage: CensusStorage;
+  readonly streaming: CensusStreaming;
+  readonly search: CensusSearch;
+  readonly inventory: CensusInventory;
+  readonly processor: NodejsFunction;
+  readonly processorFailures: sqs.Queue;
+  readonly scheduleFailures: sqs.Queue;
+  readonly scoreFunction: NodejsFunction;
+  readonly deliverFunction: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: CensusStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const defaults: FunctionDefaults = { namePrefix: config.namePrefix, logRetentionDays: config.logRetentionDays };
+
+    this.storage = new CensusStorage(this, 'Storage', config);
+    this.streaming = new CensusStreaming(this, 'Streaming', config, this.storage);
+    this.search = new CensusSearch(this, 'Search', config, this.storage, defaults);
+    const { storage, streaming, search } = this;
+
+    // the same settings the CLI reads (core/config.ts), as CENSUS_* variables
+    const environment = {
+      ...censusEnvironment({
+        payers: config.payerAccountIds.join(','),
+        auditRole: config.auditRoleName,
+        externalId: config.externalId,
+        regions: config.regions.join(','),
+        ownerTagKey: config.ownerTagKey,
+        executiveTagKey: config.executiveTagKey,
+        streamName: streaming.stream.streamName,
+        feedBucket: storage.feed.bucketName,
+        deadLetterBucket: storage.deadLetter.bucketName,
+        scorecardBucket: storage.scorecards.bucketName,
+        opensearchUrl: `https://${search.domain.domainEndpoint}`,
+        indexPrefix: config.indexPrefix,
+        sesFrom: config.sesFromAddress,
+        enterpriseRecipients: config.scorecardRecipients.join(','),
+      }),
+      // not a CLI setting: the Firehose the processors land the NDJSON feed through
+      CENSUS_FEED_DELIVERY_STREAM: streaming.deliveryStream.ref,
+    };
+
+    this.inventory = new CensusInventory(this, 'Inventory', {
+      config,
+      collectors: config.collectors ?? defaultCollectors,
+      storage,
+      streaming,
+      defaults,
+      environment,
+    });
+
+    // --- processors: read the stream, write the feed (Firehose), latest state (S3), OpenSearch and dead letters
+    const processorRole = lambdaRole(this, 'ProcessorRole', `${config.namePrefix}-processor`, 'Census stream processors');
+    this.processor = censusFunction(this, 'Processor', defaults, {
+      name: 'processor',
+      entry: entries.processors,
+      handler: 'handler',
+      description: 'Census: validates, enriches and evaluates stream records, lands them in S3 and OpenSearch',
+      role: processorRole,
+      memorySize: config.processor.memoryMiB,
+      timeout: Duration.minutes(5),
+      environment,
+    });
+    this.processorFailures = this.queue('ProcessorFailures', `${config.namePrefix}-processor-failures`);
+    this.processor.addEventSource(
+      new KinesisEventSource(streaming.stream, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: config.processor.batchSize,
+        maxBatchingWindow: Duration.seconds(config.processor.maxBatchingWindowSeconds),
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: config.processor.retryAttempts,
+        maxRecordAge: Duration.hours(config.processor.maxRecordAgeHours),
+        parallelizationFactor: config.processor.parallelizationFactor,
+        onFailure: new LeastPrivilegeSqsDlq(this.processorFailures, storage.key),
+      }),
+    );
+    processorRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'LandFeedThroughFirehose',
+        actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'],
+        resources: [streaming.deliveryStreamArn],
+      }),
+    );
+    // the account list, pointer records' bodies, the risk register and catalog when kept in S3
+    allowObjects(processorRole, storage.feed, storage.key, 'read', ['state/*', 'oversize/*', 'config/*']);
+    allowObjects(processorRole, storage.feed, storage.key, 'write', ['latest/*']);
+    allowObjects(processorRole, storage.deadLetter, storage.key, 'write', ['dead-letter/*']);
+
+    // --- scoring and scorecard delivery
+    const scoringRole = lambdaRole(this, 'ScoringRole', `${config.namePrefix}-scoring`, 'Census scoring job');
+    this.scoreFunction = censusFunction(this, 'Score', defaults, {
+      name: 'score',
+      entry: entries.scoring,
+      handler: 'scoreHandler',
+      description: 'Census: computes scores and writes the Excel scorecards',
+      role: scoringRole,
+      memorySize: 2048,
+      timeout: Duration.minutes(15),
+      environment,
+    });
+    allowObjects(scoringRole, storage.feed, storage.key, 'read', ['state/*', 'config/*']);
+    allowObjects(scoringRole, storage.scorecards, storage.key, 'write', ['scorecards/*']);
+
+    const deliverRole = lambdaRole(this, 'DeliverRole', `${config.namePrefix}-deliver`, 'Census scorecard delivery');
+    this.deliverFunction = censusFunction(this, 'Deliver', defaults, {
+      name: 'deliver',
+      entry: entries.scoring,
+      handler: 'deliverHandler',
+      description: 'Census: e-mails the latest scorecards to owners, executives and the enterprise list',
+      role: deliverRole,
+      memorySize: 1024,
+      timeout: Duration.minutes(10),
+      environment,
+    });
+    allowObjects(deliverRole, storage.scorecards, storage.key, 'read', ['scorecards/*']);
+    allowObjects(deliverRole, storage.feed, storage.key, 'read', ['state/*']); // owners and executives of each account
+    deliverRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'SendFromConfiguredIdentityOnly',
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: config.sesIdentity })],
+        conditions: { StringEquals: { 'ses:FromAddress': config.sesFromAddress } },
+      }),
+    );
+
+    search.allow({ processors: [processorRole], scoring: [scoringRole] });
+
+    // --- schedules
+    this.scheduleFailures = this.queue('ScheduleFailures', `${config.namePrefix}-schedule-failures`);
+    const schedule = (id: string, expression: string, target: scheduler.IScheduleTarget, description: string) =>
+      new scheduler.Schedule(this, `${id}Schedule`, {
+        scheduleName: `${config.namePrefix}-${id.toLowerCase()}`,
+        description,
+        schedule: scheduler.ScheduleExpression.expression(expression, TimeZone.of(config.schedules.timezone)),
+        target,
+      });
+    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      roleName: `${config.namePrefix}-scheduler`,
+      description: 'Census schedules: start the inventory, invoke scoring and delivery',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
+    });
+    for (const fn of [this.scoreFunction, this.deliverFunction]) {
+      Validations.of(schedulerRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+        reason: 'Added by the scheduler Lambda target: invoking one function\'s versions and aliases.',
+      });
+    }
+    const targetProps = { role: schedulerRole, deadLetterQueue: this.scheduleFailures, retryAttempts: 3, maxEventAge: Duration.hours(1) };
+    schedule(
+      'Inventory',
+      config.schedules.inventory,
+      new targets.StepFunctionsStartExecution(this.inventory.stateMachine, targetProps),
+      'Census inventory of every account',
+    );
+    schedule('Scoring', config.schedules.scoring, new targets.LambdaInvoke(this.scoreFunction, targetProps), 'Census scores and scorecards');
+    schedule('Delivery', config.schedules.delivery, new targets.LambdaInvoke(this.deliverFunction, targetProps), 'Census scorecard e-mail');
+
+    new CensusAlarms(this, 'Alarms', {
+      config,
+      key: storage.key,
+      stream: streaming.stream,
+      deliveryStreamName: streaming.deliveryStream.ref,
+      processor: this.processor,
+      functions: [
+        this.inventory.discoverFunction,
+        ...this.inventory.collectorFunctions.values(),
+        this.processor,
+        this.scoreFunction,
+        this.deliverFunction,
+      ],
+      queues: [this.processorFailures, this.scheduleFailures],
+      stateMachine: this.inventory.stateMachine,
+      domain: search.domain,
+    });
+
+    new CfnOutput(this, 'StreamName', { value: streaming.stream.streamName });
+    new CfnOutput(this, 'FeedBucket', { value: storage.feed.bucketName });
+    new CfnOutput(this, 'ScorecardBucket', { value: storage.scorecards.bucketName });
+    new CfnOutput(this, 'DeadLetterBucket', { value: storage.deadLetter.bucketName });
+    new CfnOutput(this, 'InventoryStateMachineArn', { value: this.inventory.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'OpenSearchEndpoint', { value: search.domain.domainEndpoint });
+    new CfnOutput(this, 'CollectorRoleArn', {
+      value: this.inventory.collectorRole.roleArn,
+      description: 'Trusted by the audit role in member accounts',
+    });
+    new CfnOutput(this, 'DiscoverRoleArn', { value: this.inventory.discoverRole.roleArn, description: 'Trusted by the audit role in payer accounts' });
+  }
+
+  /** An SQS dead-letter queue: encrypted, TLS only, 14 days to investigate. */
+  private queue(id: string, queueName: string): sqs.Queue {
+    const queue = new sqs.Queue(this, id, {
+      queueName,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.storage.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself a dead-letter destination (failed stream batches or schedule invocations); it is alarmed on depth.',
+    });
+    return queue;
+  }
+}
+
+/**
+ * On-failure destination of the stream's event source mapping. Lambda sends with the function's role; CDK's SqsDlq
+ * grants kms:GenerateDataKey* and kms:ReEncrypt*, this grants what SendMessage to a KMS-encrypted queue needs.
+ */
+class LeastPrivilegeSqsDlq implements lambda.IEventSourceDlq {
+  constructor(
+    private readonly queue: sqs.IQueue,
+    private readonly key: kms.IKey,
+  ) {}
+  bind(_target: lambda.IEventSourceMapping, targetHandler: lambda.IFunction): lambda.DlqDestinationConfig {
+    targetHandler.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: [this.queue.queueArn] }));
+    targetHandler.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [this.key.keyArn] }));
+    return { destination: this.queue.queueArn };
+  }
+}

@@ -1,0 +1,120 @@
+// Deployment parameters of the Census stacks, read from CDK context (`cdk.json` or `-c key=value`).
+// Every value has a default so `npm run synth` works with no context at all.
+import { z } from 'zod';
+import { parseWith } from '../../core/schemas.js';
+
+/** `-c payerAccountIds=111,222` arrives as a string, cdk.json gives an array: accept both. */
+const list = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  z.array(z.string()),
+);
+/** `-c x=5` arrives as a string. */
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID');
+/** EventBridge Scheduler expression: rate(...), cron(...) or at(...). */
+const scheduleExpression = z.string().regex(/^(rate|cron|at)\(.+\)$/, 'must be rate(...), cron(...) or at(...)');
+/** A JSON object given on the command line (`-c openSearch='{"dataNodes":3}'`) or in cdk.json. */
+const object = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' ? JSON.parse(v) : (v ?? {})), schema);
+
+export const InfraConfig = z.object({
+  /** prefix of every named resource, so two deployments can share an account */
+  namePrefix: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/, 'lowercase letters, digits and dashes, at most 21 characters').default('census'),
+  /** management (payer) accounts whose organizations are inventoried */
+  payerAccountIds: list.pipe(z.array(accountId)).default([]),
+  /** the read-only role the StackSet creates in every member account */
+  auditRoleName: z.string().regex(/^[\w+=,.@-]{1,64}$/).default('CensusAudit'),
+  externalId: z.string().optional(),
+  /** empty: every region enabled for the account */
+  regions: list.default([]),
+  ownerTagKey: z.string().default('owner'),
+  executiveTagKey: z.string().default('executive'),
+  /** the account Census is deployed into; the audit-role template's default trusted account */
+  securityAccountId: accountId.optional(),
+  /** collectors: names of the collector Lambdas, one function each (see infra/lib/collectors.ts for the default) */
+  collectors: list.optional(),
+  stream: object(
+    z.object({
+      mode: z.enum(['ON_DEMAND', 'PROVISIONED']).default('ON_DEMAND'),
+      shardCount: int(1, 500).default(2),
+      retentionHours: int(24, 8760).default(48),
+    }),
+  ).default({ mode: 'ON_DEMAND', shardCount: 2, retentionHours: 48 }),
+  processor: object(
+    z.object({
+      batchSize: int(1, 10_000).default(500),
+      maxBatchingWindowSeconds: int(0, 300).default(5),
+      parallelizationFactor: int(1, 10).default(2),
+      retryAttempts: int(0, 10_000).default(3),
+      maxRecordAgeHours: int(1, 168).default(24),
+      memoryMiB: int(128, 10_240).default(1024),
+    }),
+  ).default({ batchSize: 500, maxBatchingWindowSeconds: 5, parallelizationFactor: 2, retryAttempts: 3, maxRecordAgeHours: 24, memoryMiB: 1024 }),
+  inventory: object(
+    z.object({
+      /** accounts inventoried at once by the state machine */
+      accountConcurrency: int(1, 1000).default(20),
+      /** collectors run at once within one account (API throttling is per account and region) */
+      collectorConcurrency: int(1, 40).default(8),
+      /** percentage of accounts allowed to fail before the whole run is marked failed */
+      toleratedFailurePercentage: int(0, 100).default(10),
+      collectorMemoryMiB: int(128, 10_240).default(512),
+    }),
+  ).default({ accountConcurrency: 20, collectorConcurrency: 8, toleratedFailurePercentage: 10, collectorMemoryMiB: 512 }),
+  schedules: object(
+    z.object({
+      inventory: scheduleExpression.default('rate(30 minutes)'),
+      scoring: scheduleExpression.default('rate(1 hour)'),
+      /** scorecard e-mail: Mondays 07:00 UTC unless told otherwise */
+      delivery: scheduleExpression.default('cron(0 7 ? * MON *)'),
+      timezone: z.string().default('UTC'),
+    }),
+  ).default({ inventory: 'rate(30 minutes)', scoring: 'rate(1 hour)', delivery: 'cron(0 7 ? * MON *)', timezone: 'UTC' }),
+  openSearch: object(
+    z.object({
+      dataNodes: int(1, 80).default(2),
+      dataNodeInstanceType: z.string().default('r7g.large.search'),
+      /** 0: no dedicated master nodes (small deployments); 3 for production */
+      masterNodes: z.union([z.literal(0), z.literal(3), z.literal(5)]).default(3),
+      masterNodeInstanceType: z.string().default('m7g.large.search'),
+      volumeSizeGiB: int(10, 16_384).default(100),
+      /** spread data nodes over two availability zones (needs an even data node count) */
+      zoneAwareness: bool.default(true),
+      /** IAM role ARNs given the OpenSearch all_access role (people who run dashboards and investigations) */
+      adminRoleArns: list.default([]),
+    }),
+  ).default({
+    dataNodes: 2,
+    dataNodeInstanceType: 'r7g.large.search',
+    masterNodes: 3,
+    masterNodeInstanceType: 'm7g.large.search',
+    volumeSizeGiB: 100,
+    zoneAwareness: true,
+    adminRoleArns: [],
+  }),
+  indexPrefix: z.string().regex(/^[a-z][a-z0-9-]*$/).default('census'),
+  /** SES identity (domain or address) scorecards are sent from; sending is allowed from this identity only */
+  sesIdentity: z.string().default('example.com'),
+  sesFromAddress: z.string().default('census@example.com'),
+  /** enterprise scorecard recipients (owners and executives come from account tags) */
+  scorecardRecipients: list.default([]),
+  /** where CloudWatch alarms send their notifications; empty: topic without subscription */
+  alarmEmail: z.string().optional(),
+  /** days before feed objects move to Infrequent Access, and before they expire */
+  feedTransitionDays: int(30, 3650).default(30),
+  feedExpirationDays: int(31, 3650).default(400),
+  deadLetterExpirationDays: int(1, 3650).default(90),
+  scorecardExpirationDays: int(1, 3650).default(730),
+  logRetentionDays: int(1, 3653).default(365),
+});
+export type InfraConfig = z.infer<typeof InfraConfig>;
+
+/** Keys of InfraConfig, so the app reads exactly these from context. */
+export const infraConfigKeys = Object.keys(InfraConfig.shape) as (keyof InfraConfig)[];
+
+/** Validate context values; a bad value fails synthesis with the key and the reason. */
+export function parseInfraConfig(context: Record<string, unknown>): InfraConfig {
+  const known = Object.fromEntries(Object.entries(context).filter(([k, v]) => k in InfraConfig.shape && v !== undefined));
+  return parseWith(InfraConfig, known, 'CDK context');
+}
