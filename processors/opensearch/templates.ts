@@ -1,0 +1,88 @@
+// Index templates with explicit mappings, and the indexes behind their aliases. Every index is a
+// concrete `<alias>-000001` behind an alias, so a mapping change can be rolled out by reindexing into
+// a new index and moving the alias. Resource indexes are one per service family, all behind `resources`.
+import type { Client } from '@opensearch-project/opensearch';
+import { indexNames, resourceFamily } from '../../core/indexes.js';
+import { indexMappings, type IndexKind } from './mappings.js';
+
+const FIRST_GENERATION = '000001';
+
+interface Singleton {
+  kind: Exclude<IndexKind, 'resources'>;
+  alias: (prefix: string) => string;
+}
+
+const singletons: Singleton[] = [
+  { kind: 'findings', alias: (p) => indexNames(p).findings },
+  { kind: 'accounts', alias: (p) => indexNames(p).accounts },
+  { kind: 'trustedAccounts', alias: (p) => indexNames(p).trustedAccounts },
+  { kind: 'collectionErrors', alias: (p) => indexNames(p).collectionErrors },
+  { kind: 'scores', alias: (p) => indexNames(p).scores },
+];
+
+function templateBody(patterns: string[], kind: IndexKind, aliases: Record<string, object> = {}) {
+  return {
+    index_patterns: patterns,
+    priority: 200,
+    template: {
+      settings: { 'index.mapping.total_fields.limit': 2000, 'index.number_of_shards': 1 },
+      // unknown fields stay in _source but add no mapping: nothing a collector adds can break the index
+      mappings: { dynamic: false, properties: indexMappings[kind] },
+      aliases,
+    },
+    _meta: { managedBy: 'census', kind },
+  };
+}
+
+/** The templates this prefix needs, by template name. */
+export function indexTemplates(prefix: string): Record<string, ReturnType<typeof templateBody>> {
+  const names = indexNames(prefix);
+  const out: Record<string, ReturnType<typeof templateBody>> = {
+    [`${prefix}-resources`]: templateBody([`${names.resources}-*`], 'resources', { [names.resources]: {} }),
+  };
+  for (const s of singletons) out[s.alias(prefix)] = templateBody([`${s.alias(prefix)}-*`], s.kind);
+  return out;
+}
+
+function errorType(err: unknown): string | undefined {
+  return (err as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type;
+}
+
+/** Create `<alias>-000001` as the write index of `alias` unless the alias (or an index of that name) exists. */
+async function ensureAliasedIndex(client: Client, alias: string, extraAliases: string[] = []): Promise<void> {
+  const exists = await client.indices.exists({ index: alias });
+  if (exists.body) return;
+  try {
+    await client.indices.create({
+      index: `${alias}-${FIRST_GENERATION}`,
+      body: { aliases: { [alias]: { is_write_index: true }, ...Object.fromEntries(extraAliases.map((a) => [a, {}])) } },
+    });
+  } catch (err) {
+    // another processor created it first
+    if (errorType(err) !== 'resource_already_exists_exception') throw err;
+  }
+}
+
+/** Idempotent: put every template and create the singleton indexes behind their aliases. */
+export async function ensureIndexTemplates(client: Client, prefix: string): Promise<void> {
+  for (const [name, body] of Object.entries(indexTemplates(prefix))) {
+    await client.indices.putIndexTemplate({ name, body: body as never });
+  }
+  for (const s of singletons) await ensureAliasedIndex(client, s.alias(prefix));
+}
+
+const knownFamilies = new Map<string, Promise<void>>();
+
+/** The family index of a resource type, created on first use; returns the write alias. */
+export async function ensureResourceIndex(client: Client, prefix: string, resourceType: string): Promise<string> {
+  const alias = indexNames(prefix).resourceFamily(resourceType);
+  const key = `${prefix}|${resourceFamily(resourceType)}`;
+  let pending = knownFamilies.get(key);
+  if (!pending) {
+    pending = ensureAliasedIndex(client, alias);
+    knownFamilies.set(key, pending);
+    pending.catch(() => knownFamilies.delete(key));
+  }
+  await pending;
+  return alias;
+}

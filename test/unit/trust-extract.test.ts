@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ResourceRecord } from '../../core/schemas.js';
+import { findPolicies, recordTrust } from '../../processors/trust/extract.js';
+import { loadTrustRegister, parseTrustRegister } from '../../processors/trust/register.js';
+
+const OWN = '111111111111';
+const ORG = '222222222222';
+const VENDOR = '999999999999';
+const STRANGER = '555555555555';
+const DATADOG = '464622532012';
+const fixture = (name: string) => new URL(`../fixtures/processors/${name}`, import.meta.url).pathname;
+// CI checks out the shared data beside the repo
+const knownAwsAccounts = new URL('../../../shared/data/known-aws-accounts/accounts.yaml', import.meta.url).pathname;
+
+function resource(partial: Partial<ResourceRecord>): ResourceRecord {
+  return {
+    recordType: 'resource', schemaVersion: '1.0', resourceType: 'AWS::S3::Bucket', resourceId: 'b', arn: 'arn:aws:s3:::b', resourceName: 'b',
+    awsAccountId: OWN, awsRegion: 'us-east-1', configuration: {}, supplementaryConfiguration: {}, tags: {}, resourceCreationTime: null,
+    configurationItemCaptureTime: '2026-11-24T09:00:00Z', configurationItemStatus: 'OK', collector: 'test', errors: [], ...partial,
+  };
+}
+
+describe('policies in records', () => {
+  it('finds policies as objects, JSON strings and URL-encoded strings, wherever the collector put them', () => {
+    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${VENDOR}:root` }, Action: 'sts:AssumeRole' }] };
+    const record = resource({
+      resourceType: 'AWS::IAM::Role',
+      configuration: {
+        AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trust)),
+        RolePolicyList: [{ PolicyName: 'inline', PolicyDocument: { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
+      },
+      supplementaryConfiguration: { BucketPolicy: { policyText: JSON.stringify({ Statement: { Effect: 'Allow', Principal: '*', Action: 's3:GetObject' } }) } },
+    });
+    expect(findPolicies(record).map((p) => p.path)).toEqual([
+      'configuration.AssumeRolePolicyDocument',
+      'configuration.RolePolicyList[0].PolicyDocument',
+      'supplementaryConfiguration.BucketPolicy.policyText',
+    ]);
+  });
+
+  it('classifies org, known and unknown accounts, skips the own account and flags public', async () => {
+    const { register } = await loadTrustRegister([knownAwsAccounts, fixture('trusted-accounts.csv')]);
+    const record = resource({
+      supplementaryConfiguration: {
+        BucketPolicy: {
+          Statement: [
+            { Effect: 'Allow', Principal: { AWS: [OWN, ORG, VENDOR, `arn:aws:iam::${DATADOG}:root`] }, Action: 's3:*' },
+            { Effect: 'Allow', Principal: '*', Condition: { StringEquals: { 'aws:SourceAccount': STRANGER } } },
+          ],
+        },
+      },
+    });
+    const trust = recordTrust(record, { orgAccounts: new Map([[OWN, 'own'], [ORG, 'shared-services']]), register });
+    expect(trust.public).toBe(false);
+    const policy = 'supplementaryConfiguration.BucketPolicy';
+    expect(trust.trustedAccounts).toEqual([
+      { accountId: ORG, classification: 'org', name: 'shared-services', approved: null, policy, via: 'principal' },
+      { accountId: DATADOG, classification: 'known', name: 'Datadog', approved: null, policy, via: 'principal' },
+      { accountId: STRANGER, classification: 'unknown', name: null, approved: null, policy, via: 'condition' },
+      { accountId: VENDOR, classification: 'known', name: 'Acme Backup', approved: true, policy, via: 'principal' },
+    ]);
+  });
+
+  it('survives malformed policy text', () => {
+    const record = resource({ configuration: { Policy: '{"Statement": [', Other: '%E0%A4%A' } });
+    expect(recordTrust(record, { orgAccounts: new Map(), register: new Map() })).toMatchObject({ trustedAccounts: [], public: false });
+  });
+});
+
+describe('trusted-accounts register', () => {
+  it('reads our CSV with row problems and the fwd:cloudsec YAML list', async () => {
+    const csv = parseTrustRegister(readFileSync(fixture('trusted-accounts.csv'), 'utf8'), 'csv', 't.csv');
+    expect(csv.register.get('888888888888')).toMatchObject({ name: 'Old Vendor', approved: false, note: 'offboarded' });
+    expect(csv.problems).toEqual([{ source: 't.csv', row: 4, reason: 'accountId: "77777777" is not a 12-digit account ID' }]);
+    const { register } = await loadTrustRegister([knownAwsAccounts]);
+    expect(register.size).toBeGreaterThan(100);
+    expect(register.get('454464851268')).toMatchObject({ name: 'Cloudhealth', approved: null });
+  });
+
+  it('names the source when it cannot be read or parsed', async () => {
+    await expect(loadTrustRegister(['/nope/register.yaml'])).rejects.toThrow(/cannot read \/nope\/register.yaml/);
+    expect(() => parseTrustRegister('{', 'json', 'x.json')).toThrow(/x.json: cannot parse trusted-accounts register/);
+  });
+});
