@@ -106,14 +106,14 @@ up_opensearch() {
 
 up_moto() {
   local url="http://127.0.0.1:$MOTO_PORT"
-  if http_ok "$url/moto-api/data.json"; then return 0; fi
+  if http_ok "$url/moto-api/config"; then return 0; fi
   install_python
   mkdir -p "$RUN"
   echo "stack: starting moto server on $url"
   # MOTO_ACCOUNT_ID must stay unset: it would override the accounts of assumed-role credentials.
   env -u MOTO_ACCOUNT_ID nohup "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$RUN/moto.log" 2>&1 &
   echo $! > "$RUN/moto.pid"
-  wait_for "$url/moto-api/data.json" moto 60 || die "moto did not answer on $url: see $RUN/moto.log"
+  wait_for "$url/moto-api/config" moto 60 || die "moto did not answer on $url: see $RUN/moto.log"
 }
 
 up_kinesalite() {
@@ -144,7 +144,7 @@ status() {
   local s
   s() { if $1; then echo up; else echo down; fi; }
   echo "opensearch http://127.0.0.1:$OS_PORT $(s "http_ok http://127.0.0.1:$OS_PORT")"
-  echo "moto       http://127.0.0.1:$MOTO_PORT $(s "http_ok http://127.0.0.1:$MOTO_PORT/moto-api/data.json")"
+  echo "moto       http://127.0.0.1:$MOTO_PORT $(s "http_ok http://127.0.0.1:$MOTO_PORT/moto-api/config")"
   local k=down; (exec 3<>"/dev/tcp/127.0.0.1/$KINESIS_PORT") 2>/dev/null && k=up
   echo "kinesis    http://127.0.0.1:$KINESIS_PORT $k"
 }

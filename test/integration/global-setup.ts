@@ -12,7 +12,7 @@ async function answers(url: string): Promise<boolean> {
 }
 
 export default async function setup(): Promise<() => void> {
-  const wasUp = (await answers(`${localStack.moto}/moto-api/data.json`)) && (await answers(localStack.opensearch));
+  const wasUp = (await answers(`${localStack.moto}/moto-api/config`)) && (await answers(localStack.opensearch));
   stackUp();
   return () => {
     if (!wasUp && process.env.CENSUS_KEEP_STACK !== '1') stackDown();
