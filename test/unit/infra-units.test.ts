@@ -1,0 +1,127 @@
+// Pure parts of the infrastructure code: context parsing, the least-privilege scan, the OpenSearch FGAC plan.
+import { describe, expect, it } from 'vitest';
+import { indexNames } from '../../core/indexes.js';
+import { SchemaError } from '../../core/schemas.js';
+import { parseInfraConfig } from '../../infra/lib/config.js';
+import { isWildcardWriteAction, wildcardWriteGrants } from '../../infra/lib/least-privilege.js';
+import { securityDeleteRequests, securityRequests } from '../../infra/lib/opensearch-security-plan.js';
+
+describe('CDK context', () => {
+  it('has defaults for everything, so synth needs no context', () => {
+    const c = parseInfraConfig({});
+    expect(c).toMatchObject({
+      namePrefix: 'census',
+      payerAccountIds: [],
+      auditRoleName: 'CensusAudit',
+      regions: [],
+      stream: { mode: 'ON_DEMAND' },
+      schedules: { inventory: 'rate(30 minutes)', scoring: 'rate(1 hour)', delivery: 'cron(0 7 ? * MON *)' },
+      processor: { batchSize: 500, retryAttempts: 3, parallelizationFactor: 2 },
+      openSearch: { dataNodes: 2, masterNodes: 3 },
+    });
+  });
+
+  it('accepts -c strings (lists, numbers, JSON objects) as well as cdk.json values', () => {
+    const c = parseInfraConfig({
+      payerAccountIds: '111111111111, 222222222222',
+      regions: ['eu-west-1', 'us-east-1'],
+      openSearch: '{"dataNodes":"4","zoneAwareness":"false","masterNodes":0}',
+      processor: { batchSize: '1000' },
+      unrelated: 'ignored',
+    });
+    expect(c.payerAccountIds).toEqual(['111111111111', '222222222222']);
+    expect(c.regions).toEqual(['eu-west-1', 'us-east-1']);
+    expect(c.openSearch).toMatchObject({ dataNodes: 4, zoneAwareness: false, masterNodes: 0, volumeSizeGiB: 100 });
+    expect(c.processor).toMatchObject({ batchSize: 1000, maxBatchingWindowSeconds: 5 });
+  });
+
+  it('names the key and the reason when a value is wrong', () => {
+    expect(() => parseInfraConfig({ payerAccountIds: '1234' })).toThrow(SchemaError);
+    expect(() => parseInfraConfig({ payerAccountIds: '1234' })).toThrow(/CDK context: payerAccountIds\.0: must be a 12-digit AWS account ID/);
+    expect(() => parseInfraConfig({ schedules: { inventory: 'every 30 minutes' } })).toThrow(/schedules\.inventory: must be rate/);
+    expect(() => parseInfraConfig({ processor: { batchSize: 20_000 } })).toThrow(/processor\.batchSize/);
+  });
+});
+
+describe('least-privilege scan', () => {
+  it('flags wildcards that can reach a write API and passes read-only ones', () => {
+    for (const a of ['*', 's3:*', 's3:Put*', 's3:Abort*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'iam:*Role', 'dynamodb:?atchWriteItem']) {
+      expect(isWildcardWriteAction(a), a).toBe(true);
+    }
+    for (const a of ['s3:GetObject', 's3:Get*', 's3:GetObject*', 'ec2:Describe*', 's3:List*', 'dynamodb:BatchGet*', 'sts:AssumeRole']) {
+      expect(isWildcardWriteAction(a), a).toBe(false);
+    }
+  });
+
+  it('scans policies, managed policies and inline role policies, Allow statements only', () => {
+    const template = {
+      Resources: {
+        P: { Type: 'AWS::IAM::Policy', Properties: { PolicyDocument: { Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:Put*'] }] } } },
+        M: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: { Statement: { Effect: 'Allow', Action: '*', Sid: 'Admin' } } } },
+        R: {
+          Type: 'AWS::IAM::Role',
+          Properties: { Policies: [{ PolicyDocument: { Statement: [{ Effect: 'Deny', Action: '*' }, { Effect: 'Allow', Action: 'ec2:Describe*' }] } }] },
+        },
+        B: { Type: 'AWS::S3::BucketPolicy', Properties: { PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:*' }] } } },
+      },
+    };
+    expect(wildcardWriteGrants(template)).toEqual([
+      { resource: 'P', action: 's3:Put*', sid: undefined },
+      { resource: 'M', action: '*', sid: 'Admin' },
+    ]);
+  });
+});
+
+describe('OpenSearch fine-grained access control plan', () => {
+  const props = {
+    indexPrefix: 'census',
+    processorRoleArns: ['arn:aws:iam::999999999999:role/census-processor'],
+    scoringRoleArns: ['arn:aws:iam::999999999999:role/census-scoring'],
+    adminRoleArns: ['arn:aws:iam::999999999999:role/census-opensearch-security', 'arn:aws:iam::999999999999:role/SecurityTeam'],
+  };
+
+  it('gives processors write access to exactly the inventory, trust and finding indexes of their prefix', () => {
+    const requests = securityRequests(props);
+    const role = requests.find((r) => r.path === '/_plugins/_security/api/roles/census_processor')!;
+    const [perm] = (role.body!.index_permissions as { index_patterns: string[]; allowed_actions: string[] }[])!;
+    const names = indexNames('census');
+    expect(perm!.index_patterns.sort()).toEqual(
+      [names.resources, names.findings, names.accounts, names.trustedAccounts, names.collectionErrors].map((n) => `${n}*`).sort(),
+    );
+    expect(perm!.index_patterns).not.toContain(`${names.scores}*`);
+    expect(perm!.allowed_actions).toContain('crud');
+    // a resource family index (census-resources-s3) matches the pattern
+    expect(perm!.index_patterns.some((p) => names.resourceFamily('AWS::S3::Bucket').startsWith(p.replace('*', '')))).toBe(true);
+  });
+
+  it('lets scoring read the prefix and write only scores', () => {
+    const role = securityRequests(props).find((r) => r.path.endsWith('/roles/census_scoring'))!;
+    expect(role.body!.index_permissions).toEqual([
+      { index_patterns: ['census-*'], allowed_actions: ['read'] },
+      { index_patterns: ['census-scores*'], allowed_actions: ['crud', 'create_index', 'manage'] },
+    ]);
+  });
+
+  it('maps each IAM role as a backend role and keeps the master role in all_access', () => {
+    const mappings = Object.fromEntries(
+      securityRequests(props)
+        .filter((r) => r.path.includes('/rolesmapping/'))
+        .map((r) => [r.path.split('/').pop(), r.body!.backend_roles]),
+    );
+    expect(mappings).toEqual({
+      census_processor: props.processorRoleArns,
+      census_scoring: props.scoringRoleArns,
+      all_access: props.adminRoleArns,
+    });
+  });
+
+  it('scopes role names by prefix and deletes only its own roles', () => {
+    expect(securityRequests({ ...props, indexPrefix: 'staging' }).map((r) => r.path)).toContain('/_plugins/_security/api/roles/staging_processor');
+    expect(securityDeleteRequests('census')).toEqual([
+      { method: 'DELETE', path: '/_plugins/_security/api/rolesmapping/census_processor' },
+      { method: 'DELETE', path: '/_plugins/_security/api/rolesmapping/census_scoring' },
+      { method: 'DELETE', path: '/_plugins/_security/api/roles/census_processor' },
+      { method: 'DELETE', path: '/_plugins/_security/api/roles/census_scoring' },
+    ]);
+  });
+});

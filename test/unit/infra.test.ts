@@ -1,0 +1,489 @@
+// The Census CDK app, proven offline: synthesis (with real esbuild bundling and cdk-nag), the critical
+// properties of every resource, least privilege, and cfn-lint on every template.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, stackNames } from '../../infra/lib/app.js';
+import { defaultCollectors } from '../../infra/lib/collectors.js';
+import { wildcardWriteGrants } from '../../infra/lib/least-privilege.js';
+import { feedErrorPrefix, feedPrefix } from '../../infra/lib/streaming.js';
+
+const repoRoot = new URL('../../', import.meta.url).pathname;
+const payers = ['111111111111', '222222222222'];
+const securityAccountId = '999999999999';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+let outdir: string;
+let census: Template;
+let auditRole: Template;
+let censusJson: Json;
+let synthMs: number;
+
+/** Resources of one type, as [logicalId, properties]. */
+function resources(t: Json, type: string): [string, Json][] {
+  return Object.entries(t.Resources as Record<string, Json>)
+    .filter(([, r]) => r.Type === type)
+    .map(([id, r]) => [id, r.Properties ?? {}]);
+}
+
+/** Flatten `Fn::Join` / `Ref` / `Fn::GetAtt` into a string with `${...}` placeholders, to read a state machine definition. */
+function flatten(v: unknown): string {
+  if (typeof v === 'string') return v;
+  const o = v as Json;
+  if (o['Fn::Join']) return (o['Fn::Join'][1] as unknown[]).map(flatten).join(o['Fn::Join'][0] as string);
+  if (o.Ref) return `\${${o.Ref}}`;
+  if (o['Fn::GetAtt']) return `\${${(o['Fn::GetAtt'] as string[]).join('.')}}`;
+  return JSON.stringify(v);
+}
+
+/** All Allow statements attached (through AWS::IAM::Policy) to the role with this logical id prefix. */
+function roleStatements(t: Json, rolePrefix: string): Json[] {
+  return resources(t, 'AWS::IAM::Policy')
+    .filter(([, p]) => (p.Roles as Json[]).some((r) => String(r.Ref).startsWith(rolePrefix)))
+    .flatMap(([, p]) => p.PolicyDocument.Statement as Json[]);
+}
+const actionsOf = (statements: Json[]) => new Set<string>(statements.flatMap((s) => ([] as string[]).concat(s.Action)));
+const grants = (action: string) => (s: Json) => ([] as string[]).concat(s.Action).includes(action);
+
+beforeAll(() => {
+  outdir = mkdtempSync(join(tmpdir(), 'census-cdk-'));
+  const started = Date.now();
+  const { app } = buildApp({
+    outdir,
+    context: {
+      payerAccountIds: payers.join(','), // as `-c payerAccountIds=...` gives it
+      securityAccountId,
+      scorecardRecipients: 'ciso@example.com',
+      sesIdentity: 'census.example.com',
+      sesFromAddress: 'scorecards@census.example.com',
+    },
+  });
+  // synthesis runs the cdk-nag AwsSolutions plugin and throws on any unacknowledged finding
+  const assembly = app.synth();
+  synthMs = Date.now() - started;
+  censusJson = assembly.getStackByName(stackNames.census).template as Json;
+  census = Template.fromJSON(censusJson);
+  auditRole = Template.fromJSON(assembly.getStackByName(stackNames.auditRole).template as Json);
+}, 180_000);
+
+afterAll(() => {
+  console.info(`infra: synthesized both stacks (bundling, cdk-nag) in ${synthMs} ms`);
+  rmSync(outdir, { recursive: true, force: true });
+});
+
+describe('record stream and feed', () => {
+  it('is an on-demand Kinesis stream encrypted with the Census key', () => {
+    census.hasResourceProperties('AWS::Kinesis::Stream', {
+      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StorageKey'), 'Arn'] } },
+      RetentionPeriodHours: 48,
+    });
+    census.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('lands the feed through Firehose: gzip, partitioned by record type and hour, errors apart, KMS', () => {
+    census.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamType: 'DirectPut',
+      DeliveryStreamEncryptionConfigurationInput: { KeyType: 'CUSTOMER_MANAGED_CMK' },
+      ExtendedS3DestinationConfiguration: Match.objectLike({
+        CompressionFormat: 'GZIP',
+        Prefix: feedPrefix,
+        ErrorOutputPrefix: feedErrorPrefix,
+        DynamicPartitioningConfiguration: { Enabled: true, RetryOptions: { DurationInSeconds: 300 } },
+        EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: Match.anyValue() } },
+        CloudWatchLoggingOptions: Match.objectLike({ Enabled: true }),
+      }),
+    });
+    // the partition layout matches the one processors and readers agree on (core/indexes.ts s3Keys.feedPrefix)
+    expect(feedPrefix).toMatch(/^feed\/!\{partitionKeyFromQuery:recordType\}\/dt=!\{timestamp:yyyy-MM-dd\}\/hour=!\{timestamp:HH\}\/$/);
+  });
+});
+
+describe('buckets', () => {
+  it('block public access, version, and deny plain HTTP on every bucket', () => {
+    const buckets = resources(censusJson, 'AWS::S3::Bucket');
+    expect(buckets).toHaveLength(4); // feed, dead letters, scorecards, access logs
+    for (const [, p] of buckets) {
+      expect(p.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(p.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(p.LifecycleConfiguration.Rules.length).toBeGreaterThan(0);
+    }
+    const policies = resources(censusJson, 'AWS::S3::BucketPolicy');
+    expect(policies).toHaveLength(4);
+    for (const [, p] of policies) {
+      expect(p.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+
+  it('encrypt feed, dead letters and scorecards with the Census KMS key and log access', () => {
+    const kmsBuckets = resources(censusJson, 'AWS::S3::Bucket').filter(
+      ([, p]) => p.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm === 'aws:kms',
+    );
+    expect(kmsBuckets.map(([id]) => id.replace(/[A-F0-9]{8}$/, '')).sort()).toEqual(['StorageDeadLetter', 'StorageFeed', 'StorageScorecards']);
+    for (const [, p] of kmsBuckets) {
+      expect(p.BucketEncryption.ServerSideEncryptionConfiguration[0].BucketKeyEnabled).toBe(true);
+      expect(p.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: expect.stringMatching(/^StorageAccessLogs/) });
+    }
+  });
+});
+
+describe('collectors and the inventory state machine', () => {
+  const collectorFunctions = () =>
+    resources(censusJson, 'AWS::Lambda::Function').filter(([, p]) => p.Environment?.Variables?.CENSUS_COLLECTOR);
+
+  it('has one Lambda per collector, all from one esbuild bundle of collectors/lambda.ts', () => {
+    const fns = collectorFunctions();
+    expect(fns.map(([, p]) => p.Environment.Variables.CENSUS_COLLECTOR).sort()).toEqual([...defaultCollectors].sort());
+    const codeKeys = new Set(fns.map(([, p]) => JSON.stringify(p.Code.S3Key)));
+    expect(codeKeys.size).toBe(1);
+    for (const [, p] of fns) {
+      expect(p).toMatchObject({ Handler: 'index.inventoryHandler', Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 900 });
+      expect(p.Environment.Variables).toMatchObject({ CENSUS_AUDIT_ROLE: 'CensusAudit', CENSUS_PAYERS: payers.join(',') });
+    }
+    census.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.discoverHandler' });
+  });
+
+  it('discovers accounts, then fans out over accounts and collectors with bounded concurrency and recorded outcomes', () => {
+    const [[, sm]] = resources(censusJson, 'AWS::StepFunctions::StateMachine') as [[string, Json]];
+    expect(sm.TracingConfiguration).toEqual({ Enabled: true });
+    expect(sm.LoggingConfiguration.Level).toBe('ALL');
+    const def = JSON.parse(flatten(sm.DefinitionString)) as Json;
+    expect(def.StartAt).toBe('DiscoverAccounts');
+    expect(def.States.DiscoverAccounts.Next).toBe('InventoryAccounts');
+
+    const accounts = def.States.InventoryAccounts;
+    expect(accounts).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.accounts',
+      MaxConcurrency: 20,
+      ToleratedFailurePercentage: 10,
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
+      ResultWriter: { Parameters: { Prefix: 'inventory-runs/' } },
+    });
+    const perAccount = accounts.ItemProcessor.States;
+    const listed = perAccount.ListCollectors.Parameters.collectors as { collector: string }[];
+    expect(listed.map((c) => c.collector).sort()).toEqual([...defaultCollectors].sort());
+
+    const collectors = perAccount.InventoryCollectors;
+    expect(collectors).toMatchObject({ Type: 'Map', ItemsPath: '$.collectors', MaxConcurrency: 8 });
+    const collect = collectors.ItemProcessor.States.Collect;
+    expect(collect.Parameters['FunctionName.$']).toBe('$.functionArn');
+    expect(collect.Parameters.Payload).toEqual({ 'runId.$': '$.runId', 'accountId.$': '$.accountId', 'collector.$': '$.collector' });
+    expect(collect.Retry.map((r: Json) => r.ErrorEquals).flat()).toEqual(
+      expect.arrayContaining(['Lambda.TooManyRequestsException', 'States.TaskFailed']),
+    );
+    expect(collect.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.outcome', Next: 'CollectorFailed' }]);
+    expect(collectors.ItemProcessor.States.CollectorFailed.Parameters.status).toBe('FAILED');
+    expect(collectors.ItemProcessor.States.CollectorSucceeded.Parameters.status).toBe('SUCCEEDED');
+    // a failed collector fails the account's item, so the run shows which accounts are incomplete
+    expect(perAccount.AnyCollectorFailed.Choices[0]).toMatchObject({ Variable: '$.failedCount', NumericGreaterThan: 0, Next: 'AccountIncomplete' });
+    expect(perAccount.AccountIncomplete.Type).toBe('Fail');
+  });
+});
+
+describe('schedules', () => {
+  it('runs the inventory every 30 minutes, scoring hourly and delivery on its own schedule, with retries and a DLQ', () => {
+    const schedules = resources(censusJson, 'AWS::Scheduler::Schedule');
+    const byExpression = Object.fromEntries(schedules.map(([, p]) => [p.ScheduleExpression, p]));
+    expect(Object.keys(byExpression).sort()).toEqual(['cron(0 7 ? * MON *)', 'rate(1 hour)', 'rate(30 minutes)']);
+    expect(byExpression['rate(30 minutes)'].Target.Arn).toEqual({ Ref: expect.stringMatching(/^Inventory/) });
+    expect(byExpression['rate(1 hour)'].Target.Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Score/), 'Arn'] });
+    expect(byExpression['cron(0 7 ? * MON *)'].Target.Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Deliver/), 'Arn'] });
+    for (const [, p] of schedules) {
+      expect(p.Target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 3 });
+      expect(p.Target.DeadLetterConfig.Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ScheduleFailures/), 'Arn'] });
+    }
+  });
+
+  it('takes schedule expressions and concurrency from context', () => {
+    const { census: stack } = buildApp({
+      context: {
+        schedules: '{"inventory":"rate(15 minutes)","delivery":"cron(0 6 1 * ? *)"}',
+        inventory: { accountConcurrency: 50 },
+        collectors: 's3,iam',
+      },
+    });
+    // only the configuration is checked here; this stack is not synthesized (no bundling, no nag)
+    expect(stack.inventory.collectorFunctions.size).toBe(2);
+    const expressions = stack.node
+      .findAll()
+      .filter((c) => c.node.defaultChild && (c.node.defaultChild as Json).cfnResourceType === 'AWS::Scheduler::Schedule')
+      .map((c) => (c.node.defaultChild as Json).scheduleExpression as string);
+    expect(expressions.sort()).toEqual(['cron(0 6 1 * ? *)', 'rate(1 hour)', 'rate(15 minutes)']);
+    }, 60_000);
+});
+
+describe('processors', () => {
+  it('read the stream with bisecting, partial batch failures, bounded retries and an SQS on-failure destination', () => {
+    census.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^Processor') },
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StreamingRecords'), 'Arn'] },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 500,
+      MaximumBatchingWindowInSeconds: 5,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 3,
+      MaximumRecordAgeInSeconds: 86_400,
+      ParallelizationFactor: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ProcessorFailures'), 'Arn'] } } },
+    });
+    census.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'census-processor-failures',
+      KmsMasterKeyId: Match.anyValue(),
+      MessageRetentionPeriod: 1_209_600,
+    });
+  });
+});
+
+describe('OpenSearch', () => {
+  it('is a 2.x domain encrypted at rest and between nodes, HTTPS-only TLS 1.2, with FGAC and every log', () => {
+    census.hasResourceProperties('AWS::OpenSearchService::Domain', {
+      EngineVersion: Match.stringLikeRegexp('^OpenSearch_2\\.'),
+      EncryptionAtRestOptions: { Enabled: true, KmsKeyId: Match.anyValue() },
+      NodeToNodeEncryptionOptions: { Enabled: true },
+      DomainEndpointOptions: { EnforceHTTPS: true, TLSSecurityPolicy: 'Policy-Min-TLS-1-2-2019-07' },
+      AdvancedSecurityOptions: {
+        Enabled: true,
+        InternalUserDatabaseEnabled: false,
+        MasterUserOptions: { MasterUserARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SearchSecurityMappingRole'), 'Arn'] } },
+      },
+      LogPublishingOptions: {
+        SEARCH_SLOW_LOGS: Match.objectLike({ Enabled: true }),
+        INDEX_SLOW_LOGS: Match.objectLike({ Enabled: true }),
+        ES_APPLICATION_LOGS: Match.objectLike({ Enabled: true }),
+        AUDIT_LOGS: Match.objectLike({ Enabled: true }),
+      },
+      ClusterConfig: Match.objectLike({ DedicatedMasterEnabled: true, DedicatedMasterCount: 3, InstanceCount: 2, ZoneAwarenessEnabled: true }),
+    });
+  });
+
+  it('admits only the pipeline and admin roles, and maps processors and scoring to their FGAC roles', () => {
+    const [[, domain]] = resources(censusJson, 'AWS::OpenSearchService::Domain') as [[string, Json]];
+    const statement = (domain.AccessPolicies.Statement as Json[])[0]!;
+    expect(statement.Action).toEqual(['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPost', 'es:ESHttpPut']);
+    const principals = ([] as Json[]).concat(statement.Principal.AWS).map((p) => p['Fn::GetAtt'][0] as string);
+    expect(principals.map((p) => p.replace(/[A-F0-9]{8}$/, '')).sort()).toEqual(['ProcessorRole', 'ScoringRole', 'SearchSecurityMappingRole']);
+    census.hasResourceProperties('Custom::OpenSearchRoleMapping', {
+      IndexPrefix: 'census',
+      ProcessorRoleArns: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^ProcessorRole'), 'Arn'] }],
+      ScoringRoleArns: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^ScoringRole'), 'Arn'] }],
+    });
+  });
+});
+
+describe('least privilege', () => {
+  it('no identity policy in any template grants a wildcard action that can reach a write API', () => {
+    expect(wildcardWriteGrants(censusJson)).toEqual([]);
+    expect(wildcardWriteGrants(auditRole.toJSON())).toEqual([]);
+  });
+
+  it('collectors may only assume the audit role, write to the stream, and park oversize records and dead letters', () => {
+    const statements = roleStatements(censusJson, 'InventoryCollectorRole');
+    expect([...actionsOf(statements)].sort()).toEqual(
+      [
+        'kinesis:DescribeStreamSummary',
+        'kinesis:PutRecord',
+        'kinesis:PutRecords',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        's3:AbortMultipartUpload',
+        's3:PutObject',
+        'sts:AssumeRole',
+      ].sort(),
+    );
+    const assume = statements.find((s) => s.Action === 'sts:AssumeRole')!;
+    expect(flatten(assume.Resource)).toBe('arn:${AWS::Partition}:iam::*:role/CensusAudit');
+    const put = statements.find(grants('kinesis:PutRecords'))!;
+    expect(put.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^StreamingRecords/), 'Arn'] });
+    const objects = statements.find(grants('s3:PutObject'))!;
+    expect(([] as unknown[]).concat(objects.Resource).map(flatten).map((r) => r.replace(/[A-F0-9]{8}\./, '.')).sort()).toEqual([
+      '${StorageDeadLetter.Arn}/dead-letter/*',
+      '${StorageFeed.Arn}/oversize/*',
+    ]);
+  });
+
+  it('discovery assumes the audit role in the configured payer accounts only', () => {
+    const assume = roleStatements(censusJson, 'InventoryDiscoverRole').find((s) => s.Action === 'sts:AssumeRole')!;
+    expect(([] as unknown[]).concat(assume.Resource).map(flatten)).toEqual(
+      payers.map((a) => `arn:\${AWS::Partition}:iam::${a}:role/CensusAudit`),
+    );
+  });
+
+  it('processors read the stream and write only the feed Firehose, latest/, dead letters, their queue and OpenSearch', () => {
+    const statements = roleStatements(censusJson, 'ProcessorRole');
+    const actions = actionsOf(statements);
+    expect([...actions].filter((a) => !/^(kinesis:(Get|List|Describe|SubscribeToShard)|logs:|kms:(Decrypt|GenerateDataKey)$)/.test(a)).sort()).toEqual(
+      [
+        'es:ESHttpGet',
+        'es:ESHttpHead',
+        'es:ESHttpPost',
+        'es:ESHttpPut',
+        'firehose:PutRecord',
+        'firehose:PutRecordBatch',
+        's3:AbortMultipartUpload',
+        's3:GetObject',
+        's3:PutObject',
+        'sqs:GetQueueAttributes',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+    expect(actions.has('kinesis:PutRecords')).toBe(false);
+    const writes = statements.find(grants('s3:PutObject'))!;
+    expect(([] as unknown[]).concat(writes.Resource).map(flatten).map((r) => r.replace(/[A-F0-9]{8}\./, '.')).sort()).toEqual([
+      '${StorageDeadLetter.Arn}/dead-letter/*',
+      '${StorageFeed.Arn}/latest/*',
+    ]);
+  });
+
+  it('scorecard e-mail may be sent only from the configured SES identity and address', () => {
+    const ses = roleStatements(censusJson, 'DeliverRole').find(grants('ses:SendEmail'))!;
+    expect(flatten(ses.Resource)).toBe('arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/census.example.com');
+    expect(ses.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'scorecards@census.example.com' } });
+    for (const role of ['InventoryCollectorRole', 'InventoryDiscoverRole', 'ProcessorRole', 'ScoringRole']) {
+      expect([...actionsOf(roleStatements(censusJson, role))].filter((a) => a.startsWith('ses:'))).toEqual([]);
+    }
+  });
+});
+
+describe('alarms', () => {
+  it('watch iterator age, dead-letter depth, Lambda errors and throttles, the inventory and OpenSearch health', () => {
+    const alarms = resources(censusJson, 'AWS::CloudWatch::Alarm');
+    const metrics = alarms.map(([, p]) => `${p.Namespace}/${p.MetricName}`);
+    expect(metrics).toEqual(
+      expect.arrayContaining([
+        'AWS/Lambda/IteratorAge',
+        'AWS/Kinesis/GetRecords.IteratorAgeMilliseconds',
+        'AWS/SQS/ApproximateNumberOfMessagesVisible',
+        'AWS/States/ExecutionsFailed',
+        'AWS/ES/ClusterStatus.red',
+        'AWS/ES/ClusterStatus.yellow',
+        'AWS/ES/ClusterIndexWritesBlocked',
+        'AWS/Firehose/DeliveryToS3.DataFreshness',
+      ]),
+    );
+    expect(metrics.filter((m) => m === 'AWS/SQS/ApproximateNumberOfMessagesVisible')).toHaveLength(2);
+    // every function: the collectors, discover, processor, score, deliver and the deploy-time mapping function's callers
+    const functionCount = defaultCollectors.length + 4;
+    expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(functionCount);
+    expect(metrics.filter((m) => m === 'AWS/Lambda/Throttles')).toHaveLength(functionCount);
+    for (const [, p] of alarms) expect(p.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
+  });
+});
+
+describe('member-account audit role template', () => {
+  it('creates the audit role with SecurityAudit and ViewOnlyAccess', () => {
+    auditRole.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: { Ref: 'AuditRoleName' },
+      ManagedPolicyArns: [
+        { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/SecurityAudit' },
+        { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/job-function/ViewOnlyAccess' },
+      ],
+    });
+    auditRole.resourceCountIs('AWS::IAM::Role', 1);
+  });
+
+  it('trusts only the collector and discovery roles of the security account, with an optional external id', () => {
+    const [[, role]] = resources(auditRole.toJSON(), 'AWS::IAM::Role') as [[string, Json]];
+    const trust = (role.AssumeRolePolicyDocument.Statement as Json[])[0]!;
+    expect(trust.Principal).toEqual({ AWS: { 'Fn::Sub': ['arn:${AWS::Partition}:iam::${SecurityAccountId}:root', { SecurityAccountId: { Ref: 'SecurityAccountId' } }] } });
+    const arns = trust.Condition.ArnEquals['aws:PrincipalArn'] as Json[];
+    expect(arns.map((a) => a['Fn::Sub'][1].Name)).toEqual([{ Ref: 'CollectorRoleName' }, { Ref: 'DiscoverRoleName' }]);
+    expect(trust.Condition.StringEquals).toEqual({
+      'Fn::If': ['HasExternalId', { 'sts:ExternalId': { Ref: 'ExternalId' } }, { Ref: 'AWS::NoValue' }],
+    });
+  });
+
+  it('is a plain parameterized template a StackSet can deploy (no CDK bootstrap version check)', () => {
+    const t = auditRole.toJSON() as Json;
+    expect(Object.keys(t.Parameters).sort()).toEqual(['AuditRoleName', 'CollectorRoleName', 'DiscoverRoleName', 'ExternalId', 'SecurityAccountId']);
+    expect(t.Parameters.SecurityAccountId.Default).toBe(securityAccountId);
+    expect(t.Parameters.CollectorRoleName.Default).toBe('census-collector');
+    expect(t.Rules).toBeUndefined();
+    expect(JSON.stringify(t)).not.toContain('BootstrapVersion');
+  });
+});
+
+describe('validators', () => {
+  it('cdk-nag AwsSolutions reports no unacknowledged finding', () => {
+    const reportPath = join(outdir, 'validation-report.json');
+    if (existsSync(reportPath)) {
+      const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Json;
+      const violations = (report.pluginReports as Json[]).flatMap((p) => p.violations as Json[]);
+      expect(violations.map((v) => `${v.ruleName} ${v.violatingConstructs.map((c: Json) => c.constructPath).join(',')}`)).toEqual([]);
+    }
+  });
+
+  it('cdk-nag fails synthesis on an unacknowledged wildcard grant (the check can fail)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'census-nag-'));
+    try {
+      const app = new App({ outdir: dir });
+      const stack = new Stack(app, 'Bad');
+      const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Action::s3:\*\]/);
+      expect(readFileSync(join(dir, 'validation-report.json'), 'utf8')).toContain('AwsSolutions-IAM5[Action::s3:*]');
+      // the template was written before validation: the least-privilege scan finds the same grant
+      expect(wildcardWriteGrants(JSON.parse(readFileSync(join(dir, 'Bad.template.json'), 'utf8')) as Json)).toEqual([
+        { resource: expect.stringMatching(/^RoleDefaultPolicy/), action: 's3:*', sid: undefined },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('cfn-lint reports no error or warning on every synthesized template', () => {
+    const templates = ['Census.template.json', 'CensusAuditRole.template.json'];
+    for (const t of templates) expect(existsSync(join(outdir, t))).toBe(true);
+    const run = spawnSync('bash', [join(repoRoot, 'scripts/cfn-lint.sh'), outdir], { encoding: 'utf8' });
+    expect(run.stdout + run.stderr).toContain('Census.template.json CensusAuditRole.template.json');
+    expect({ status: run.status, out: run.stdout }).toEqual({ status: 0, out: '' });
+  }, 120_000);
+
+  it('cfn-lint fails on a broken template (the check can fail)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'census-lint-'));
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        join(dir, 'Broken.template.json'),
+        JSON.stringify({ Resources: { Stream: { Type: 'AWS::Kinesis::Stream', Properties: { RetentionPeriodHours: 'forever' } } } }),
+      );
+      const run = spawnSync('bash', [join(repoRoot, 'scripts/cfn-lint.sh'), dir], { encoding: 'utf8' });
+      expect(run.status).not.toBe(0);
+      expect(run.stdout).toMatch(/E\d{4}/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('npm run synth', () => {
+  it('synthesizes every stack with no context and no AWS credentials', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'census-synth-'));
+    try {
+      const env = { ...process.env, CDK_OUTDIR: dir, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'census-no-such-profile' };
+      const err = execFileSync('npx', ['tsx', 'infra/bin/app.ts'], { cwd: repoRoot, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      void err;
+      expect(existsSync(join(dir, 'Census.template.json'))).toBe(true);
+      expect(existsSync(join(dir, 'CensusAuditRole.template.json'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
