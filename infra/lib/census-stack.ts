@@ -64,6 +64,8 @@ export class CensusStack extends Stack {
       }),
       // not a CLI setting: the Firehose the processors land the NDJSON feed through
       CENSUS_FEED_DELIVERY_STREAM: streaming.deliveryStream.ref,
+      // the domain admits IAM roles through SigV4-signed requests only (core/opensearch.ts)
+      CENSUS_OPENSEARCH_SIGV4: 'true',
     };
 
     this.inventory = new CensusInventory(this, 'Inventory', {

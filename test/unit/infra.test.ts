@@ -10,6 +10,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, stackNames } from '../../infra/lib/app.js';
+import { resolveTokens, stateMachineLintTemplate } from '../../infra/lib/asl-lint.js';
 import { defaultCollectors } from '../../infra/lib/collectors.js';
 import { wildcardWriteGrants } from '../../infra/lib/least-privilege.js';
 import { feedErrorPrefix, feedPrefix } from '../../infra/lib/streaming.js';
@@ -160,7 +161,7 @@ describe('collectors and the inventory state machine', () => {
     const [[, sm]] = resources(censusJson, 'AWS::StepFunctions::StateMachine') as [[string, Json]];
     expect(sm.TracingConfiguration).toEqual({ Enabled: true });
     expect(sm.LoggingConfiguration.Level).toBe('ALL');
-    const def = JSON.parse(flatten(sm.DefinitionString)) as Json;
+    const def = JSON.parse(resolveTokens(sm.DefinitionString)) as Json;
     expect(def.StartAt).toBe('DiscoverAccounts');
     expect(def.States.DiscoverAccounts.Next).toBe('InventoryAccounts');
 
@@ -240,6 +241,18 @@ describe('processors', () => {
       MaximumRecordAgeInSeconds: 86_400,
       ParallelizationFactor: 2,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ProcessorFailures'), 'Arn'] } } },
+    });
+    census.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Environment: {
+        Variables: Match.objectLike({
+          CENSUS_STREAM_NAME: { Ref: Match.stringLikeRegexp('^StreamingRecords') },
+          CENSUS_FEED_DELIVERY_STREAM: { Ref: Match.stringLikeRegexp('^StreamingFeed') },
+          CENSUS_OPENSEARCH_URL: Match.anyValue(),
+          CENSUS_OPENSEARCH_SIGV4: 'true',
+          CENSUS_INDEX_PREFIX: 'census',
+        }),
+      },
     });
     census.hasResourceProperties('AWS::SQS::Queue', {
       QueueName: 'census-processor-failures',
@@ -454,6 +467,28 @@ describe('validators', () => {
     const run = spawnSync('bash', [join(repoRoot, 'scripts/cfn-lint.sh'), outdir], { encoding: 'utf8' });
     expect(run.stdout + run.stderr).toContain('Census.template.json CensusAuditRole.template.json');
     expect({ status: run.status, out: run.stdout }).toEqual({ status: 0, out: '' });
+  }, 120_000);
+
+  it('cfn-lint validates the inventory state machine definition (Amazon States Language) and fails a broken one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'census-asl-'));
+    try {
+      const asl = stateMachineLintTemplate(censusJson);
+      expect(Object.keys(asl.Resources as Json)).toHaveLength(1);
+      writeFileSync(join(dir, 'InventoryStateMachine.template.json'), JSON.stringify(asl));
+      const good = spawnSync('bash', [join(repoRoot, 'scripts/cfn-lint.sh'), dir], { encoding: 'utf8' });
+      expect({ status: good.status, out: good.stdout }).toEqual({ status: 0, out: '' });
+
+      const broken = JSON.parse(JSON.stringify(asl)) as Json;
+      const sm = Object.values(broken.Resources as Json)[0] as Json;
+      const states = sm.Properties.Definition.States as Json;
+      states.InventoryAccounts.ItemProcessor.States.InventoryCollectors.MaxConcurrency = 'eight';
+      writeFileSync(join(dir, 'InventoryStateMachine.template.json'), JSON.stringify(broken));
+      const bad = spawnSync('bash', [join(repoRoot, 'scripts/cfn-lint.sh'), dir], { encoding: 'utf8' });
+      expect(bad.status).not.toBe(0);
+      expect(bad.stdout).toContain("E3601 'eight' is not of type 'number'");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('cfn-lint fails on a broken template (the check can fail)', () => {
