@@ -2,10 +2,13 @@
 
 Prowler is big, so it lives in a throwaway virtualenv, not in scripts/requirements.txt:
     python3 -m venv /tmp/prowler-venv && /tmp/prowler-venv/bin/pip install prowler==5.46.0
-    /tmp/prowler-venv/bin/python scripts/make-prowler-fixtures.py   # moto on 127.0.0.1:5055
+    /tmp/prowler-venv/bin/pip install moto[all]==5.2.5
+    /tmp/prowler-venv/bin/python scripts/make-prowler-fixtures.py [--server http://127.0.0.1:5055]
 
-It assumes a role into a fresh moto account (so other tests' resources do not leak in), plants a few
-resources that fail and pass well-known checks, then runs `prowler aws` with AWS_ENDPOINT_URL pointing at moto.
+It plants a few resources that fail and pass well-known checks, then runs Prowler's own CLI entry point.
+By default moto runs in-process (`mock_aws`, as Prowler's own test-suite does: pip install moto==5.2.5 into the
+same venv); with --server URL it assumes a role into a fresh account of a moto server instead and points
+`prowler aws` at it with AWS_ENDPOINT_URL.
 """
 import json
 import os
@@ -15,7 +18,7 @@ from pathlib import Path
 
 import boto3
 
-MOTO = os.environ.get("MOTO_URL", "http://127.0.0.1:5055")
+MOTO = sys.argv[sys.argv.index("--server") + 1] if "--server" in sys.argv else "http://127.0.0.1:5055"
 ACCOUNT = os.environ.get("FIXTURE_ACCOUNT", "555566667777")
 REGION = "us-east-1"
 OUT = Path(__file__).resolve().parent.parent / "test" / "fixtures" / "standard"
@@ -37,23 +40,7 @@ CHECKS = [
 ]
 
 
-def main() -> None:
-    base = dict(endpoint_url=MOTO, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
-    creds = boto3.client("sts", **base).assume_role(
-        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/ProwlerAudit", RoleSessionName="census-prowler-fixture"
-    )["Credentials"]
-    env_creds = {
-        "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
-        "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
-        "AWS_SESSION_TOKEN": creds["SessionToken"],
-    }
-    session = boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=REGION,
-    )
-    c = lambda svc: session.client(svc, endpoint_url=MOTO)  # noqa: E731
+def plant(c) -> None:
 
     s3 = c("s3")
     for name in ("census-fixture-public", "census-fixture-private"):
@@ -91,18 +78,51 @@ def main() -> None:
         {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"}]})})
     c("secretsmanager").create_secret(Name="census-fixture-secret", SecretString="s3cr3t")
 
-    env = {**os.environ, **env_creds, "AWS_ENDPOINT_URL": MOTO, "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}
-    tmp = Path("/tmp/census-prowler-out")
-    tmp.mkdir(exist_ok=True)
-    prowler = Path(sys.executable).parent / "prowler"
-    cmd = [str(prowler), "aws", "--region", REGION, "--output-formats", "json-ocsf", "--output-directory", str(tmp),
-           "--output-filename", "prowler-moto", "--no-banner", "--checks", *CHECKS]
-    print(" ".join(cmd), file=sys.stderr)
-    # prowler exits 3 when some checks fail: that is the point here
-    rc = subprocess.run(cmd, env=env).returncode
+
+TMP = Path("/tmp/census-prowler-out")
+ARGS = ["aws", "--region", REGION, "--output-formats", "json-ocsf", "--output-directory", str(TMP),
+        "--output-filename", "prowler-moto", "--no-banner", "--checks", *CHECKS]
+
+
+def run_in_process() -> None:
+    from moto import mock_aws
+
+    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION})
+    with mock_aws():
+        plant(lambda svc: boto3.client(svc, region_name=REGION))
+        from prowler.__main__ import prowler
+
+        sys.argv = ["prowler", *ARGS]
+        try:
+            prowler()
+        except SystemExit as done:
+            # prowler exits 3 when some checks fail: that is the point here
+            if done.code not in (0, 3, None):
+                sys.exit(f"prowler exited {done.code}")
+
+
+def run_against_server() -> None:
+    base = dict(endpoint_url=MOTO, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+    creds = boto3.client("sts", **base).assume_role(
+        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/ProwlerAudit", RoleSessionName="census-prowler-fixture"
+    )["Credentials"]
+    session = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                            aws_session_token=creds["SessionToken"], region_name=REGION)
+    plant(lambda svc: session.client(svc, endpoint_url=MOTO))
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": creds["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
+           "AWS_SESSION_TOKEN": creds["SessionToken"], "AWS_ENDPOINT_URL": MOTO, "AWS_DEFAULT_REGION": REGION}
+    rc = subprocess.run([str(Path(sys.executable).parent / "prowler"), *ARGS], env=env).returncode
     if rc not in (0, 3):
         sys.exit(f"prowler exited {rc}")
-    src = tmp / "prowler-moto.ocsf.json"
+
+
+def main() -> None:
+    TMP.mkdir(exist_ok=True)
+    if "--server" in sys.argv:
+        run_against_server()
+    else:
+        run_in_process()
+    src = TMP / "prowler-moto.ocsf.json"
     data = json.loads(src.read_text())
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "prowler-moto.ocsf.json").write_text(json.dumps(data, indent=2) + "\n")

@@ -27,7 +27,8 @@ export function toAsff(finding: FindingRecord, opts: AsffOptions): Record<string
   const suppressed = finding.exception?.active === true;
   const resource: Record<string, unknown> = {
     Type: asffResourceType(finding.resourceType),
-    Id: finding.resourceArn ?? `AWS::::Account:${finding.resourceId}`,
+    // account and account/region subjects: Security Hub's own account resource id; the region goes in Region
+    Id: finding.resourceArn ?? (finding.resourceType === 'AWS::::Account' ? `AWS::::Account:${finding.accountId}` : finding.resourceId),
     Partition: partitionOf(finding.resourceArn),
   };
   if (finding.region !== 'global') resource.Region = finding.region;
@@ -112,7 +113,8 @@ function candidateIds(f: AsffFinding): string[] {
     f.Compliance?.SecurityControlId,
     f.ProductFields?.ControlId,
     f.ProductFields?.RuleId,
-    generator.includes('/') ? generator.slice(generator.lastIndexOf('/') + 1) : undefined,
+    // `security-control/S3.8`, `aws-foundational-security-best-practices/v/1.0.0/S3.8`; not an ARN's tail
+    !generator.startsWith('arn:') && generator.includes('/') ? generator.slice(generator.lastIndexOf('/') + 1) : undefined,
     generator,
   ].filter((x): x is string => Boolean(x));
 }

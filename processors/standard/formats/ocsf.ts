@@ -115,8 +115,9 @@ const ProwlerFinding = z.looseObject({
 });
 
 function observedAt(f: z.infer<typeof ProwlerFinding>, position: string, file: string): string {
-  // Prowler writes `time` in seconds; OCSF says milliseconds: accept both
-  const t = f.time_dt ? Date.parse(f.time_dt) : f.time !== undefined ? (f.time < 1e12 ? f.time * 1000 : f.time) : NaN;
+  // Prowler writes `time` in seconds (OCSF says milliseconds) and `time_dt` without a zone (it is UTC): accept both
+  const dt = f.time_dt && !/(Z|[+-]\d\d:?\d\d)$/.test(f.time_dt) ? `${f.time_dt}Z` : f.time_dt;
+  const t = dt ? Date.parse(dt) : f.time !== undefined ? (f.time < 1e12 ? f.time * 1000 : f.time) : NaN;
   if (Number.isNaN(t)) throw new InputFileError(file, position, 'not a Prowler OCSF finding: neither time_dt nor time is a timestamp');
   return new Date(t).toISOString();
 }
