@@ -168,6 +168,8 @@ export class CensusStack extends Stack {
       description: 'Census schedules: start the inventory, invoke scoring and delivery',
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
     });
+    // the schedule dead-letter queue is KMS-encrypted: sending to it needs the data key
+    schedulerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [storage.key.keyArn] }));
     for (const fn of [this.scoreFunction, this.deliverFunction]) {
       Validations.of(schedulerRole).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,

@@ -207,6 +207,9 @@ describe('schedules', () => {
       expect(p.Target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 3 });
       expect(p.Target.DeadLetterConfig.Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ScheduleFailures/), 'Arn'] });
     }
+    // sending to the KMS-encrypted dead-letter queue needs the data key, or failed invocations vanish
+    const schedulerActions = actionsOf(roleStatements(censusJson, 'SchedulerRole'));
+    expect([...schedulerActions].sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey', 'lambda:InvokeFunction', 'sqs:SendMessage', 'states:StartExecution']);
   });
 
   it('takes schedule expressions and concurrency from context', () => {
