@@ -145,8 +145,12 @@ export function fromAsff(entries: Entry[], catalog: Catalog, file = 'ASFF input'
       continue;
     }
     const ids = candidateIds(f);
-    // Prowler's own Security Hub integration names its checks `prowler-<check id>`
-    const requirementId = mapExternalId(catalog, 'securityhub', ids) || mapExternalId(catalog, 'prowler', ids.map((id) => id.replace(/^prowler-/, '')));
+    // a finding Census exported names its requirement; Prowler's own integration names checks `prowler-<check id>`
+    const own = f.ProductFields?.['census/requirementId'];
+    const requirementId =
+      (own && catalog.requirements.some((r) => r.id === own) ? own : '') ||
+      mapExternalId(catalog, 'securityhub', ids) ||
+      mapExternalId(catalog, 'prowler', ids.map((id) => id.replace(/^prowler-/, '')));
     const severity: Severity = severityFromLabel(f.Severity?.Label) ?? severityFromNormalized(f.Severity?.Normalized);
     const productRegion = f.ProductArn.split(':')[3];
     for (const r of f.Resources) {
