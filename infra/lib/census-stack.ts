@@ -61,6 +61,7 @@ export class CensusStack extends Stack {
         indexPrefix: config.indexPrefix,
         sesFrom: config.sesFromAddress,
         enterpriseRecipients: config.scorecardRecipients.join(','),
+        exceptions: config.exceptionsRegisterKey && `s3://${storage.feed.bucketName}/${config.exceptionsRegisterKey}`,
       }),
       // not a CLI setting: the Firehose the processors land the NDJSON feed through
       CENSUS_FEED_DELIVERY_STREAM: streaming.deliveryStream.ref,
@@ -111,8 +112,11 @@ export class CensusStack extends Stack {
       }),
     );
     // the account list, pointer records' bodies, the risk register and catalog when kept in S3
-    allowObjects(processorRole, storage.feed, storage.key, 'read', ['state/*', 'oversize/*', 'config/*']);
+    // latest/ is read too: a resource's stored version is checked (HeadObject) before it is overwritten
+    allowObjects(processorRole, storage.feed, storage.key, 'read', ['state/*', 'oversize/*', 'config/*', 'latest/*']);
     allowObjects(processorRole, storage.feed, storage.key, 'write', ['latest/*']);
+    // without ListBucket, HeadObject on a key not written yet answers 403 instead of 404; names only, no contents
+    processorRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [storage.feed.bucketArn] }));
     allowObjects(processorRole, storage.deadLetter, storage.key, 'write', ['dead-letter/*']);
 
     // --- scoring and scorecard delivery
@@ -129,6 +133,7 @@ export class CensusStack extends Stack {
     });
     allowObjects(scoringRole, storage.feed, storage.key, 'read', ['state/*', 'config/*']);
     allowObjects(scoringRole, storage.scorecards, storage.key, 'write', ['scorecards/*']);
+    allowObjects(scoringRole, storage.feed, storage.key, 'write', ['feed/score/*']); // scores join the NDJSON feed
 
     const deliverRole = lambdaRole(this, 'DeliverRole', `${config.namePrefix}-deliver`, 'Census scorecard delivery');
     this.deliverFunction = censusFunction(this, 'Deliver', defaults, {

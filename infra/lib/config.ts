@@ -99,6 +99,11 @@ export const InfraConfig = z.object({
   sesFromAddress: z.string().default('census@example.com'),
   /** enterprise scorecard recipients (owners and executives come from account tags) */
   scorecardRecipients: list.default([]),
+  /** the risk register, uploaded to the feed bucket under config/ (processors and scoring may read only there) */
+  exceptionsRegisterKey: z
+    .string()
+    .regex(/^config\/.+\.(csv|json|xlsx)$/, 'must be a key under config/ ending in .csv, .json or .xlsx')
+    .optional(),
   /** where CloudWatch alarms send their notifications; empty: topic without subscription */
   alarmEmail: z.string().optional(),
   /** days before feed objects move to Infrequent Access, and before they expire */

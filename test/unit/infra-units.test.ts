@@ -40,6 +40,9 @@ describe('CDK context', () => {
     expect(() => parseInfraConfig({ payerAccountIds: '1234' })).toThrow(/CDK context: payerAccountIds\.0: must be a 12-digit AWS account ID/);
     expect(() => parseInfraConfig({ schedules: { inventory: 'every 30 minutes' } })).toThrow(/schedules\.inventory: must be rate/);
     expect(() => parseInfraConfig({ processor: { batchSize: 20_000 } })).toThrow(/processor\.batchSize/);
+    // the risk register must sit where processors may read it
+    expect(() => parseInfraConfig({ exceptionsRegisterKey: 'exceptions.csv' })).toThrow(/exceptionsRegisterKey: must be a key under config\//);
+    expect(parseInfraConfig({ exceptionsRegisterKey: 'config/exceptions.xlsx' }).exceptionsRegisterKey).toBe('config/exceptions.xlsx');
   });
 });
 

@@ -355,6 +355,7 @@ describe('least privilege', () => {
         's3:AbortMultipartUpload',
         's3:GetObject',
         's3:PutObject',
+        's3:ListBucket',
         'sqs:GetQueueAttributes',
         'sqs:SendMessage',
       ].sort(),
@@ -365,6 +366,17 @@ describe('least privilege', () => {
       '${StorageDeadLetter.Arn}/dead-letter/*',
       '${StorageFeed.Arn}/latest/*',
     ]);
+  });
+
+  it('scoring writes only scorecards and its scores into the feed; delivery only reads scorecards', () => {
+    const writes = (role: string) =>
+      roleStatements(censusJson, role)
+        .filter(grants('s3:PutObject'))
+        .flatMap((s) => ([] as unknown[]).concat(s.Resource).map(flatten))
+        .map((r) => r.replace(/[A-F0-9]{8}\./, '.'))
+        .sort();
+    expect(writes('ScoringRole')).toEqual(['${StorageFeed.Arn}/feed/score/*', '${StorageScorecards.Arn}/scorecards/*']);
+    expect(writes('DeliverRole')).toEqual([]);
   });
 
   it('scorecard e-mail may be sent only from the configured SES identity and address', () => {
