@@ -157,6 +157,27 @@ describe('collectors and the inventory state machine', () => {
     census.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.discoverHandler' });
   });
 
+  it('every function\'s bundle loads in Node and exports its handler', () => {
+    const fns = resources(censusJson, 'AWS::Lambda::Function');
+    const byAsset = new Map<string, Set<string>>();
+    for (const [, p] of fns) {
+      // the code asset's S3 key is `<hash>.zip`, staged in the cloud assembly as `asset.<hash>/`
+      const assetPath = `asset.${String(p.Code.S3Key).replace(/\.zip$/, '')}`;
+      const handler = (p.Handler as string).replace(/^index\./, '');
+      byAsset.set(assetPath, (byAsset.get(assetPath) ?? new Set()).add(handler));
+    }
+    const files = [...byAsset.keys()].map((a) => join(outdir, a, 'index.mjs'));
+    // a separate Node process, as Lambda would load it: ESM output, the require() banner, bundled dependencies
+    const script = `const out = {}; for (const f of ${JSON.stringify(files)}) { const m = await import(f); out[f] = Object.keys(m).filter((k) => typeof m[k] === 'function'); } console.log(JSON.stringify(out));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: tmpdir(), encoding: 'utf8', env: { PATH: process.env.PATH } });
+    expect(run.stderr).toBe('');
+    const exported = JSON.parse(run.stdout) as Record<string, string[]>;
+    for (const [asset, handlers] of byAsset) {
+      expect(exported[join(outdir, asset, 'index.mjs')], asset).toEqual(expect.arrayContaining([...handlers]));
+    }
+    expect(byAsset.size).toBeLessThanOrEqual(6); // collectors and discovery share one bundle, scoring and delivery another
+  }, 60_000);
+
   it('discovers accounts, then fans out over accounts and collectors with bounded concurrency and recorded outcomes', () => {
     const [[, sm]] = resources(censusJson, 'AWS::StepFunctions::StateMachine') as [[string, Json]];
     expect(sm.TracingConfiguration).toEqual({ Enabled: true });
