@@ -1,0 +1,115 @@
+// The demo's closing summary, read back from what landed in OpenSearch and from the scoring run.
+import type { Client } from '@opensearch-project/opensearch';
+import { indexNames } from '../../core/indexes.js';
+import type { ScoreRecord } from '../../core/schemas.js';
+import type { StageReport } from './stages.js';
+
+export interface DemoSummary {
+  accounts: number;
+  resourcesByType: Record<string, number>;
+  findingsByRequirement: Record<string, { pass: number; fail: number; excepted: number }>;
+  unknownTrustedAccounts: { accountId: string; resources: number }[];
+  enterpriseScore: number | null;
+  worstAccounts: { accountId: string; name: string | null; owner: string | null; score: number | null }[];
+  deadLetters: number;
+  workbooks: string[];
+  feed: string;
+  opensearchUrl: string;
+  stages: StageReport[];
+}
+
+type Buckets = { key: string; doc_count: number; [sub: string]: unknown }[];
+
+async function termsCount(client: Client, index: string, field: string, query: Record<string, unknown>, size = 500): Promise<Buckets> {
+  const res = await client.search({
+    index,
+    body: { size: 0, query, aggs: { by: { terms: { field, size } } } },
+  });
+  return ((res.body.aggregations as { by: { buckets: Buckets } } | undefined)?.by.buckets ?? []) as Buckets;
+}
+
+export async function readSummary(
+  client: Client,
+  prefix: string,
+  scores: ScoreRecord[],
+  accountNames: Map<string, { name: string | null; owner: string | null }>,
+): Promise<Omit<DemoSummary, 'deadLetters' | 'workbooks' | 'feed' | 'opensearchUrl' | 'stages'>> {
+  const names = indexNames(prefix);
+  await client.indices.refresh({ index: `${prefix}-*` });
+  const accounts = Number((await client.count({ index: names.accounts })).body.count);
+
+  const live = { bool: { must_not: [{ term: { configurationItemStatus: 'ResourceDeleted' } }] } };
+  const resourcesByType = Object.fromEntries((await termsCount(client, names.resources, 'resourceType', live)).map((b) => [b.key, b.doc_count]));
+
+  const findings = await client.search({
+    index: names.findings,
+    body: {
+      size: 0,
+      aggs: {
+        by: {
+          terms: { field: 'requirementId', size: 500 },
+          aggs: {
+            status: { terms: { field: 'status' } },
+            excepted: { filter: { bool: { filter: [{ term: { status: 'FAIL' } }, { term: { 'exception.active': true } }] } } },
+          },
+        },
+      },
+    },
+  });
+  const reqBuckets = (findings.body.aggregations as { by: { buckets: (Buckets[number] & { status: { buckets: Buckets }; excepted: { doc_count: number } })[] } }).by.buckets;
+  const findingsByRequirement = Object.fromEntries(
+    reqBuckets
+      .filter((b) => b.key !== '')
+      .map((b) => {
+        const byStatus = Object.fromEntries(b.status.buckets.map((s) => [s.key, s.doc_count]));
+        return [b.key, { pass: byStatus.PASS ?? 0, fail: byStatus.FAIL ?? 0, excepted: b.excepted.doc_count }];
+      }),
+  );
+
+  const unknown = await client.search({
+    index: names.trustedAccounts,
+    body: { size: 1000, query: { term: { classification: 'unknown' } }, _source: ['accountId', 'resourceCount'] },
+  });
+  const unknownTrustedAccounts = (unknown.body.hits.hits as { _source: { accountId: string; resourceCount: number } }[])
+    .map((h) => ({ accountId: h._source.accountId, resources: h._source.resourceCount }))
+    .sort((a, b) => a.accountId.localeCompare(b.accountId));
+
+  const accountScores = scores.filter((s) => s.scope === 'account' && s.score !== null);
+  const worstAccounts = accountScores
+    .sort((a, b) => a.score! - b.score! || a.accountId!.localeCompare(b.accountId!))
+    .slice(0, 5)
+    .map((s) => ({ accountId: s.accountId!, ...(accountNames.get(s.accountId!) ?? { name: null, owner: null }), score: s.score }));
+
+  return {
+    accounts,
+    resourcesByType,
+    findingsByRequirement,
+    unknownTrustedAccounts,
+    enterpriseScore: scores.find((s) => s.scope === 'enterprise')?.score ?? null,
+    worstAccounts,
+  };
+}
+
+const pct = (s: number | null) => (s === null ? 'n/a' : `${(s * 100).toFixed(1)}%`);
+
+/** The summary for people: short tables on stdout. */
+export function formatSummary(s: DemoSummary): string {
+  const lines: string[] = [];
+  const total = Object.values(s.resourcesByType).reduce((a, b) => a + b, 0);
+  lines.push('', `Census demo summary`, '', `Accounts: ${s.accounts}`, `Resources: ${total}`);
+  for (const [type, n] of Object.entries(s.resourcesByType).sort()) lines.push(`  ${type.padEnd(40)} ${String(n).padStart(6)}`);
+  lines.push('', 'Findings by requirement              pass   fail  excepted');
+  for (const [req, c] of Object.entries(s.findingsByRequirement).sort()) {
+    lines.push(`  ${req.padEnd(32)} ${String(c.pass).padStart(6)} ${String(c.fail).padStart(6)} ${String(c.excepted).padStart(9)}`);
+  }
+  lines.push('', `Unknown external accounts trusted: ${s.unknownTrustedAccounts.length}`);
+  for (const u of s.unknownTrustedAccounts.slice(0, 10)) lines.push(`  ${u.accountId}  (${u.resources} resources)`);
+  if (s.unknownTrustedAccounts.length > 10) lines.push(`  ... and ${s.unknownTrustedAccounts.length - 10} more`);
+  lines.push('', `Enterprise score: ${pct(s.enterpriseScore)}`, '', 'Worst five accounts:');
+  for (const w of s.worstAccounts) lines.push(`  ${w.accountId}  ${pct(w.score).padStart(6)}  ${w.name ?? ''}  ${w.owner ?? ''}`);
+  lines.push('', `Dead-lettered records: ${s.deadLetters}`, `Workbooks (${s.workbooks.length}): ${s.workbooks.length ? s.workbooks[0]!.replace(/[^/]+$/, '') : 'none'}`);
+  lines.push(`S3 feed: ${s.feed}`, `OpenSearch: ${s.opensearchUrl}`, '');
+  lines.push('Stages:');
+  for (const r of s.stages) lines.push(`  ${r.stage.padEnd(40)} ${r.seconds.toFixed(1).padStart(7)} s${r.items !== undefined ? `  ${r.items} items, ${r.ratePerSecond}/s` : ''}`);
+  return lines.join('\n');
+}
