@@ -66,13 +66,16 @@ const resourceCases: Record<string, Case> = {
     failEvidence: /configuration.IpPermissions is .* \(expected empty\)/,
   },
   'CSS-VPC-01': {
-    pass: [f.vpc('vpc-0aaa', [f.flowLog('vpc-0aaa')])],
+    pass: [f.vpc('vpc-0aaa', [f.flowLog('vpc-0aaa')]), { ...f.vpc('vpc-0ccc', []), supplementaryConfiguration: { FlowLogs: { FlowLogs: [f.flowLog('vpc-0ccc')] } } }],
     fail: [f.vpc('vpc-0bbb', [])],
     failEvidence: /no active flow log/,
   },
   'CSS-IAM-01': {
     pass: [f.iamUser('fresh', { AccessKeys: [f.accessKey('fresh', 'AKIAFRESH0000000001', 30)] }), f.iamUser('nokeys', { AccessKeys: [] })],
-    fail: [f.iamUser('stale', { AccessKeys: [f.accessKey('stale', 'AKIASTALE0000000001', 120), f.accessKey('stale', 'AKIASTALE0000000002', 10)] })],
+    fail: [
+      f.iamUser('stale', { AccessKeys: [f.accessKey('stale', 'AKIASTALE0000000001', 120), f.accessKey('stale', 'AKIASTALE0000000002', 10)] }),
+      f.iamUser('stale2', { AccessKeys: { AccessKeyMetadata: [f.accessKey('stale2', 'AKIASTALE0000000001', 120)], IsTruncated: false } }),
+    ],
     failEvidence: /active key AKIASTALE0000000001 is 120 days old/,
   },
   'CSS-IAM-02': {
@@ -84,8 +87,15 @@ const resourceCases: Record<string, Case> = {
     failEvidence: /(last used 95 days ago|never used, created 100 days ago)/,
   },
   'CSS-IAM-03': {
-    pass: [f.iamUser('mfa', { LoginProfile: f.loginProfile('mfa'), MFADevices: [f.mfaDevice('mfa')] })],
-    fail: [f.iamUser('nomfa', { LoginProfile: f.loginProfile('nomfa'), MFADevices: [] })],
+    pass: [
+      f.iamUser('mfa', { LoginProfile: f.loginProfile('mfa'), MFADevices: [f.mfaDevice('mfa')] }),
+      // the collector engine keeps each detail call's whole output: GetLoginProfile / ListMFADevices
+      f.iamUser('mfa2', { LoginProfile: { LoginProfile: f.loginProfile('mfa2') }, MFADevices: { MFADevices: [f.mfaDevice('mfa2')], IsTruncated: false } }),
+    ],
+    fail: [
+      f.iamUser('nomfa', { LoginProfile: f.loginProfile('nomfa'), MFADevices: [] }),
+      f.iamUser('nomfa2', { LoginProfile: { LoginProfile: f.loginProfile('nomfa2') }, MFADevices: { MFADevices: [], IsTruncated: false } }),
+    ],
     failEvidence: /console password set and no MFA device/,
   },
   'CSS-IAM-06': {
@@ -155,7 +165,10 @@ const resourceCases: Record<string, Case> = {
   },
   'CSS-KMS-02': {
     pass: [f.kmsKey('2222bbbb-0000-0000-0000-000000000001', { rotation: true })],
-    fail: [f.kmsKey('2222bbbb-0000-0000-0000-000000000002', { rotation: false })],
+    fail: [
+      f.kmsKey('2222bbbb-0000-0000-0000-000000000002', { rotation: false }),
+      { ...f.kmsKey('2222bbbb-0000-0000-0000-000000000003', {}), supplementaryConfiguration: { KeyRotationEnabled: { KeyRotationEnabled: false, KeyId: 'k' } } },
+    ],
     failEvidence: /automatic key rotation disabled/,
   },
   'CSS-SM-02': {
@@ -246,5 +259,28 @@ describe('built-in requirements', () => {
         FindingRecord.parse(x);
       }
     });
+  });
+});
+
+describe('records whose data could not be collected', () => {
+  it('reports the requirement as not evaluated instead of passing it, and the rest of the record still evaluates', () => {
+    const denied = { ...f.bucket('denied', { PublicAccessBlockConfiguration: f.pab(true) }), errors: [{ call: 'GetBucketPolicy', code: 'AccessDenied', message: 'Access Denied' }] };
+    const { findings, problems } = evaluateRecordsDetailed(catalog, [denied], NOW);
+    expect(problems).toEqual([{ requirementId: 'CSS-S3-01', resource: 'arn:aws:s3:::denied', message: 'cannot evaluate: GetBucketPolicy failed (AccessDenied: Access Denied)' }]);
+    expect(findings.find((x) => x.requirementId === 'CSS-S3-01')).toBeUndefined();
+    expect(findings.find((x) => x.requirementId === 'CSS-S3-03')?.status).toBe('PASS');
+  });
+
+  it('reads an absent policy (NoSuchBucketPolicy) as no policy, and a malformed policy as a problem', () => {
+    const absent = { ...f.bucket('absent', { BucketPolicy: null }), errors: [{ call: 'GetBucketPolicy', code: 'NoSuchBucketPolicy', message: 'none' }] };
+    const garbled = f.bucket('garbled', { BucketPolicy: { Policy: '{"Statement": [' } });
+    const { findings, problems } = evaluateRecordsDetailed(catalog, [absent, garbled], NOW);
+    expect(findings.find((x) => x.requirementId === 'CSS-S3-01' && x.resourceId === 'absent')?.status).toBe('PASS');
+    expect(problems).toEqual([expect.objectContaining({ requirementId: 'CSS-S3-01', resource: 'arn:aws:s3:::garbled', message: expect.stringMatching(/^policy is not valid JSON/) })]);
+  });
+
+  it('gives deleted resources no findings', () => {
+    const gone = { ...f.dbInstance('gone', { encrypted: false, public: true }), configurationItemStatus: 'ResourceDeleted' as const };
+    expect(evaluateRecordsDetailed(catalog, [gone], NOW).findings).toEqual([]);
   });
 });

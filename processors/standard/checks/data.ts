@@ -8,7 +8,7 @@
 //   AWS::SecretsManager::Secret configuration = ListSecrets `SecretList[]` / DescribeSecret output
 //   AWS::OpenSearchService::Domain configuration = DescribeDomain `DomainStatus`
 import type { ResourceCheck } from '../types.js';
-import { asBool, assertCollected, conf, fail, firstOf, pass, supp } from './util.js';
+import { asBool, assertCollected, conf, fail, fieldOf, firstOf, pass, supp } from './util.js';
 import { publicGrants } from './policies.js';
 
 export const rdsEncrypted: ResourceCheck = {
@@ -60,7 +60,7 @@ export const kmsRotation: ResourceCheck = {
     if (k.KeyManager !== 'CUSTOMER' || k.KeyState !== 'Enabled') return undefined;
     if ((k.KeySpec ?? k.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT') !== 'SYMMETRIC_DEFAULT' || (k.Origin ?? 'AWS_KMS') !== 'AWS_KMS') return undefined;
     assertCollected(record, 'GetKeyRotationStatus');
-    const on = asBool(firstOf(supp(record), ['KeyRotationEnabled', 'KeyRotationStatus.KeyRotationEnabled']));
+    const on = asBool(fieldOf(supp(record).KeyRotationEnabled ?? supp(record).KeyRotationStatus, 'KeyRotationEnabled'));
     return on ? pass('automatic key rotation enabled') : fail('automatic key rotation disabled');
   },
 };

@@ -7,7 +7,7 @@
 //   EBS default encryption: a record of type EBS_DEFAULTS_TYPE per region whose configuration is the
 //                           GetEbsEncryptionByDefault output { EbsEncryptionByDefault, SseType }
 import type { ResourceCheck, SweepCheck } from '../types.js';
-import { asBool, assertCollected, conf, fail, isObj, pass, supp } from './util.js';
+import { asBool, assertCollected, conf, fail, isObj, listOf, pass, supp } from './util.js';
 
 export const EBS_DEFAULTS_TYPE = 'AWS::EC2::EBSEncryptionByDefault';
 
@@ -77,8 +77,7 @@ export const vpcFlowLogs: ResourceCheck = {
   reads: 'supplementaryConfiguration.FlowLogs (DescribeFlowLogs filtered by resource-id)',
   evaluate(record) {
     assertCollected(record, 'DescribeFlowLogs');
-    const logs = supp(record).FlowLogs;
-    const active = (Array.isArray(logs) ? logs.filter(isObj) : []).filter((l) => (l.FlowLogStatus ?? 'ACTIVE') === 'ACTIVE');
+    const active = listOf(supp(record).FlowLogs, 'FlowLogs').filter((l) => (l.FlowLogStatus ?? 'ACTIVE') === 'ACTIVE');
     return active.length
       ? pass(`flow logs active: ${active.map((l) => `${String(l.FlowLogId)} (${String(l.TrafficType ?? 'ALL')})`).join(', ')}`)
       : fail('no active flow log for this VPC');

@@ -12,7 +12,7 @@
 import { parse } from 'csv-parse/sync';
 import type { ResourceRecord } from '../../../core/schemas.js';
 import type { CheckContext, ResourceCheck, SweepCheck, SweepResult } from '../types.js';
-import { ageInDays, asDate, assertCollected, CheckError, conf, fail, firstOf, isObj, pass, supp, type Obj } from './util.js';
+import { ageInDays, asDate, assertCollected, CheckError, conf, fail, firstOf, isObj, listOf, pass, supp, type Obj } from './util.js';
 
 export const CREDENTIAL_REPORT_TYPE = 'AWS::IAM::CredentialReport';
 const MAX_KEY_AGE_DAYS = 90;
@@ -27,9 +27,9 @@ interface AccessKey {
 
 /** A user's access keys with creation and last-use dates, however the collector nested them. */
 export function accessKeys(record: ResourceRecord): AccessKey[] {
-  const list = firstOf(supp(record), ['AccessKeys', 'AccessKeyMetadata', 'AccessKeys.AccessKeyMetadata']);
+  const list = listOf(supp(record).AccessKeys ?? supp(record).AccessKeyMetadata, 'AccessKeyMetadata');
   const lastUsedById = supp(record).AccessKeyLastUsed;
-  return (Array.isArray(list) ? list.filter(isObj) : []).map((k) => {
+  return list.map((k) => {
     const id = String(k.AccessKeyId);
     const lastUsed = firstOf(k, ['AccessKeyLastUsed.LastUsedDate', 'LastUsedDate']) ?? firstOf(lastUsedById, [`${id}.LastUsedDate`]);
     return { id, active: k.Status === 'Active', created: asDate(k.CreateDate), lastUsed: asDate(lastUsed) };
@@ -84,8 +84,7 @@ export const consoleUserMfa: ResourceCheck = {
     const profile = supp(record).LoginProfile;
     if (!profile) return undefined; // no console password: the requirement is about console users
     assertCollected(record, 'ListMFADevices');
-    const devices = firstOf(supp(record), ['MFADevices', 'MFADevices.MFADevices']);
-    const serials = (Array.isArray(devices) ? devices.filter(isObj) : []).map((d) => String(d.SerialNumber));
+    const serials = listOf(supp(record).MFADevices, 'MFADevices').map((d) => String(d.SerialNumber));
     return serials.length ? pass(`console user with MFA device ${serials.join(', ')}`) : fail('console password set and no MFA device');
   },
 };

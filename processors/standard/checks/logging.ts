@@ -4,13 +4,13 @@
 //     supplementaryConfiguration.TrailStatus = GetTrailStatus output { IsLogging, ... }
 //   AWS::GuardDuty::Detector configuration = GetDetector output { Status, ... } (plus DetectorId)
 import type { ResourceCheck, SweepCheck } from '../types.js';
-import { asBool, conf, fail, firstOf, pass, supp } from './util.js';
+import { asBool, conf, fail, fieldOf, firstOf, pass, supp } from './util.js';
 
 const TRAIL = 'AWS::CloudTrail::Trail';
 
 /** IsLogging from GetTrailStatus; `undefined` when the status was not collected. */
 const isLogging = (r: { supplementaryConfiguration: Record<string, unknown>; configuration: Record<string, unknown> }) =>
-  asBool(firstOf(r, ['supplementaryConfiguration.TrailStatus.IsLogging', 'supplementaryConfiguration.IsLogging', 'configuration.IsLogging']));
+  asBool(fieldOf(firstOf(r, ['supplementaryConfiguration.TrailStatus', 'supplementaryConfiguration.IsLogging', 'configuration.IsLogging']), 'IsLogging'));
 
 export const cloudtrailMultiRegion: SweepCheck = {
   id: 'cloudtrail_multi_region_logging',

@@ -39,6 +39,20 @@ export function firstOf(value: unknown, paths: string[]): unknown {
   return undefined;
 }
 
+/**
+ * A list that may come bare (`[...]`) or inside its API output (`{ MFADevices: [...], IsTruncated }`):
+ * collectors store a detail call's whole output under its key.
+ */
+export function listOf(value: unknown, key: string): Obj[] {
+  const list = Array.isArray(value) ? value : isObj(value) ? value[key] : undefined;
+  return Array.isArray(list) ? list.filter(isObj) : [];
+}
+
+/** A field that may come bare or inside its API output (`{ KeyRotationEnabled: true }`). */
+export function fieldOf(value: unknown, key: string): unknown {
+  return isObj(value) && key in value ? value[key] : value;
+}
+
 export const conf = (r: ResourceRecord) => r.configuration;
 export const supp = (r: ResourceRecord) => r.supplementaryConfiguration;
 
