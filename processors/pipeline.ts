@@ -11,7 +11,7 @@ import type { AccountRecord, FindingRecord, InventoryRunRecord, ResourceRecord, 
 import { evaluateRecords, type Catalog } from './standard/index.js';
 import { withAccount, type AccountDirectory } from './enrich-account.js';
 import { withException } from './exceptions.js';
-import { bulkIndex, type IndexOp } from './opensearch/bulk.js';
+import { bulkIndex, supersededRefs, type IndexOp } from './opensearch/bulk.js';
 import { findUnseenResources, type DeletionMarker } from './opensearch/deleted.js';
 import { documentFor, documentId, indexFor, recordIdentity, recordVersion, type Landable } from './opensearch/ops.js';
 import { ensureIndexTemplates, ensureResourceIndex } from './opensearch/templates.js';
@@ -229,8 +229,12 @@ async function land(
       const item = items[r.ref]!;
       deadLetters.push({ raw: item.raw, entry: { ...deadLetter(raws[item.raw]!, 'opensearch', r.reason), record: `${item.record.recordType} ${recordIdentity(item.record as Landable)}` } });
     }
+    // only copies that are (still) the stored one may change the trust map: a late, older copy must not
+    const conflicted = new Set(outcome.conflicts);
+    const superseded = await supersededRefs(deps.opensearch, ops.filter((op) => conflicted.has(op.ref) && items[op.ref]!.record.recordType === 'resource'));
+    const current = resourceIdx.filter((i) => !superseded.has(i) && !osFailed.has(i) && !outcome.rejected.some((r) => r.ref === i));
     try {
-      await updateTrustedAccountDocuments(deps.opensearch, deps.indexPrefix, resourceIdx.map((i) => items[i]!.record as ResourceRecord));
+      await updateTrustedAccountDocuments(deps.opensearch, deps.indexPrefix, current.map((i) => items[i]!.record as ResourceRecord));
     } catch (err) {
       for (const i of resourceIdx) {
         osFailed.add(i);

@@ -20,6 +20,8 @@ export interface BulkOutcome {
   indexed: number;
   /** the cluster already held this or a newer version: nothing to do */
   alreadyNewer: number;
+  /** the ops that met a version conflict (their refs): the stored copy is the same or newer */
+  conflicts: number[];
   /** rejected for content (mapping conflicts, bad values): dead-letter, do not retry */
   rejected: { ref: number; reason: string }[];
   /** still failing after the retries (cluster down, overloaded): retry the batch later */
@@ -49,7 +51,7 @@ function describeError(error: unknown): string {
 
 export async function bulkIndex(client: Client, ops: IndexOp[], opts: BulkOptions = {}): Promise<BulkOutcome> {
   const { maxRounds = 5, baseDelayMs = 250, flushBytes = 5_000_000, refresh = false } = opts;
-  const outcome: BulkOutcome = { indexed: 0, alreadyNewer: 0, rejected: [], failed: [] };
+  const outcome: BulkOutcome = { indexed: 0, alreadyNewer: 0, conflicts: [], rejected: [], failed: [] };
   let pending = ops;
   for (let round = 1; pending.length; round++) {
     const byKey = new Map(pending.map((op) => [`${op.index}|${op.id}|${op.version}`, op]));
@@ -71,7 +73,10 @@ export async function bulkIndex(client: Client, ops: IndexOp[], opts: BulkOption
             pending.find((o) => o.id === meta._id && o.version === meta.version);
           if (!op) return;
           const reason = describeError(drop.error);
-          if (drop.status === 409) outcome.alreadyNewer++;
+          if (drop.status === 409) {
+            outcome.alreadyNewer++;
+            outcome.conflicts.push(op.ref);
+          }
           else if (isTransientStatus(drop.status)) retry.push({ op, reason: `${drop.status} ${reason}` });
           else outcome.rejected.push({ ref: op.ref, reason: `${drop.status} ${reason}` });
         },
@@ -92,4 +97,15 @@ export async function bulkIndex(client: Client, ops: IndexOp[], opts: BulkOption
     pending = retry.map((r) => r.op);
   }
   return outcome;
+}
+
+/** Of the ops that met a version conflict, those whose stored copy is strictly newer (not a replay of the same copy). */
+export async function supersededRefs(client: Client, ops: IndexOp[]): Promise<Set<number>> {
+  const out = new Set<number>();
+  if (!ops.length) return out;
+  const res = await client.mget({ body: { docs: ops.map((op) => ({ _index: op.index, _id: op.id, _source: false })) } });
+  (res.body.docs as { found?: boolean; _version?: number }[]).forEach((d, i) => {
+    if (d.found && (d._version ?? 0) > ops[i]!.version) out.add(ops[i]!.ref);
+  });
+  return out;
 }

@@ -6,7 +6,7 @@ import type { FindingRecord } from '../../core/schemas.js';
 import { loadExceptionRegister, parseExceptionRegister, withException } from '../../processors/exceptions.js';
 
 const fixture = new URL('../fixtures/processors/register-broken.csv', import.meta.url).pathname;
-const known = ['CSS-S3-1', 'CSS-S3-2'];
+const known = ['CSS-S3-01', 'CSS-S3-02'];
 
 describe('exception register', () => {
   it('reports broken CSV rows with row number and reason and keeps the good rows', async () => {
@@ -14,7 +14,7 @@ describe('exception register', () => {
     expect(entries.map((e) => e.exceptionId)).toEqual(['EX-1', 'EX-6']);
     expect(problems).toEqual([
       { row: 3, reason: expect.stringContaining('accountId') },
-      { row: 4, reason: 'requirementId: unknown requirement "CSS-IAM-9"' },
+      { row: 4, reason: 'requirementId: unknown requirement "CSS-IAM-99"' },
       { row: 5, reason: expect.stringMatching(/expiresAt: "31\/12\/2099" is not a date/) },
       { row: 6, reason: 'missing resourceId' },
       { row: 8, reason: 'exceptionId: duplicate of row 2' },
@@ -44,12 +44,12 @@ describe('exception register', () => {
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('Register');
     ws.addRow(['Exception ID', 'Account ID', 'Requirement ID', 'Resource ID', 'Reason', 'Approved By', 'Expires At']);
-    ws.addRow(['X1', 12345678901, 'CSS-S3-1', 'bucket', 'ok', { text: 'ciso@example.com', hyperlink: 'mailto:ciso@example.com' }, new Date(Date.UTC(2031, 5, 30))]);
-    ws.addRow(['X2', '444444444444', 'CSS-S3-1', 'bucket', 'ok', 'ciso', 'soon']);
+    ws.addRow(['X1', 12345678901, 'CSS-S3-01', 'bucket', 'ok', { text: 'ciso@example.com', hyperlink: 'mailto:ciso@example.com' }, new Date(Date.UTC(2031, 5, 30))]);
+    ws.addRow(['X2', '444444444444', 'CSS-S3-01', 'bucket', 'ok', 'ciso', 'soon']);
     const bytes = Buffer.from(await wb.xlsx.writeBuffer());
     const { entries, problems } = await parseExceptionRegister(bytes, 'xlsx');
     expect(entries).toEqual([
-      { exceptionId: 'X1', accountId: '012345678901', requirementId: 'CSS-S3-1', resourceId: 'bucket', reason: 'ok', approvedBy: 'ciso@example.com', expiresAt: '2031-06-30' },
+      { exceptionId: 'X1', accountId: '012345678901', requirementId: 'CSS-S3-01', resourceId: 'bucket', reason: 'ok', approvedBy: 'ciso@example.com', expiresAt: '2031-06-30' },
     ]);
     expect(problems).toEqual([{ row: 3, reason: expect.stringContaining('expiresAt: "soon" is not a date') }]);
   });
@@ -65,12 +65,12 @@ describe('exception register', () => {
     const { entries } = await parseExceptionRegister(readFileSync(fixture), 'csv');
     const index = new ExceptionIndex(entries);
     const base: FindingRecord = {
-      recordType: 'finding', schemaVersion: '1.0', findingId: 'f1', requirementId: 'CSS-S3-1', status: 'FAIL', severity: 'high',
+      recordType: 'finding', schemaVersion: '1.0', findingId: 'f1', requirementId: 'CSS-S3-01', status: 'FAIL', severity: 'high',
       resourceType: 'AWS::S3::Bucket', resourceId: 'logs-bucket', resourceArn: 'arn:aws:s3:::logs-bucket', accountId: '111111111111',
       region: 'us-east-1', source: 'census', evidence: 'e', observedAt: '2026-11-24T10:00:00Z',
     };
     expect(withException(base, index).exception).toMatchObject({ exceptionId: 'EX-1', active: true });
-    const expired = withException({ ...base, accountId: '222222222222', requirementId: 'CSS-S3-2', resourceId: 'i-0abc', resourceArn: null }, index);
+    const expired = withException({ ...base, accountId: '222222222222', requirementId: 'CSS-S3-02', resourceId: 'i-0abc', resourceArn: null }, index);
     expect(expired.exception).toMatchObject({ exceptionId: 'EX-6', active: false });
     expect(withException({ ...base, resourceId: 'other', resourceArn: null }, index).exception).toBeUndefined();
   });
