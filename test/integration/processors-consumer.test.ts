@@ -1,0 +1,89 @@
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { clientConfig, s3Config } from '../../core/aws.js';
+import { loadConfig } from '../../core/config.js';
+import { indexNames, s3Keys } from '../../core/indexes.js';
+import { openSearchClient } from '../../core/opensearch.js';
+import type { ResourceRecord } from '../../core/schemas.js';
+import { consumeStream, MemoryCheckpoints, S3Checkpoints } from '../../processors/consumer.js';
+import { processorDeps } from '../../processors/deps.js';
+import type { ProcessorDeps } from '../../processors/pipeline.js';
+import { uniqueName } from '../helpers.js';
+
+const s3 = new S3Client(s3Config());
+const kinesis = new KinesisClient(clientConfig());
+const os = openSearchClient();
+let deps: ProcessorDeps;
+let prefix: string;
+let feedBucket: string;
+let streamName: string;
+
+function resource(n: number): ResourceRecord {
+  return {
+    recordType: 'resource', schemaVersion: '1.0', resourceType: 'AWS::SQS::Queue', resourceId: `q-${n}`, arn: `arn:aws:sqs:us-east-1:111111111111:q-${n}`,
+    resourceName: `q-${n}`, awsAccountId: '111111111111', awsRegion: 'us-east-1', configuration: { QueueName: `q-${n}` }, supplementaryConfiguration: {},
+    tags: {}, resourceCreationTime: null, configurationItemCaptureTime: '2026-11-24T09:00:00Z', configurationItemStatus: 'OK', collector: 'sqs', errors: [],
+  };
+}
+
+async function put(payloads: (object | string)[]) {
+  const res = await kinesis.send(
+    new PutRecordsCommand({
+      StreamName: streamName,
+      Records: payloads.map((p, i) => ({ Data: Buffer.from(typeof p === 'string' ? p : JSON.stringify(p)), PartitionKey: `k-${i}` })),
+    }),
+  );
+  expect(res.FailedRecordCount ?? 0).toBe(0);
+}
+
+async function countResources(): Promise<number> {
+  const index = indexNames(prefix).resources;
+  await os.indices.refresh({ index });
+  return (await os.count({ index })).body.count;
+}
+
+beforeAll(async () => {
+  prefix = uniqueName('p4cons');
+  feedBucket = uniqueName('p4-cfeed');
+  streamName = uniqueName('p4-stream');
+  await s3.send(new CreateBucketCommand({ Bucket: feedBucket }));
+  await s3.send(new PutObjectCommand({ Bucket: feedBucket, Key: s3Keys.accounts, Body: '[]' }));
+  await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: 2 }));
+  for (let i = 0; i < 50; i++) {
+    const d = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+    if (d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  deps = await processorDeps(loadConfig({ feedBucket, deadLetterBucket: feedBucket, indexPrefix: prefix }, {}), { refresh: true });
+});
+
+describe('local consumer (kinesalite + moto + OpenSearch)', () => {
+  it('reads every shard until drained, checkpoints, and resumes after the checkpoint', async () => {
+    await put([...Array.from({ length: 20 }, (_, i) => resource(i)), 'poison']);
+    const checkpoints = new S3Checkpoints(s3, feedBucket, `checkpoints/${streamName}.json`);
+    const first = await consumeStream(deps, { streamName, checkpoints, batchSize: 7 });
+    expect(first).toMatchObject({ shards: 2, received: 21, deadLettered: 1, retries: 0 });
+    expect(await countResources()).toBe(20);
+
+    // a new consumer with the stored checkpoints reads only what came after
+    await put([resource(20), resource(21)]);
+    const second = await consumeStream(deps, { streamName, checkpoints: new S3Checkpoints(s3, feedBucket, `checkpoints/${streamName}.json`) });
+    expect(second).toMatchObject({ received: 2, deadLettered: 0 });
+    expect(await countResources()).toBe(22);
+  });
+
+  it('keeps its checkpoint before a batch that cannot land and stops with the failing position', async () => {
+    const checkpoints = new MemoryCheckpoints();
+    await consumeStream(deps, { streamName, checkpoints });
+    const before = new Map(checkpoints.positions);
+    await put([resource(30)]);
+    const dead = { ...deps, opensearch: openSearchClient('http://127.0.0.1:9') };
+    await expect(consumeStream(dead, { streamName, checkpoints, maxAttempts: 1 })).rejects.toThrow(/still failing after 1 attempts: OpenSearch/);
+    expect(checkpoints.positions).toEqual(before);
+    // once OpenSearch is back the same record lands
+    const again = await consumeStream(deps, { streamName, checkpoints });
+    expect(again.received).toBe(1);
+    expect(await countResources()).toBe(23);
+  });
+});
