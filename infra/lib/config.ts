@@ -112,6 +112,9 @@ export const InfraConfig = z.object({
   deadLetterExpirationDays: int(1, 3650).default(90),
   scorecardExpirationDays: int(1, 3650).default(730),
   logRetentionDays: int(1, 3653).default(365),
+}).refine((c) => c.feedExpirationDays > c.feedTransitionDays, {
+  path: ['feedExpirationDays'],
+  message: 'must be later than feedTransitionDays (S3 lifecycle rules require it)',
 });
 export type InfraConfig = z.infer<typeof InfraConfig>;
 
@@ -120,6 +123,6 @@ export const infraConfigKeys = Object.keys(InfraConfig.shape) as (keyof InfraCon
 
 /** Validate context values; a bad value fails synthesis with the key and the reason. */
 export function parseInfraConfig(context: Record<string, unknown>): InfraConfig {
-  const known = Object.fromEntries(Object.entries(context).filter(([k, v]) => k in InfraConfig.shape && v !== undefined));
+  const known = Object.fromEntries(Object.entries(context).filter(([k, v]) => infraConfigKeys.includes(k as keyof InfraConfig) && v !== undefined));
   return parseWith(InfraConfig, known, 'CDK context');
 }

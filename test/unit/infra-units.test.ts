@@ -1,7 +1,9 @@
 // Pure parts of the infrastructure code: context parsing, the least-privilege scan, the OpenSearch FGAC plan.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { indexNames } from '../../core/indexes.js';
 import { SchemaError } from '../../core/schemas.js';
+import { featureFlags } from '../../infra/lib/app.js';
 import { parseInfraConfig } from '../../infra/lib/config.js';
 import { isWildcardWriteAction, wildcardWriteGrants } from '../../infra/lib/least-privilege.js';
 import { securityDeleteRequests, securityRequests } from '../../infra/lib/opensearch-security-plan.js';
@@ -43,6 +45,13 @@ describe('CDK context', () => {
     // the risk register must sit where processors may read it
     expect(() => parseInfraConfig({ exceptionsRegisterKey: 'exceptions.csv' })).toThrow(/exceptionsRegisterKey: must be a key under config\//);
     expect(parseInfraConfig({ exceptionsRegisterKey: 'config/exceptions.xlsx' }).exceptionsRegisterKey).toBe('config/exceptions.xlsx');
+    expect(() => parseInfraConfig({ feedTransitionDays: 90, feedExpirationDays: 60 })).toThrow(/feedExpirationDays: must be later than feedTransitionDays/);
+  });
+
+  it('cdk.json gives the CDK CLI the same feature flags the app is built with', () => {
+    const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { app: string; context: Record<string, unknown> };
+    expect(cdkJson.context).toEqual(featureFlags);
+    expect(cdkJson.app).toBe('npx tsx infra/bin/app.ts');
   });
 });
 
