@@ -26,9 +26,11 @@ async function send(client: Client, req: SecurityRequest, ignoreNotFound: boolea
   try {
     await client.transport.request({ method: req.method, path: req.path, body: req.body });
   } catch (err) {
-    const status = (err as { meta?: { statusCode?: number } }).meta?.statusCode;
-    if (ignoreNotFound && status === 404) return;
-    throw new Error(`${req.method} ${req.path}: ${status ?? ''} ${(err as Error).message}`, { cause: err });
+    const meta = (err as { meta?: { statusCode?: number; body?: unknown } }).meta;
+    if (ignoreNotFound && meta?.statusCode === 404) return;
+    // the security plugin's own words (missing permission, bad role definition) are what an operator needs
+    const detail = meta?.body === undefined ? (err as Error).message : JSON.stringify(meta.body).slice(0, 500);
+    throw new Error(`${req.method} ${req.path}: ${meta?.statusCode ?? 'no response'} ${detail}`, { cause: err });
   }
 }
 
@@ -52,7 +54,8 @@ export async function onEvent(event: CustomResourceEvent): Promise<void> {
   try {
     const client = new Client({
       ...AwsSigv4Signer({ region: process.env.AWS_REGION ?? 'us-east-1', service: 'es' }),
-      node: `https://${p.DomainEndpoint}`,
+      // the domain endpoint attribute is a bare host name (HTTPS enforced); a full URL is taken as given
+      node: p.DomainEndpoint.includes('://') ? p.DomainEndpoint : `https://${p.DomainEndpoint}`,
       requestTimeout: 30_000,
       maxRetries: 3,
     });
