@@ -1,0 +1,85 @@
+// The CLI commands as people run them: a real child process, real files, exit codes and output.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../../core/stack.js';
+
+const run = promisify(execFile);
+const fixtures = join(repoRoot, 'test/fixtures/processors');
+const knownAwsAccounts = join(repoRoot, '../shared/data/known-aws-accounts/accounts.yaml');
+
+async function census(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(join(repoRoot, 'node_modules/.bin/tsx'), [join(repoRoot, 'bin/census.ts'), ...args], { cwd: repoRoot });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('census policy principals', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'p4cli-'));
+  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: ['arn:aws:iam::464622532012:root', '555555555555'] }, Action: 'sts:AssumeRole' }] };
+
+  it('prints the accounts a URL-encoded trust policy grants, classified by the registers', async () => {
+    const file = join(dir, 'trust.txt');
+    writeFileSync(file, encodeURIComponent(JSON.stringify(trust)));
+    const { code, stdout } = await census('policy', 'principals', file, '--trusted-accounts', knownAwsAccounts);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.public).toBe(false);
+    expect(report.accounts).toEqual([
+      { accountId: '464622532012', via: 'principal', classification: 'known', name: 'Datadog', approved: null },
+      { accountId: '555555555555', via: 'principal', classification: 'unknown', name: null, approved: null },
+    ]);
+  });
+
+  it('finds the policies inside a larger document and flags a public one', async () => {
+    const file = join(dir, 'bucket.json');
+    writeFileSync(file, JSON.stringify({ Policy: JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject' }] }) }));
+    const { code, stdout } = await census('policy', 'principals', file);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ public: true, policies: [{ path: 'Policy', public: true }] });
+  });
+
+  it('exits 1 with a clear error for unreadable input', async () => {
+    const missing = await census('policy', 'principals', join(dir, 'missing.json'));
+    expect(missing).toMatchObject({ code: 1, stdout: '' });
+    expect(missing.stderr).toMatch(/cannot read .*missing.json: ENOENT/);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"Statement": [');
+    expect((await census('policy', 'principals', bad)).stderr).toMatch(/bad.json: not a JSON \(or URL-encoded JSON\) policy document/);
+    const none = join(dir, 'none.json');
+    writeFileSync(none, '{"hello": "world"}');
+    expect((await census('policy', 'principals', none)).stderr).toMatch(/none.json: no policy document found/);
+  });
+});
+
+describe('census exceptions validate', () => {
+  it('reports broken rows by number and exits 1', async () => {
+    const { code, stdout, stderr } = await census('exceptions', 'validate', join(fixtures, 'register-broken.csv'), '--as-of', '2026-11-24', '--json');
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({ valid: 2, broken: 5, expired: ['EX-6'] });
+    expect(report.problems.map((p: { row: number }) => p.row)).toEqual([3, 4, 5, 6, 8]);
+    expect(stderr).toMatch(/5 broken rows \(skipped; the 2 valid entries still apply\)/);
+  });
+
+  it('exits 0 for a clean register and names an unreadable one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'p4cli-'));
+    const good = join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify([{ exceptionId: 'E1', accountId: '111111111111', requirementId: 'CSS-S3-01', resourceId: 'b', reason: 'r', approvedBy: 'ciso', expiresAt: '2099-01-01' }]));
+    const ok = await census('exceptions', 'validate', good);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/1 valid entries, 0 broken rows/);
+    const broken = join(dir, 'broken.xlsx');
+    writeFileSync(broken, 'not a workbook');
+    const res = await census('exceptions', 'validate', broken);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/broken.xlsx: not a readable XLSX workbook/);
+  });
+});
