@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import type { AccountRecord, PointerRecord, ResourceRecord } from '../../core/schemas.js';
+import { shardOrder } from '../../processors/consumer.js';
+import { accountContext, parseAccountList, withAccount } from '../../processors/enrich-account.js';
+import { rawRecords } from '../../processors/lambda.js';
+import { documentId } from '../../processors/opensearch/bulk.js';
+import { unseenQuery } from '../../processors/opensearch/deleted.js';
+import { indexMappings } from '../../processors/opensearch/mappings.js';
+import { recordIdentity, recordVersion, resourceDocument } from '../../processors/opensearch/ops.js';
+import { mergeTrustDocument, trustUpdateOf } from '../../processors/opensearch/trusted-accounts.js';
+import { verifyPointed } from '../../processors/pointer.js';
+import { feedKey, firehoseChunks, ndjson } from '../../processors/sink-s3.js';
+import { decodeRecord } from '../../processors/validate.js';
+
+const OWN = '111111111111';
+const VENDOR = '999999999999';
+
+function resource(partial: Partial<ResourceRecord> = {}): ResourceRecord {
+  return {
+    recordType: 'resource', schemaVersion: '1.0', resourceType: 'AWS::S3::Bucket', resourceId: 'b', arn: 'arn:aws:s3:::b', resourceName: 'b',
+    awsAccountId: OWN, awsRegion: 'us-east-1', configuration: {}, supplementaryConfiguration: {}, tags: {}, resourceCreationTime: null,
+    configurationItemCaptureTime: '2026-11-24T09:00:00Z', configurationItemStatus: 'OK', collector: 's3', errors: [], ...partial,
+  };
+}
+
+const account: AccountRecord = {
+  recordType: 'account', schemaVersion: '1.0', accountId: OWN, name: 'prod', email: 'e', status: 'ACTIVE', payerId: OWN, ouPath: 'Root',
+  joinedAt: null, tags: { cost: 'x' }, owner: 'alice', executive: 'carol', spend: null, observedAt: '2026-11-24T08:00:00Z',
+};
+
+describe('decode and validate', () => {
+  it('accepts JSON and gzip JSON, and names the reason for everything else', () => {
+    const json = Buffer.from(JSON.stringify(resource()));
+    expect(decodeRecord(json)).toMatchObject({ ok: true, record: { arn: 'arn:aws:s3:::b' } });
+    expect(decodeRecord(gzipSync(json))).toMatchObject({ ok: true });
+    expect(decodeRecord(Buffer.from('nope'))).toMatchObject({ ok: false, reason: expect.stringMatching(/^not valid JSON/) });
+    expect(decodeRecord(Buffer.from([0x1f, 0x8b, 0, 1]))).toMatchObject({ ok: false, reason: expect.stringMatching(/^not valid gzip/) });
+    const wrong = decodeRecord(Buffer.from(JSON.stringify({ ...resource(), awsAccountId: '12' })));
+    expect(wrong).toMatchObject({ ok: false, label: 'resource arn:aws:s3:::b', reason: expect.stringMatching(/awsAccountId: must be a 12-digit/) });
+    expect(decodeRecord(Buffer.from('{"recordType":"mystery"}'))).toMatchObject({ ok: false, reason: expect.stringMatching(/^schema: .*recordType/) });
+  });
+
+  it('checks pointed-to objects for size, hash and kind', () => {
+    const body = Buffer.from(JSON.stringify(resource()));
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const pointer: PointerRecord = { recordType: 'pointer', schemaVersion: '1.0', bucket: 'b', key: 'k', bytes: body.length, sha256, pointsTo: 'resource' };
+    expect(verifyPointed(pointer, body)).toMatchObject({ ok: true });
+    expect(verifyPointed({ ...pointer, pointsTo: 'finding' }, body)).toMatchObject({ ok: false, reason: expect.stringMatching(/holds a resource record, pointer says finding/) });
+    expect(verifyPointed({ ...pointer, bytes: 1 }, body)).toMatchObject({ ok: false, reason: expect.stringMatching(/bytes, pointer says 1/) });
+    expect(verifyPointed(pointer, Buffer.from('x'))).toMatchObject({ ok: false, reason: expect.stringMatching(/sha256/) });
+  });
+});
+
+describe('Lambda event', () => {
+  it('decodes base64 records with shard, sequence number and arrival time', () => {
+    const raws = rawRecords({
+      Records: [{ eventID: 'shardId-000000000003:4959', kinesis: { data: Buffer.from('{}').toString('base64'), sequenceNumber: '4959', approximateArrivalTimestamp: 1764000000.5 } }],
+    });
+    expect(raws).toEqual([{ data: Buffer.from('{}'), shardId: 'shardId-000000000003', sequenceNumber: '4959', arrivalTime: new Date(1764000000500) }]);
+  });
+});
+
+describe('account enrichment', () => {
+  it('attaches the account and flags one missing from the list', () => {
+    const accounts = new Map([[OWN, account]]);
+    expect(withAccount(resource(), accounts).account).toEqual({ accountId: OWN, name: 'prod', owner: 'alice', executive: 'carol', payerId: OWN, ouPath: 'Root', tags: { cost: 'x' }, inOrganization: true });
+    expect(accountContext('222222222222', accounts)).toMatchObject({ accountId: '222222222222', name: null, inOrganization: false });
+  });
+
+  it('skips broken account list entries with the reason', () => {
+    const { accounts, problems } = parseAccountList([account, { ...account, accountId: 'x' }], 'accounts.json');
+    expect([...accounts.keys()]).toEqual([OWN]);
+    expect(problems).toEqual([expect.stringMatching(/^accounts.json\[1\]: accountId/)]);
+    expect(parseAccountList({}, 'a.json').problems).toEqual(['a.json: expected a JSON array of account records']);
+  });
+});
+
+describe('feed objects', () => {
+  it('names objects by kind, hour, shard and sequence range, so a replay overwrites', () => {
+    const batch = { shardId: 'shardId-000000000001', firstSequenceNumber: '10', lastSequenceNumber: '20', at: new Date('2026-11-24T10:59:59Z') };
+    expect(feedKey('finding', batch)).toBe('feed/finding/dt=2026-11-24/hour=10/shardId-000000000001-10-20.ndjson.gz');
+    expect(ndjson([{ a: 1 }, { b: '\n' }]).toString()).toBe('{"a":1}\n{"b":"\\n"}\n');
+  });
+
+  it('splits Firehose batches at 500 records and 4 MiB', () => {
+    const small = Array.from({ length: 1201 }, () => Buffer.alloc(10));
+    expect(firehoseChunks(small).map((c) => c.length)).toEqual([500, 500, 201]);
+    const big = Array.from({ length: 9 }, () => Buffer.alloc(1000 * 1024));
+    const chunks = firehoseChunks(big);
+    expect(chunks.every((c) => c.reduce((n, b) => n + b.length, 0) <= 4 * 1024 * 1024)).toBe(true);
+    expect(chunks.flat()).toHaveLength(9);
+    expect(() => firehoseChunks([Buffer.alloc(1000 * 1024 + 1)])).toThrow(/exceeds Firehose's 1,000 KiB record limit/);
+  });
+});
+
+describe('OpenSearch documents', () => {
+  it('derives ids and versions from identity and capture time', () => {
+    const r = resource({ tags: { owner: 'alice' }, configuration: { a: 1 } });
+    expect(recordIdentity(r)).toBe('arn:aws:s3:::b');
+    expect(recordVersion(r)).toBe(Date.parse('2026-11-24T09:00:00Z'));
+    expect(resourceDocument(r)).toMatchObject({ tagPairs: ['owner=alice'], configurationText: expect.stringContaining('"a":1') });
+    expect(documentId('x'.repeat(600))).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('maps free-form configuration as stored-only and finding keys as keywords', () => {
+    expect(indexMappings.resources.configuration).toEqual({ type: 'object', enabled: false });
+    expect(indexMappings.resources.tags).toEqual({ type: 'flat_object' });
+    expect(indexMappings.resources.configurationItemCaptureTime).toEqual({ type: 'date' });
+    for (const f of ['accountId', 'requirementId', 'resourceId', 'resourceArn', 'status', 'severity']) expect(indexMappings.findings[f]).toMatchObject({ type: 'keyword' });
+    expect(indexMappings.findings.exception).toMatchObject({ properties: { active: { type: 'boolean' }, expiresAt: { type: 'date' } } });
+  });
+
+  it('selects the unseen resources of a run scope', () => {
+    const q = unseenQuery({ recordType: 'inventory-run', schemaVersion: '1.0', runId: 'r', accountId: OWN, region: 'global', collector: 'iam', complete: true, resourceCount: 0, startedAt: '2026-11-24T09:00:00Z', finishedAt: '2026-11-24T09:05:00Z' });
+    expect(q.bool.filter).toContainEqual({ range: { configurationItemCaptureTime: { lt: '2026-11-24T09:00:00Z' } } });
+    expect(q.bool.must_not).toContainEqual({ term: { runId: 'r' } });
+  });
+});
+
+describe('trusted-accounts documents', () => {
+  const trusting = (at: string, trusts: boolean, arn = 'arn:aws:s3:::b') =>
+    trustUpdateOf(
+      resource({
+        arn,
+        configurationItemCaptureTime: at,
+        trustedAccounts: trusts ? [{ accountId: VENDOR, classification: 'known', name: 'Acme', approved: true, policy: 'p', via: 'principal' }] : [],
+      }),
+    );
+
+  it('lists trusting resources, ignores older copies and disappears when nothing trusts the account', () => {
+    const doc = mergeTrustDocument(VENDOR, undefined, [trusting('2026-11-24T09:00:00Z', true), trusting('2026-11-24T09:00:00Z', true, 'arn:aws:s3:::c')]);
+    expect(doc).toMatchObject({ accountId: VENDOR, classification: 'known', resourceCount: 2, trustingAccountIds: [OWN], updatedAt: '2026-11-24T09:00:00.000Z' });
+    expect(mergeTrustDocument(VENDOR, doc, [trusting('2026-11-24T08:00:00Z', false)])).toEqual(doc);
+    const dropped = mergeTrustDocument(VENDOR, doc, [trusting('2026-11-24T10:00:00Z', false)]);
+    expect(dropped?.resources.map((r) => r.arn)).toEqual(['arn:aws:s3:::c']);
+    expect(mergeTrustDocument(VENDOR, dropped, [trusting('2026-11-24T10:00:00Z', false, 'arn:aws:s3:::c')])).toBeUndefined();
+    // a deleted resource trusts nobody
+    const deleted = trustUpdateOf({ ...resource({ trustedAccounts: [{ accountId: VENDOR, classification: 'known', name: null, approved: null, policy: 'p', via: 'principal' }] }), configurationItemStatus: 'ResourceDeleted' });
+    expect(deleted.byAccount.size).toBe(0);
+  });
+});
+
+describe('shard order', () => {
+  it('reads parents before their children', () => {
+    const order = shardOrder([
+      { ShardId: 'shardId-2', ParentShardId: 'shardId-0', AdjacentParentShardId: 'shardId-1', HashKeyRange: undefined, SequenceNumberRange: undefined },
+      { ShardId: 'shardId-1', HashKeyRange: undefined, SequenceNumberRange: undefined },
+      { ShardId: 'shardId-0', HashKeyRange: undefined, SequenceNumberRange: undefined },
+    ]);
+    expect(order.map((s) => s.ShardId)).toEqual(['shardId-0', 'shardId-1', 'shardId-2']);
+  });
+});
