@@ -1,0 +1,81 @@
+import { FirehoseClient, CreateDeliveryStreamCommand } from '@aws-sdk/client-firehose';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { clientConfig, s3Config } from '../../core/aws.js';
+import { loadConfig } from '../../core/config.js';
+import { indexNames, s3Keys } from '../../core/indexes.js';
+import { openSearchClient } from '../../core/opensearch.js';
+import type { ResourceRecord } from '../../core/schemas.js';
+import { processorDeps } from '../../processors/deps.js';
+import { processBatch } from '../../processors/pipeline.js';
+import { FirehoseFeedSink } from '../../processors/sink-s3.js';
+import { uniqueName } from '../helpers.js';
+
+const s3 = new S3Client(s3Config());
+const firehose = new FirehoseClient(clientConfig());
+const os = openSearchClient();
+
+function resource(n: number, tags: Record<string, string> = {}): ResourceRecord {
+  return {
+    recordType: 'resource', schemaVersion: '1.0', resourceType: 'AWS::SNS::Topic', resourceId: `t-${n}`, arn: `arn:aws:sns:us-east-1:111111111111:t-${n}`,
+    resourceName: `t-${n}`, awsAccountId: '111111111111', awsRegion: 'us-east-1', configuration: { n }, supplementaryConfiguration: {}, tags,
+    resourceCreationTime: null, configurationItemCaptureTime: '2026-11-24T09:00:00Z', configurationItemStatus: 'OK', collector: 'sns', errors: [],
+  };
+}
+
+let bucket: string;
+beforeAll(async () => {
+  bucket = uniqueName('p4-land');
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: s3Keys.accounts, Body: '[]' }));
+});
+
+describe('Firehose feed sink (moto)', () => {
+  it('delivers every record as one JSON line, in PutRecordBatch calls of at most 500', async () => {
+    const stream = uniqueName('p4-feed');
+    await firehose.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: stream,
+        DeliveryStreamType: 'DirectPut',
+        ExtendedS3DestinationConfiguration: { BucketARN: `arn:aws:s3:::${bucket}`, RoleARN: 'arn:aws:iam::123456789012:role/firehose', Prefix: `firehose/${stream}/` },
+      }),
+    );
+    const records = Array.from({ length: 1201 }, (_, i) => resource(i));
+    await new FirehoseFeedSink(firehose, stream).write('resource', records, { shardId: 's', firstSequenceNumber: '1', lastSequenceNumber: '2', at: new Date() });
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `firehose/${stream}/` }));
+    expect(listed.Contents).toHaveLength(3); // moto writes one object per call
+    const lines: string[] = [];
+    for (const o of listed.Contents!) {
+      const text = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }))).Body!.transformToString();
+      expect(text.endsWith('\n')).toBe(true);
+      lines.push(...text.trimEnd().split('\n'));
+    }
+    expect(lines.map((l) => (JSON.parse(l) as ResourceRecord).resourceId).sort()).toEqual(records.map((r) => r.resourceId).sort());
+  });
+});
+
+describe('a document the cluster rejects for its content', () => {
+  it('goes to the dead-letter location with the reason, while the rest of the batch lands', async () => {
+    const prefix = uniqueName('p4land');
+    const deps = await processorDeps(loadConfig({ feedBucket: bucket, deadLetterBucket: bucket, indexPrefix: prefix }, {}), { refresh: true });
+    // a tag value over Lucene's 32 KiB term limit: valid for the schema, refused by the index
+    const poison = resource(1, { note: 'x'.repeat(40_000) });
+    const raws = [resource(0), poison, resource(2)].map((r, i) => ({
+      data: Buffer.from(JSON.stringify(r)),
+      shardId: 'shardId-000000000009',
+      sequenceNumber: String(500 + i),
+      arrivalTime: new Date('2026-11-24T10:00:00Z'),
+    }));
+    const result = await processBatch(raws, deps);
+    expect(result.failures).toEqual([]);
+    expect(result.deadLettered).toBe(1);
+    const key = 'dead-letter/opensearch/dt=2026-11-24/shardId-000000000009-501.json';
+    expect(result.deadLetterKeys).toEqual([key]);
+    const entry = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString());
+    expect(entry).toMatchObject({ stage: 'opensearch', record: `resource ${poison.arn}`, original: raws[1]!.data.toString('base64') });
+    expect(entry.reason).toMatch(/^400 .*immense term/);
+    const alias = indexNames(prefix).resourceFamily('AWS::SNS::Topic');
+    await os.indices.refresh({ index: alias });
+    expect((await os.count({ index: alias })).body.count).toBe(2);
+  });
+});
