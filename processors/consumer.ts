@@ -4,6 +4,8 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, type Shard, type _Record } from '@aws-sdk/client-kinesis';
 import { clientConfig } from '../core/aws.js';
+import type { CensusConfig } from '../core/config.js';
+import { processorDeps, type DepsOptions } from './deps.js';
 import { log } from '../core/log.js';
 import { processBatch, type BatchResult, type ProcessorDeps } from './pipeline.js';
 import { sleep } from './sink-s3.js';
@@ -197,4 +199,13 @@ async function consumeShard(
     await sleep(Math.min(30_000, 500 * 2 ** (attempt - 1)));
     iterator = await iteratorFor(kinesis, opts.streamName, shardId, undefined, failure.sequenceNumber);
   }
+}
+
+/** For the demo and scripts: build the processing dependencies from configuration and drain the stream. */
+export async function processStream(
+  config: CensusConfig,
+  opts: Partial<ConsumeOptions> & DepsOptions = {},
+): Promise<ConsumeStats> {
+  const deps = await processorDeps(config, { refresh: opts.refresh ?? true, accountListMaxAgeMs: opts.accountListMaxAgeMs ?? 0, deliveryStream: opts.deliveryStream });
+  return consumeStream(deps, { ...opts, streamName: opts.streamName ?? config.streamName });
 }

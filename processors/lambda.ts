@@ -36,13 +36,19 @@ export function rawRecords(event: KinesisEvent): RawRecord[] {
 }
 
 let deps: Promise<ProcessorDeps> | undefined;
+let builtAt = 0;
+/** the risk register and trusted-accounts register are re-read this often by a warm container */
+const registerTtlMs = Number(process.env.CENSUS_REGISTER_TTL_SECONDS ?? 300) * 1000;
 
-/** Build once per container; a failed build is retried on the next invocation. */
-function sharedDeps(): Promise<ProcessorDeps> {
-  deps ??= processorDeps(loadConfig()).catch((err) => {
-    deps = undefined;
-    throw err;
-  });
+/** Build once per container and again when the registers are older than the TTL; a failed build is retried next time. */
+function sharedDeps(now = Date.now()): Promise<ProcessorDeps> {
+  if (!deps || now - builtAt > registerTtlMs) {
+    builtAt = now;
+    deps = processorDeps(loadConfig()).catch((err) => {
+      deps = undefined;
+      throw err;
+    });
+  }
   return deps;
 }
 
