@@ -56,6 +56,8 @@ export function toAsff(finding: FindingRecord, opts: AsffOptions): Record<string
       'census/requirementId': finding.requirementId,
       'census/source': finding.source,
       'census/severity': finding.severity,
+      // ASFF has no "global" region: keep Census's own, so a finding read back is the finding written
+      'census/region': finding.region,
       ...(finding.externalId ? { 'census/externalId': finding.externalId } : {}),
       ...(finding.exception ? { 'census/exceptionId': finding.exception.exceptionId } : {}),
     },
@@ -167,7 +169,7 @@ export function fromAsff(entries: Entry[], catalog: Catalog, file = 'ASFF input'
         resourceId: r.Id,
         resourceArn: arn,
         accountId: f.AwsAccountId,
-        region: r.Region ?? f.Region ?? (productRegion || 'global'),
+        region: r.Region ?? f.ProductFields?.['census/region'] ?? f.Region ?? (productRegion || 'global'),
         source: f.ProductName ? `securityhub:${f.ProductName}` : 'securityhub',
         evidence: f.Description ?? f.Title,
         observedAt: new Date(f.UpdatedAt).toISOString(),
