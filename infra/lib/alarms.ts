@@ -42,14 +42,21 @@ export class CensusAlarms extends Construct {
     const action = new actions.SnsAction(this.topic);
     const five = Duration.minutes(5);
 
-    const alarm = (alarmId: string, description: string, metric: cloudwatch.IMetric, threshold: number, evaluationPeriods = 1) => {
+    const alarm = (
+      alarmId: string,
+      description: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      evaluationPeriods = 1,
+      comparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    ) => {
       const a = new cloudwatch.Alarm(this, alarmId, {
         alarmName: `${config.namePrefix}-${alarmId}`,
         alarmDescription: description,
         metric,
         threshold,
         evaluationPeriods,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        comparisonOperator,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       a.addAlarmAction(action);
@@ -115,5 +122,15 @@ export class CensusAlarms extends Construct {
       5,
     );
     alarm('opensearch-writes-blocked', 'OpenSearch blocks index writes', props.domain.metricClusterIndexWritesBlocked({ period: five }), 1);
+    // before writes are blocked: a node below a quarter of its volume, or a heap under sustained pressure
+    alarm(
+      'opensearch-low-storage',
+      'An OpenSearch data node has less than 25% of its storage free',
+      props.domain.metricFreeStorageSpace({ statistic: 'Minimum', period: five }),
+      config.openSearch.volumeSizeGiB * 1024 * 0.25,
+      1,
+      cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+    );
+    alarm('opensearch-jvm-pressure', 'OpenSearch JVM memory pressure above 85%', props.domain.metricJVMMemoryPressure({ statistic: 'Maximum', period: five }), 85, 3);
   }
 }

@@ -1,6 +1,6 @@
 // Builds the Census CDK app: the security-account stack and the member-account audit role template,
 // checked by cdk-nag's AwsSolutions pack at synthesis.
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AuditRoleStack } from './audit-role-stack.js';
 import { CensusStack } from './census-stack.js';
@@ -34,6 +34,8 @@ export function buildApp(options: BuildAppOptions = {}) {
     description: 'Census: inventory, trust map, security-standard findings and scorecards for an AWS organization',
   });
   const auditRole = new AuditRoleStack(app, stackNames.auditRole, { config });
+  // cost allocation and ownership in every account's console
+  Tags.of(app).add('project', 'census');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, config, census, auditRole };
 }

@@ -101,7 +101,7 @@ export class CensusStack extends Stack {
         retryAttempts: config.processor.retryAttempts,
         maxRecordAge: Duration.hours(config.processor.maxRecordAgeHours),
         parallelizationFactor: config.processor.parallelizationFactor,
-        onFailure: new LeastPrivilegeSqsDlq(this.processorFailures, storage.key),
+        onFailure: new EncryptedQueueDestination(this.processorFailures, storage.key),
       }),
     );
     processorRole.addToPrincipalPolicy(
@@ -181,6 +181,14 @@ export class CensusStack extends Stack {
         reason: 'Added by the scheduler Lambda target: invoking one function\'s versions and aliases.',
       });
     }
+    // the scheduler invokes asynchronously: a run that fails after Lambda's own retries lands in the same queue
+    for (const fn of [this.scoreFunction, this.deliverFunction]) {
+      fn.configureAsyncInvoke({
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+        onFailure: new EncryptedQueueDestination(this.scheduleFailures, storage.key),
+      });
+    }
     const targetProps = { role: schedulerRole, deadLetterQueue: this.scheduleFailures, retryAttempts: 3, maxEventAge: Duration.hours(1) };
     schedule(
       'Inventory',
@@ -240,17 +248,18 @@ export class CensusStack extends Stack {
 }
 
 /**
- * On-failure destination of the stream's event source mapping. Lambda sends with the function's role; CDK's SqsDlq
- * grants kms:GenerateDataKey* and kms:ReEncrypt*, this grants what SendMessage to a KMS-encrypted queue needs.
+ * A KMS-encrypted SQS queue as a failure destination: of the stream's event source mapping (failed batches) and of
+ * asynchronous invocations (scheduled scoring and delivery). Lambda sends with the function's role; CDK's SqsDlq and
+ * SqsDestination grant kms:GenerateDataKey* and kms:ReEncrypt*, this grants what SendMessage to the queue needs.
  */
-class LeastPrivilegeSqsDlq implements lambda.IEventSourceDlq {
+class EncryptedQueueDestination implements lambda.IEventSourceDlq, lambda.IDestination {
   constructor(
     private readonly queue: sqs.IQueue,
     private readonly key: kms.IKey,
   ) {}
-  bind(_target: lambda.IEventSourceMapping, targetHandler: lambda.IFunction): lambda.DlqDestinationConfig {
-    targetHandler.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: [this.queue.queueArn] }));
-    targetHandler.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [this.key.keyArn] }));
+  bind(_scope: unknown, fn: lambda.IFunction): lambda.DlqDestinationConfig & lambda.DestinationConfig {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: [this.queue.queueArn] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [this.key.keyArn] }));
     return { destination: this.queue.queueArn };
   }
 }

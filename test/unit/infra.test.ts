@@ -229,6 +229,15 @@ describe('schedules', () => {
       expect(p.Target.DeadLetterConfig.Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ScheduleFailures/), 'Arn'] });
     }
     // sending to the KMS-encrypted dead-letter queue needs the data key, or failed invocations vanish
+    // and a scheduled run that fails inside Lambda (after its own retries) is kept too
+    for (const fn of ['Score', 'Deliver']) {
+      census.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: Match.stringLikeRegexp(`^${fn}`) },
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 3600,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScheduleFailures'), 'Arn'] } } },
+      });
+    }
     const schedulerActions = actionsOf(roleStatements(censusJson, 'SchedulerRole'));
     expect([...schedulerActions].sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey', 'lambda:InvokeFunction', 'sqs:SendMessage', 'states:StartExecution']);
   });
@@ -423,6 +432,8 @@ describe('alarms', () => {
         'AWS/ES/ClusterStatus.red',
         'AWS/ES/ClusterStatus.yellow',
         'AWS/ES/ClusterIndexWritesBlocked',
+        'AWS/ES/FreeStorageSpace',
+        'AWS/ES/JVMMemoryPressure',
         'AWS/Firehose/DeliveryToS3.DataFreshness',
       ]),
     );
