@@ -65,7 +65,7 @@ export class AccountDirectory {
     if (this.etag !== undefined && now - this.checkedAt < this.maxAgeMs) return this.accounts;
     const source = `s3://${this.bucket}/${this.key}`;
     try {
-      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key, IfNoneMatch: this.etag }));
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key, IfNoneMatch: this.etag || undefined }));
       const { accounts, problems } = parseAccountList(JSON.parse(await res.Body!.transformToString()), source);
       for (const p of problems) log.warn({ problem: p }, 'account list entry skipped');
       this.accounts = accounts;

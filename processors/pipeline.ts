@@ -5,6 +5,7 @@
 // failed is reported by sequence number, so the stream delivers it again (landing is idempotent).
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@opensearch-project/opensearch';
+import pLimit from 'p-limit';
 import type { ExceptionIndex } from '../core/exceptions.js';
 import { log } from '../core/log.js';
 import type { AccountRecord, FindingRecord, InventoryRunRecord, ResourceRecord, StreamRecord } from '../core/schemas.js';
@@ -116,23 +117,23 @@ export async function processBatch(raws: RawRecord[], deps: ProcessorDeps): Prom
 
   // 1. decode and validate; follow pointers
   const items: Item[] = [];
-  await Promise.all(
-    raws.map(async (raw, i) => {
-      let decoded = decodeRecord(raw.data);
-      let stage: DeadLetter['stage'] = 'validate';
-      if (decoded.ok && decoded.record.recordType === 'pointer') {
-        stage = 'pointer';
-        try {
-          decoded = await followPointer(deps.s3, decoded.record);
-        } catch (err) {
-          if (err instanceof TransientError) return fail(i, err.message);
-          throw err;
-        }
+  const limit = pLimit(16);
+  const decodeOne = async (raw: RawRecord, i: number) => {
+    let decoded = decodeRecord(raw.data);
+    let stage: DeadLetter['stage'] = 'validate';
+    if (decoded.ok && decoded.record.recordType === 'pointer') {
+      stage = 'pointer';
+      try {
+        decoded = await followPointer(deps.s3, decoded.record);
+      } catch (err) {
+        if (err instanceof TransientError) return fail(i, err.message);
+        throw err;
       }
-      if (!decoded.ok) deadLetters.push({ raw: i, entry: deadLetter(raw, stage, decoded.reason, decoded.label) });
-      else items.push({ raw: i, record: decoded.record as Item['record'] });
-    }),
-  );
+    }
+    if (!decoded.ok) deadLetters.push({ raw: i, entry: deadLetter(raw, stage, decoded.reason, decoded.label) });
+    else items.push({ raw: i, record: decoded.record as Item['record'] });
+  };
+  await Promise.all(raws.map((raw, i) => limit(() => decodeOne(raw, i))));
   items.sort((a, b) => a.raw - b.raw);
 
   // 2. enrich and check; 3. land

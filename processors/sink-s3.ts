@@ -124,10 +124,23 @@ export async function writeLatestState(
   let written = 0;
   let skipped = 0;
   const failed: { index: number; reason: string }[] = [];
+  const keyOf = (r: ResourceRecord) => s3Keys.latestResource(r.awsAccountId, r.resourceType, r.resourceId);
+  // two copies of one resource in a batch: only the newest is written (parallel writes would race)
+  const newest = new Map<string, number>();
+  items.forEach(({ record, version }, index) => {
+    const key = keyOf(record);
+    const prev = newest.get(key);
+    if (prev === undefined || version >= items[prev]!.version) newest.set(key, index);
+  });
+  const sameKey = new Map<number, number>(items.map(({ record }, index) => [index, newest.get(keyOf(record))!]));
   await Promise.all(
     items.map(({ record, version }, index) =>
       limit(async () => {
-        const Key = s3Keys.latestResource(record.awsAccountId, record.resourceType, record.resourceId);
+        const Key = keyOf(record);
+        if (sameKey.get(index) !== index) {
+          skipped++;
+          return;
+        }
         try {
           const stored = await storedVersion(s3, bucket, Key);
           if (stored !== undefined && stored > version) {
