@@ -22,9 +22,9 @@ export interface BulkOutcome {
   alreadyNewer: number;
   /** the ops that met a version conflict (their refs): the stored copy is the same or newer */
   conflicts: number[];
-  /** rejected for content (mapping conflicts, bad values): dead-letter, do not retry */
+  /** rejected for content (400: mapping conflicts, bad values): dead-letter, do not retry */
   rejected: { ref: number; reason: string }[];
-  /** still failing after the retries (cluster down, overloaded): retry the batch later */
+  /** still failing after the retries (cluster down or overloaded), or refused by the cluster's state (write blocks): deliver again later */
   failed: { ref: number; reason: string }[];
 }
 
@@ -78,7 +78,9 @@ export async function bulkIndex(client: Client, ops: IndexOp[], opts: BulkOption
             outcome.conflicts.push(op.ref);
           }
           else if (isTransientStatus(drop.status)) retry.push({ op, reason: `${drop.status} ${reason}` });
-          else outcome.rejected.push({ ref: op.ref, reason: `${drop.status} ${reason}` });
+          // 400: the document itself (mapping, values); anything else (403 index blocks, 404) is the cluster's state
+          else if (drop.status === 400) outcome.rejected.push({ ref: op.ref, reason: `${drop.status} ${reason}` });
+          else outcome.failed.push({ ref: op.ref, reason: `${drop.status} ${reason}` });
         },
       });
       outcome.indexed += stats.successful;

@@ -8,6 +8,7 @@ import { openSearchClient } from '../../core/opensearch.js';
 import type { ResourceRecord } from '../../core/schemas.js';
 import { processorDeps } from '../../processors/deps.js';
 import { processBatch } from '../../processors/pipeline.js';
+import { ensureIndexTemplates, ensureResourceIndex } from '../../processors/opensearch/templates.js';
 import { FirehoseFeedSink } from '../../processors/sink-s3.js';
 import { uniqueName } from '../helpers.js';
 
@@ -79,3 +80,25 @@ describe('a document the cluster rejects for its content', () => {
     expect((await os.count({ index: alias })).body.count).toBe(2);
   });
 });
+
+describe('a document refused by the cluster state, not its content', () => {
+  it('is reported for redelivery, not dead-lettered, and lands once the block is lifted', async () => {
+    const prefix = uniqueName('p4block');
+    const deps = await processorDeps(loadConfig({ feedBucket: bucket, deadLetterBucket: bucket, indexPrefix: prefix }, {}), { refresh: true });
+    const raws = [resource(7)].map((r, i) => ({ data: Buffer.from(JSON.stringify(r)), shardId: 'shardId-000000000008', sequenceNumber: String(700 + i), arrivalTime: new Date('2026-11-24T10:00:00Z') }));
+    await ensureIndexTemplates(os, prefix);
+    const alias = await ensureResourceIndex(os, prefix, 'AWS::SNS::Topic');
+    await os.indices.putSettings({ index: alias, body: { 'index.blocks.write': true } });
+    try {
+      const blocked = await processBatch(raws, deps);
+      expect(blocked.deadLettered).toBe(0);
+      expect(blocked.failures).toEqual([{ shardId: 'shardId-000000000008', sequenceNumber: '700', reason: expect.stringMatching(/403 cluster_block_exception/) }]);
+    } finally {
+      await os.indices.putSettings({ index: alias, body: { 'index.blocks.write': false } });
+    }
+    const again = await processBatch(raws, deps);
+    expect(again.failures).toEqual([]);
+    expect((await os.count({ index: alias })).body.count).toBe(1);
+  });
+});
+
