@@ -60,8 +60,14 @@ export const InfraConfig = z.object({
       /** percentage of accounts allowed to fail before the whole run is marked failed */
       toleratedFailurePercentage: int(0, 100).default(10),
       collectorMemoryMiB: int(128, 10_240).default(512),
+      /**
+       * Child workflow of each account. STANDARD: no time limit, billed per state transition (about 3 per collector
+       * and account per run). EXPRESS: billed by duration, far cheaper at hundreds of accounts, but an account must
+       * finish within 5 minutes.
+       */
+      accountExecutionType: z.enum(['STANDARD', 'EXPRESS']).default('STANDARD'),
     }),
-  ).default({ accountConcurrency: 20, collectorConcurrency: 8, toleratedFailurePercentage: 10, collectorMemoryMiB: 512 }),
+  ).default({ accountConcurrency: 20, collectorConcurrency: 8, toleratedFailurePercentage: 10, collectorMemoryMiB: 512, accountExecutionType: 'STANDARD' }),
   schedules: object(
     z.object({
       inventory: scheduleExpression.default('rate(30 minutes)'),

@@ -215,7 +215,7 @@ export class CensusInventory extends Construct {
       itemSelector: { 'runId.$': '$.runId', 'accountId.$': '$$.Map.Item.Value.accountId' },
       maxConcurrency: config.inventory.accountConcurrency,
       toleratedFailurePercentage: config.inventory.toleratedFailurePercentage,
-      mapExecutionType: sfn.StateMachineType.STANDARD,
+      mapExecutionType: sfn.StateMachineType[config.inventory.accountExecutionType],
       label: 'accounts',
       // per-account outcomes can exceed the 256 KiB state payload at a few hundred accounts: write them to S3
       resultWriterV2: new PrefixResultWriter(storage.feed, runResultsPrefix),

@@ -246,7 +246,7 @@ describe('schedules', () => {
     const { census: stack } = buildApp({
       context: {
         schedules: '{"inventory":"rate(15 minutes)","delivery":"cron(0 6 1 * ? *)"}',
-        inventory: { accountConcurrency: 50 },
+        inventory: { accountConcurrency: 50, accountExecutionType: 'EXPRESS' },
         collectors: 's3,iam',
       },
     });
@@ -257,6 +257,12 @@ describe('schedules', () => {
       .filter((c) => c.node.defaultChild && (c.node.defaultChild as Json).cfnResourceType === 'AWS::Scheduler::Schedule')
       .map((c) => (c.node.defaultChild as Json).scheduleExpression as string);
     expect(expressions.sort()).toEqual(['cron(0 6 1 * ? *)', 'rate(1 hour)', 'rate(15 minutes)']);
+    const cfnStateMachine = stack.inventory.stateMachine.node.defaultChild as Json;
+    const def = JSON.parse(resolveTokens(stack.resolve(cfnStateMachine.definitionString))) as Json;
+    expect(def.States.InventoryAccounts).toMatchObject({
+      MaxConcurrency: 50,
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' } },
+    });
     }, 60_000);
 });
 
