@@ -41,3 +41,8 @@ export function evaluateSweep(
   logProblems(problems);
   return findings;
 }
+
+// The field's formats, for the S3 feed (OCSF) and Security Hub (ASFF).
+export { toAsff, asffBatches, readAsffFile, fromAsff, ASFF_BATCH_LIMIT } from './formats/asff.js';
+export { toOcsf, readProwlerOcsfFile, fromProwlerOcsf } from './formats/ocsf.js';
+export { exportToSecurityHub, importFromSecurityHub } from './securityhub.js';
