@@ -153,6 +153,17 @@ describe('processing pipeline (moto + OpenSearch)', () => {
     expect((vendorDoc._source.resources as { arn: string }[]).map((r) => r.arn)).not.toContain('arn:aws:s3:::b-order');
   });
 
+  it('keeps the newest of two copies of one resource in the same batch, whatever their order', async () => {
+    const res = await handleEvent(event([bucket('b-twice', '2026-11-24T09:50:00Z'), bucket('b-twice', '2026-11-24T09:45:00Z', vendorPolicy)]), deps);
+    expect(res.batchItemFailures).toEqual([]);
+    const doc = await getDoc(indexNames(prefix).resourceFamily('AWS::S3::Bucket'), 'arn:aws:s3:::b-twice');
+    expect(doc._source.configurationItemCaptureTime).toBe('2026-11-24T09:50:00Z');
+    const latest = await s3.send(new GetObjectCommand({ Bucket: feedBucket, Key: s3Keys.latestResource(OWN, 'AWS::S3::Bucket', 'b-twice') }));
+    expect(JSON.parse(await latest.Body!.transformToString()).configurationItemCaptureTime).toBe('2026-11-24T09:50:00Z');
+    const vendorDoc = await getDoc(indexNames(prefix).trustedAccounts, VENDOR);
+    expect((vendorDoc._source.resources as { arn: string }[]).map((r) => r.arn)).not.toContain('arn:aws:s3:::b-twice');
+  });
+
   it('drops a resource from the trusted-accounts document once its policy stops trusting the account', async () => {
     await handleEvent(event([bucket('b-untrust', '2026-11-24T09:00:00Z', vendorPolicy)]), deps);
     const names = indexNames(prefix);
