@@ -1,0 +1,202 @@
+// Per-account inventory: assume the audit role (one role session per collector, so the account's CloudTrail
+// says which collector asked), run each collector in each region it applies to, stream the records, mark each
+// account+region+collector complete or not, then run the standard's account-level sweep over the inventory.
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import pLimit from 'p-limit';
+import { SCHEMA_VERSION, type CollectionErrorRecord, type InventoryRunRecord, type ResourceRecord } from '../core/schemas.js';
+import { evaluateSweep, type Catalog } from '../processors/standard/index.js';
+import { collectResources, errorCode, errorMessage, type Collector } from './engine.js';
+import { enabledRegions } from './discovery.js';
+import type { RecordSink } from './producer.js';
+import { assumeRole, AssumeRoleError, CallLimiter, collectorContext, homeRegion, type CallStats } from './runtime.js';
+
+export interface InventoryOptions {
+  accountId: string;
+  auditRole: string;
+  externalId?: string;
+  partition?: string;
+  /** empty: every region enabled for the account (EC2 DescribeRegions) */
+  regions: string[];
+  collectors: Collector[];
+  sink: RecordSink;
+  limiter: CallLimiter;
+  stats: CallStats;
+  observedAt: string;
+  runId: string;
+  pageSize?: number;
+  baseCredentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** run the standard's sweep over the account's inventory; omit to skip */
+  catalog?: Catalog;
+}
+
+export interface AccountInventory {
+  accountId: string;
+  regions: string[];
+  /** false when the audit role could not be assumed */
+  inventoried: boolean;
+  resourcesByType: Record<string, number>;
+  /** resource-level errors (a detail call that failed) */
+  resourceErrors: number;
+  /** collection-error records (an account, collector or region that could not be listed) */
+  collectionErrors: number;
+  incompleteRuns: number;
+  findings: number;
+}
+
+export const sessionName = (collector: string) => `census-${collector}`;
+
+/** The (region, collector) pairs to run: global collectors once, regional ones in each region where the service exists. */
+export function plan(collectors: Collector[], regions: string[]): { collector: Collector; region: string }[] {
+  return collectors.flatMap((collector) => {
+    if (collector.global) return [{ collector, region: 'global' }];
+    const where = collector.onlyRegions ? regions.filter((r) => collector.onlyRegions!.includes(r)) : regions;
+    return where.map((region) => ({ collector, region }));
+  });
+}
+
+export async function inventoryAccount(o: InventoryOptions): Promise<AccountInventory> {
+  const partition = o.partition ?? 'aws';
+  const summary: AccountInventory = {
+    accountId: o.accountId,
+    regions: o.regions,
+    inventoried: false,
+    resourcesByType: {},
+    resourceErrors: 0,
+    collectionErrors: 0,
+    incompleteRuns: 0,
+    findings: 0,
+  };
+  const error = async (region: string | null, collector: string | null, code: string, message: string) => {
+    summary.collectionErrors++;
+    const record: CollectionErrorRecord = {
+      recordType: 'collection-error',
+      schemaVersion: SCHEMA_VERSION,
+      accountId: o.accountId,
+      region,
+      collector,
+      code,
+      message,
+      runId: o.runId,
+      observedAt: o.observedAt,
+    };
+    await o.sink.put(record);
+  };
+
+  // one role session per collector; the first assume doubles as the account-level reachability check
+  const credentials = new Map<string, AwsCredentialIdentityProvider>();
+  const assume = async (name: string) => {
+    let c = credentials.get(name);
+    if (!c) {
+      c = await assumeRole({
+        accountId: o.accountId,
+        roleName: o.auditRole,
+        sessionName: sessionName(name),
+        externalId: o.externalId,
+        partition,
+        baseCredentials: o.baseCredentials,
+      });
+      credentials.set(name, c);
+    }
+    return c;
+  };
+  let regions = o.regions;
+  try {
+    const first = await assume(o.collectors[0]?.name ?? 'regions');
+    if (!regions.length) regions = await enabledRegions(first, homeRegion(partition));
+  } catch (err) {
+    const code = err instanceof AssumeRoleError ? err.code : errorCode(err);
+    await error(null, null, code, `account not inventoried: ${errorMessage(err)}`);
+    return summary;
+  }
+  summary.inventoried = true;
+  summary.regions = regions;
+
+  const resources: ResourceRecord[] = [];
+  /** types whose listing failed somewhere: the sweep must not judge them from a partial inventory */
+  const failedTypes = new Set<string>();
+  const tasks = pLimit(o.limiter.limits.perAccount);
+  const clientsByCollector = new Map<string, Map<string, unknown>>();
+  await Promise.all(
+    plan(o.collectors, regions).map(({ collector, region }) =>
+      tasks(async () => {
+        const startedAt = new Date().toISOString();
+        let complete = true;
+        let count = 0;
+        let creds: AwsCredentialIdentityProvider;
+        try {
+          creds = await assume(collector.name);
+        } catch (err) {
+          await error(region, collector.name, err instanceof AssumeRoleError ? err.code : errorCode(err), errorMessage(err));
+          complete = false;
+          await run(collector.name, region, complete, count, startedAt);
+          return;
+        }
+        let clients = clientsByCollector.get(collector.name);
+        if (!clients) clientsByCollector.set(collector.name, (clients = new Map()));
+        const ctx = collectorContext({
+          accountId: o.accountId,
+          region,
+          partition,
+          collector: collector.name,
+          credentials: creds,
+          observedAt: o.observedAt,
+          runId: o.runId,
+          pageSize: o.pageSize,
+          limiter: o.limiter,
+          stats: o.stats,
+          clients,
+        });
+        for (const spec of collector.resources) {
+          try {
+            for await (const record of collectResources(spec, ctx)) {
+              count++;
+              summary.resourcesByType[record.resourceType] = (summary.resourcesByType[record.resourceType] ?? 0) + 1;
+              summary.resourceErrors += record.errors.length;
+              resources.push(record);
+              await o.sink.put(record);
+            }
+          } catch (err) {
+            complete = false;
+            failedTypes.add(spec.resourceType);
+            await error(region, collector.name, errorCode(err), `${spec.resourceType}: ${errorMessage(err)}`);
+          }
+        }
+        await run(collector.name, region, complete, count, startedAt);
+      }),
+    ),
+  );
+
+  async function run(collector: string, region: string, complete: boolean, resourceCount: number, startedAt: string) {
+    if (!complete) summary.incompleteRuns++;
+    const record: InventoryRunRecord = {
+      recordType: 'inventory-run',
+      schemaVersion: SCHEMA_VERSION,
+      runId: o.runId,
+      accountId: o.accountId,
+      region,
+      collector,
+      complete,
+      resourceCount,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+    };
+    await o.sink.put(record);
+  }
+
+  if (o.catalog) {
+    // only requirements whose resource types these collectors inventory: a partial inventory (one collector
+    // in a Lambda) must not read as "no CloudTrail trail in the account", nor must a type that failed to list
+    const types = new Set(o.collectors.flatMap((c) => c.resources.map((r) => r.resourceType)));
+    const judged = (r: { resourceTypes: string[] }) => r.resourceTypes.some((t) => types.has(t)) && !r.resourceTypes.some((t) => failedTypes.has(t));
+    const catalog = { ...o.catalog, requirements: o.catalog.requirements.filter(judged) };
+    try {
+      for (const finding of evaluateSweep(catalog, { accountId: o.accountId, regions, resources }, o.observedAt)) {
+        summary.findings++;
+        await o.sink.put(finding);
+      }
+    } catch (err) {
+      await error(null, 'sweep', errorCode(err), `standard sweep failed: ${errorMessage(err)}`);
+    }
+  }
+  return summary;
+}

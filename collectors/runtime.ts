@@ -1,0 +1,190 @@
+// Where collectors run: audit-role credentials per account, one client per service and region, every API call
+// bounded per account, per region and overall, and counted (calls, retries) for the run summary.
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { clientConfig } from '../core/aws.js';
+import type { ClientFactory, CollectorContext } from './engine.js';
+
+export interface CallStats {
+  calls: number;
+  /** SDK retries (adaptive mode) summed over every call */
+  retries: number;
+  /** calls that failed with a throttling error after all retries */
+  throttled: number;
+}
+
+export const newStats = (): CallStats => ({ calls: 0, retries: 0, throttled: 0 });
+
+export interface ConcurrencyLimits {
+  overall: number;
+  perAccount: number;
+  perRegion: number;
+}
+
+/** Bounds API calls in flight: per account, per region (across accounts) and overall. */
+export class CallLimiter {
+  private readonly overall: LimitFunction;
+  private readonly accounts = new Map<string, LimitFunction>();
+  private readonly regions = new Map<string, LimitFunction>();
+
+  constructor(readonly limits: ConcurrencyLimits) {
+    this.overall = pLimit(limits.overall);
+  }
+
+  private of(map: Map<string, LimitFunction>, key: string, n: number): LimitFunction {
+    let l = map.get(key);
+    if (!l) map.set(key, (l = pLimit(n)));
+    return l;
+  }
+
+  /** Run `fn` once a slot is free for its account, then its region, then overall (a waiting call holds no overall slot). */
+  run<T>(accountId: string, region: string, fn: () => Promise<T>): Promise<T> {
+    return this.of(this.accounts, accountId, this.limits.perAccount)(() =>
+      this.of(this.regions, region, this.limits.perRegion)(() => this.overall(fn)),
+    );
+  }
+}
+
+/** The partition's region where global services (IAM, S3 listing, Route 53, CloudFront) answer. */
+export function homeRegion(partition: string): string {
+  if (partition === 'aws-us-gov') return 'us-gov-west-1';
+  if (partition === 'aws-cn') return 'cn-north-1';
+  return 'us-east-1';
+}
+
+export function partitionOf(region: string): string {
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('cn-')) return 'aws-cn';
+  return 'aws';
+}
+
+export interface AssumeOptions {
+  accountId: string;
+  roleName: string;
+  /** shows in the account's CloudTrail: which collector asked */
+  sessionName: string;
+  externalId?: string;
+  partition?: string;
+  /** the caller's own credentials (default: the SDK's default chain) */
+  baseCredentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  region?: string;
+}
+
+/** A clear error for a role that cannot be assumed: the account is recorded as not inventoried. */
+export class AssumeRoleError extends Error {
+  constructor(
+    readonly accountId: string,
+    readonly roleArn: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(`cannot assume ${roleArn}: ${code}: ${message}`);
+    this.name = 'AssumeRoleError';
+  }
+}
+
+/** Assume the audit role once and refresh the credentials shortly before they expire. */
+export async function assumeRole(opts: AssumeOptions): Promise<AwsCredentialIdentityProvider> {
+  const roleArn = `arn:${opts.partition ?? 'aws'}:iam::${opts.accountId}:role/${opts.roleName}`;
+  const sts = new STSClient(clientConfig({ region: opts.region, credentials: opts.baseCredentials }));
+  const fetchOnce = async (): Promise<AwsCredentialIdentity> => {
+    try {
+      const out = await sts.send(
+        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: opts.sessionName.slice(0, 64), ExternalId: opts.externalId }),
+      );
+      const c = out.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('AssumeRole returned no credentials');
+      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+    } catch (err) {
+      const e = err as { name?: string; message?: string };
+      throw new AssumeRoleError(opts.accountId, roleArn, e.name ?? 'Error', e.message ?? String(err));
+    }
+  };
+  let current = await fetchOnce();
+  let refreshing: Promise<AwsCredentialIdentity> | undefined;
+  return async () => {
+    const expiresSoon = current.expiration && current.expiration.getTime() - Date.now() < 5 * 60_000;
+    if (expiresSoon) {
+      refreshing ??= fetchOnce().finally(() => (refreshing = undefined));
+      current = await refreshing;
+    }
+    return current;
+  };
+}
+
+interface WithMiddleware {
+  middlewareStack: {
+    add(
+      mw: (next: (args: unknown) => Promise<{ output: { $metadata?: { attempts?: number } } }>) => (args: unknown) => Promise<unknown>,
+      opts: { step: 'initialize'; name: string },
+    ): void;
+  };
+}
+
+const THROTTLE = /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown|ProvisionedThroughputExceeded/;
+
+export interface ContextOptions {
+  accountId: string;
+  region: string;
+  partition: string;
+  collector: string;
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  observedAt: string;
+  runId?: string;
+  pageSize?: number;
+  limiter: CallLimiter;
+  stats: CallStats;
+  /** shared across the contexts of one account and collector, so clients are reused */
+  clients?: Map<string, unknown>;
+}
+
+const factoryIds = new WeakMap<object, number>();
+let factoryCount = 0;
+function factoryId(factory: object): number {
+  let id = factoryIds.get(factory);
+  if (id === undefined) factoryIds.set(factory, (id = factoryCount++));
+  return id;
+}
+
+/** A collector context whose clients are bounded by the limiter and counted in `stats`. */
+export function collectorContext(o: ContextOptions): CollectorContext {
+  const clients = o.clients ?? new Map<string, unknown>();
+  const home = homeRegion(o.partition);
+  return {
+    accountId: o.accountId,
+    region: o.region,
+    partition: o.partition,
+    observedAt: o.observedAt,
+    runId: o.runId,
+    collector: o.collector,
+    pageSize: o.pageSize,
+    client<C>(factory: ClientFactory<C>, region?: string): C {
+      const r = region && region !== 'global' ? region : o.region === 'global' ? home : o.region;
+      const key = `${factoryId(factory)}:${r}`;
+      let client = clients.get(key) as C | undefined;
+      if (!client) {
+        client = factory({ region: r, credentials: o.credentials });
+        (client as unknown as WithMiddleware).middlewareStack.add(
+          (next) => (args) =>
+            o.limiter.run(o.accountId, r, async () => {
+              o.stats.calls++;
+              try {
+                const out = await next(args);
+                o.stats.retries += Math.max(0, (out.output.$metadata?.attempts ?? 1) - 1);
+                return out;
+              } catch (err) {
+                const e = err as { name?: string; $metadata?: { attempts?: number } };
+                o.stats.retries += Math.max(0, (e.$metadata?.attempts ?? 1) - 1);
+                if (THROTTLE.test(e.name ?? '')) o.stats.throttled++;
+                throw err;
+              }
+            }),
+          { step: 'initialize', name: 'censusCallLimits' },
+        );
+        clients.set(key, client);
+      }
+      return client;
+    },
+  };
+}

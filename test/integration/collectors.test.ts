@@ -1,0 +1,91 @@
+// Collectors end to end against moto and kinesalite: an organization with 3 member accounts (plus a suspended
+// one) across 2 regions, resources planted in each, every collector run through Kinesis, and the stream read
+// back: the exact set of records by resourceType and ARN.
+import { GetObjectCommand, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { s3Config } from '../../core/aws.js';
+import { loadConfig } from '../../core/config.js';
+import { s3Keys } from '../../core/indexes.js';
+import type { AccountRecord, CollectionErrorRecord, InventoryRunRecord, ResourceRecord, StreamRecord } from '../../core/schemas.js';
+import { parseRecord } from '../../core/schemas.js';
+import { KinesisProducer } from '../../collectors/producer.js';
+import { runCollection, type RunSummary } from '../../collectors/run.js';
+import { uniqueName } from '../helpers.js';
+import { buildOrg, type TestOrg } from '../fixtures/collectors/org.js';
+import { plantAll, type Planted } from '../fixtures/collectors/plant.js';
+import { createStream, readStream, type StreamEntry } from '../fixtures/collectors/stream.js';
+
+const REGIONS = ['us-east-1', 'eu-west-1'];
+
+describe('census collectors against moto through Kinesis', () => {
+  let org: TestOrg;
+  let planted: Planted;
+  let summary: RunSummary;
+  let entries: StreamEntry[];
+  let records: StreamRecord[];
+  const stream = uniqueName('collect');
+  const feedBucket = uniqueName('feed');
+  const deadLetterBucket = uniqueName('dlq');
+
+  beforeAll(async () => {
+    const s3 = new S3Client(s3Config());
+    await s3.send(new CreateBucketCommand({ Bucket: feedBucket }));
+    await s3.send(new CreateBucketCommand({ Bucket: deadLetterBucket }));
+    await createStream(stream);
+    org = await buildOrg(3);
+    planted = await plantAll(org, REGIONS);
+    const config = loadConfig({ payers: org.payerId, auditRole: 'CensusAudit', regions: REGIONS.join(','), streamName: stream, feedBucket, deadLetterBucket }, {});
+    const sink = new KinesisProducer({ streamName: stream, feedBucket, deadLetterBucket });
+    summary = await runCollection(config, sink, { collectors: planted.collectors, pageSize: 3, catalog: null });
+    entries = await readStream(stream);
+    records = entries.map((e) => parseRecord(e.data));
+  });
+
+  it('discovers every account with tags, OU path and status, and keeps the list in S3', async () => {
+    const accounts = records.filter((r): r is AccountRecord => r.recordType === 'account');
+    const byId = new Map(accounts.map((a) => [a.accountId, a]));
+    expect(new Set(byId.keys())).toEqual(new Set([org.payerId, ...org.members.map((m) => m.accountId), org.suspended]));
+    for (const m of org.members) {
+      const a = byId.get(m.accountId)!;
+      expect(a).toMatchObject({ name: m.name, status: 'ACTIVE', payerId: org.payerId, ouPath: m.ou, owner: m.owner, executive: 'ceo@corp.example' });
+    }
+    expect(byId.get(org.suspended)!.status).toBe('SUSPENDED');
+    const stored = await new S3Client(s3Config()).send(new GetObjectCommand({ Bucket: feedBucket, Key: s3Keys.accounts }));
+    const list = JSON.parse(await stored.Body!.transformToString()) as AccountRecord[];
+    expect(list.map((a) => a.accountId).sort()).toEqual([...byId.keys()].sort());
+  });
+
+  it('inventories active accounts only, and emits the exact set of resources by type and ARN', () => {
+    const resources = records.filter((r): r is ResourceRecord => r.recordType === 'resource');
+    const got = resources.map((r) => `${r.resourceType} ${r.arn}`).sort();
+    expect(got).toEqual([...planted.expected].sort());
+    expect(resources.some((r) => r.awsAccountId === org.suspended)).toBe(false);
+    expect(summary.accounts).toMatchObject({ active: 4, suspended: 1, inventoried: 4, notInventoried: [] });
+  });
+
+  it('marks every account, region and collector run complete', () => {
+    const runs = records.filter((r): r is InventoryRunRecord => r.recordType === 'inventory-run');
+    const errors = records.filter((r): r is CollectionErrorRecord => r.recordType === 'collection-error');
+    expect(errors).toEqual([]);
+    expect(runs.every((r) => r.complete)).toBe(true);
+    const activeAccounts = [org.payerId, ...org.members.map((m) => m.accountId)];
+    for (const account of activeAccounts) {
+      for (const c of planted.collectors) {
+        expect(runs.some((r) => r.accountId === account && r.collector === c), `${account} ${c}`).toBe(true);
+      }
+    }
+  });
+
+  it('keys every resource record by its ARN', () => {
+    for (const e of entries) {
+      const r = parseRecord(e.data);
+      if (r.recordType === 'resource') expect(e.partitionKey).toBe(r.arn);
+      if (r.recordType === 'account' || r.recordType === 'inventory-run') expect(e.partitionKey).toBe(r.accountId);
+    }
+  });
+
+  it('records the detail calls of planted resources in supplementaryConfiguration', () => {
+    const resources = records.filter((r): r is ResourceRecord => r.recordType === 'resource');
+    for (const check of planted.checks) check(resources);
+  });
+});
