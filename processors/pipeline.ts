@@ -15,7 +15,7 @@ import { withException } from './exceptions.js';
 import { bulkIndex, supersededRefs, type IndexOp } from './opensearch/bulk.js';
 import { findUnseenResources, type DeletionMarker } from './opensearch/deleted.js';
 import { documentFor, documentId, indexFor, recordIdentity, recordVersion, type Landable } from './opensearch/ops.js';
-import { ensureIndexTemplates, ensureResourceIndex } from './opensearch/templates.js';
+import { ensureIndexTemplatesOnce, ensureResourceIndex } from './opensearch/templates.js';
 import { updateTrustedAccountDocuments } from './opensearch/trusted-accounts.js';
 import { followPointer, TransientError } from './pointer.js';
 import { feedKey, writeDeadLetters, writeLatestState, type BatchId, type FeedKind, type FeedSink } from './sink-s3.js';
@@ -56,18 +56,6 @@ export interface BatchResult {
 interface Item {
   raw: number;
   record: Exclude<StreamRecord, { recordType: 'pointer' }>;
-}
-
-const templatesReady = new Map<string, Promise<void>>();
-
-function ensureTemplatesOnce(client: Client, prefix: string): Promise<void> {
-  let p = templatesReady.get(prefix);
-  if (!p) {
-    p = ensureIndexTemplates(client, prefix);
-    templatesReady.set(prefix, p);
-    p.catch(() => templatesReady.delete(prefix));
-  }
-  return p;
 }
 
 /** Pure enrichment of one decoded record. */
@@ -213,7 +201,7 @@ async function land(
   // OpenSearch documents and the trusted-accounts documents
   const osFailed = new Set<number>();
   const osWrite = (async () => {
-    await ensureTemplatesOnce(deps.opensearch, deps.indexPrefix);
+    await ensureIndexTemplatesOnce(deps.opensearch, deps.indexPrefix);
     const landable = items.flatMap((item, i) => (item.record.recordType === 'inventory-run' ? [] : [{ i, record: item.record as Landable }]));
     const ops: IndexOp[] = [];
     for (const { i, record } of landable) {

@@ -71,18 +71,27 @@ export async function ensureIndexTemplates(client: Client, prefix: string): Prom
   for (const s of singletons) await ensureAliasedIndex(client, s.alias(prefix));
 }
 
-const knownFamilies = new Map<string, Promise<void>>();
+const pending = new Map<string, Promise<void>>();
+
+/** Run `create` once per key and process; a failure is forgotten so the next call tries again. */
+function once(key: string, create: () => Promise<void>): Promise<void> {
+  let p = pending.get(key);
+  if (!p) {
+    p = create();
+    pending.set(key, p);
+    p.catch(() => pending.delete(key));
+  }
+  return p;
+}
+
+/** ensureIndexTemplates, once per prefix and process (the processors call it before every batch). */
+export function ensureIndexTemplatesOnce(client: Client, prefix: string): Promise<void> {
+  return once(`templates|${prefix}`, () => ensureIndexTemplates(client, prefix));
+}
 
 /** The family index of a resource type, created on first use; returns the write alias. */
 export async function ensureResourceIndex(client: Client, prefix: string, resourceType: string): Promise<string> {
   const alias = indexNames(prefix).resourceFamily(resourceType);
-  const key = `${prefix}|${resourceFamily(resourceType)}`;
-  let pending = knownFamilies.get(key);
-  if (!pending) {
-    pending = ensureAliasedIndex(client, alias);
-    knownFamilies.set(key, pending);
-    pending.catch(() => knownFamilies.delete(key));
-  }
-  await pending;
+  await once(`family|${prefix}|${resourceFamily(resourceType)}`, () => ensureAliasedIndex(client, alias));
   return alias;
 }
