@@ -1,4 +1,4 @@
-"""Run the real Prowler (PyPI) against moto and keep its OCSF JSON output as a test fixture.
+"""Run the real Prowler (PyPI) against moto and keep its OCSF JSON and ASFF output as test fixtures.
 
 Prowler is big, so it lives in a throwaway virtualenv, not in scripts/requirements.txt:
     python3 -m venv /tmp/prowler-venv && /tmp/prowler-venv/bin/pip install prowler==5.46.0
@@ -80,7 +80,7 @@ def plant(c) -> None:
 
 
 TMP = Path("/tmp/census-prowler-out")
-ARGS = ["aws", "--region", REGION, "--output-formats", "json-ocsf", "--output-directory", str(TMP),
+ARGS = ["aws", "--region", REGION, "--output-formats", "json-ocsf", "json-asff", "--output-directory", str(TMP),
         "--output-filename", "prowler-moto", "--no-banner", "--checks", *CHECKS]
 
 
@@ -118,15 +118,18 @@ def run_against_server() -> None:
 
 def main() -> None:
     TMP.mkdir(exist_ok=True)
+    # prowler appends to an existing output file of the same name
+    for old in TMP.glob("prowler-moto.*"):
+        old.unlink()
     if "--server" in sys.argv:
         run_against_server()
     else:
         run_in_process()
-    src = TMP / "prowler-moto.ocsf.json"
-    data = json.loads(src.read_text())
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "prowler-moto.ocsf.json").write_text(json.dumps(data, indent=2) + "\n")
-    print(f"wrote {len(data)} Prowler OCSF findings to {OUT / 'prowler-moto.ocsf.json'}", file=sys.stderr)
+    for suffix in ("ocsf.json", "asff.json"):
+        data = json.loads((TMP / f"prowler-moto.{suffix}").read_text())
+        (OUT / f"prowler-moto.{suffix}").write_text(json.dumps(data, indent=2) + "\n")
+        print(f"wrote {len(data)} Prowler findings to {OUT / f'prowler-moto.{suffix}'}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 // ASFF through moto's Security Hub: export with BatchImportFindings (≤100 per call), read back with the
 // GetFindings paginator, and map to requirements.
-import { paginateGetFindings, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { BatchImportFindingsCommand, paginateGetFindings, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readAsffFile } from '../../processors/standard/formats/asff.js';
 import { randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { clientConfig } from '../../core/aws.js';
@@ -55,5 +58,20 @@ describe('Security Hub round trip (moto)', () => {
     const raw = [];
     for await (const page of paginateGetFindings({ client, pageSize: 100 }, {})) raw.push(...(page.Findings ?? []));
     expect(raw.filter((x) => x.Workflow?.Status === 'SUPPRESSED').map((x) => x.Id)).toEqual([findings[excepted]!.findingId]);
+  });
+
+  it('reads real Prowler ASFF back from Security Hub as it reads the file', async () => {
+    const { client, accountId } = freshAccountClient();
+    const file = join(import.meta.dirname, '../fixtures/standard/prowler-moto.asff.json');
+    // Prowler's findings name its own account; re-home them to this test's account as Security Hub requires
+    const text = readFileSync(file, 'utf8').replaceAll('123456789012', accountId);
+    const asff = JSON.parse(text) as Record<string, unknown>[];
+    const out = await client.send(new BatchImportFindingsCommand({ Findings: asff as never }));
+    expect(out.FailedCount).toBe(0);
+    const { findings } = await importFromSecurityHub(client, catalog);
+    const fromFile = readAsffFile(file, catalog).findings.map((x) => ({ ...x, accountId, resourceId: x.resourceId.replaceAll('123456789012', accountId) }));
+    const key = (x: FindingRecord) => `${x.requirementId}|${x.status}|${x.resourceId}|${x.accountId}`;
+    expect(findings.map(key).sort()).toEqual(fromFile.map(key).sort());
+    expect(findings.filter((x) => x.requirementId).length).toBeGreaterThan(5);
   });
 });

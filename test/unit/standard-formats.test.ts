@@ -129,6 +129,19 @@ describe('ASFF import', () => {
   });
 });
 
+describe('real ASFF from Prowler', () => {
+  it('imports the same findings from Prowler\'s ASFF as from its OCSF output (same run)', () => {
+    const asff = readAsffFile(join(import.meta.dirname, '../fixtures/standard/prowler-moto.asff.json'), catalog);
+    const ocsf = readProwlerOcsfFile(join(import.meta.dirname, '../fixtures/standard/prowler-moto.ocsf.json'), catalog);
+    expect(asff.skipped).toEqual([]);
+    for (const x of asff.findings) FindingRecord.parse(x);
+    const key = (x: FindingRecord) => `${x.requirementId}|${x.status}|${x.severity}|${x.resourceId}|${x.accountId}|${x.region}`;
+    expect(asff.findings.map(key).sort()).toEqual(ocsf.findings.map(key).sort());
+    // GeneratorId prowler-<check> maps through the prowler table
+    expect(asff.findings.find((x) => x.externalId === 'prowler-guardduty_is_enabled')?.requirementId).toBe('CSS-GD-01');
+  });
+});
+
 describe('Prowler OCSF import', () => {
   const fixture = join(import.meta.dirname, '../fixtures/standard/prowler-moto.ocsf.json');
 
