@@ -4,7 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { describe, expect, it } from 'vitest';
+import { clientConfig, s3Config } from '../../core/aws.js';
+import { s3Keys } from '../../core/indexes.js';
+import { uniqueName } from '../helpers.js';
 import { repoRoot } from '../../core/stack.js';
 
 const run = promisify(execFile);
@@ -12,8 +17,15 @@ const fixtures = join(repoRoot, 'test/fixtures/processors');
 const knownAwsAccounts = join(repoRoot, '../shared/data/known-aws-accounts/accounts.yaml');
 
 async function census(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return censusWith({}, ...args);
+}
+
+async function censusWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(join(repoRoot, 'node_modules/.bin/tsx'), [join(repoRoot, 'bin/census.ts'), ...args], { cwd: repoRoot });
+    const { stdout, stderr } = await run(join(repoRoot, 'node_modules/.bin/tsx'), [join(repoRoot, 'bin/census.ts'), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -83,3 +95,31 @@ describe('census exceptions validate', () => {
     expect(res.stderr).toMatch(/broken.xlsx: not a readable XLSX workbook/);
   });
 });
+
+describe('census process', () => {
+  it('drains the local stream into S3 and OpenSearch and prints what it did', async () => {
+    const s3 = new S3Client(s3Config());
+    const kinesis = new KinesisClient(clientConfig());
+    const bucket = uniqueName('p4-clip');
+    const stream = uniqueName('p4-clis');
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: s3Keys.accounts, Body: '[]' }));
+    await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
+    for (let i = 0; i < 50; i++) {
+      const d = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
+      if (d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const account = {
+      recordType: 'account', schemaVersion: '1.0', accountId: '111111111111', name: 'prod', email: 'e@example.com', status: 'ACTIVE', payerId: '111111111111',
+      ouPath: 'Root', joinedAt: null, tags: {}, owner: null, executive: null, spend: null, observedAt: '2026-11-24T08:00:00Z',
+    };
+    await kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: [account, 'not json'].map((r) => ({ Data: Buffer.from(typeof r === 'string' ? r : JSON.stringify(r)), PartitionKey: 'k' })) }));
+    const env = { CENSUS_FEED_BUCKET: bucket, CENSUS_DEAD_LETTER_BUCKET: bucket, CENSUS_INDEX_PREFIX: uniqueName('p4cli'), CENSUS_LOG_LEVEL: 'silent' };
+    const res = await censusWith(env, 'process', '--stream', stream, '--until', 'drained');
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ shards: 1, received: 2, landed: 1, deadLettered: 1 });
+    expect(res.stderr).toMatch(/shardId-000000000000: 2 records, 1 landed, 1 dead-lettered, 0 to retry/);
+  });
+});
+
