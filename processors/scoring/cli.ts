@@ -3,6 +3,11 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../../core/config.js';
 import { asOfInstant } from './score.js';
 import { describeWarnings, scoreFolder, writeRunOutputs } from './offline.js';
+import { runScoringJob } from './job.js';
+import { deliverScorecards } from './deliver.js';
+import { S3Client } from '@aws-sdk/client-s3';
+import { s3Config } from '../../core/aws.js';
+import { s3Keys } from '../../core/indexes.js';
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -45,7 +50,6 @@ Examples:
       const runAt = opts.runAt ?? new Date().toISOString();
       if (Boolean(opts.input) === Boolean(opts.live)) throw new Error('give either --input DIR (offline) or --live (deployed job)');
       if (opts.live) {
-        const { runScoringJob } = await import('./job.js' as string) as typeof import('./offline.js') & { runScoringJob: (...a: unknown[]) => Promise<unknown> };
         const summary = await runScoringJob(loadConfig(program.opts()), { asOf, runAt, workbooks: opts.workbooks });
         console.log(JSON.stringify(summary, null, 2));
         return;
@@ -58,5 +62,31 @@ Examples:
       for (const o of run.scores.filter((s) => s.scope === 'owner')) console.log(`  ${o.owner}: ${pct(o.score)}`);
       console.log(`wrote ${run.scores.length} score records to ${scoresFile}`);
       if (manifest) console.log(`wrote ${manifest.owners.length} owner workbook(s) and ${manifest.enterprise.file} to ${opts.out}`);
+    });
+
+  const scorecards = program.command('scorecards').description('deliver the scorecards of a scoring run');
+  scorecards
+    .command('deliver')
+    .description('mail each owner their workbook and the enterprise workbook to the configured list, through SES (raw MIME)')
+    .option('--dir <dir>', 'scorecards written by `census score --input ... --out DIR` (default: the scorecard bucket in S3)')
+    .addOption(new Option('--as-of <date>', 'the run date whose scorecards to send (S3 source)').argParser(asOfOption))
+    .option('--from <address>', 'sender (an SES-verified identity; default: sesFrom from the configuration)')
+    .option('--to <addresses>', 'recipients of the enterprise workbook, comma-separated (default: enterpriseRecipients)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  census scorecards deliver --dir out/scores --from census@example.com --to ciso@example.com
+  census scorecards deliver --as-of 2026-11-24     # from s3://<scorecardBucket>/scorecards/2026-11-24/`,
+    )
+    .action(async (opts: { dir?: string; asOf?: string; from?: string; to?: string }) => {
+      const config = loadConfig({ ...program.opts(), sesFrom: opts.from, enterpriseRecipients: opts.to });
+      const asOf = opts.asOf ?? today();
+      const source = opts.dir ? { dir: opts.dir } : { s3: new S3Client(s3Config()), bucket: config.scorecardBucket, asOf };
+      const location = opts.dir ?? `s3://${config.scorecardBucket}/${s3Keys.scorecards(asOf)}`;
+      const results = await deliverScorecards({ source, from: config.sesFrom, enterpriseRecipients: config.enterpriseRecipients, location });
+      for (const r of results) console.log(`${r.status.padEnd(11)} ${r.file} -> ${r.to.join(', ') || '(nobody)'}${r.reason ? `: ${r.reason}` : ''}`);
+      const failed = results.filter((r) => r.status === 'failed');
+      if (failed.length) throw new Error(`${failed.length} scorecard mail(s) failed`);
     });
 }

@@ -1,0 +1,195 @@
+// The deployed scoring path against real OpenSearch and moto (S3, SES), checked against the offline command.
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SESClient, VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
+import type { Client } from '@opensearch-project/opensearch';
+import ExcelJS from 'exceljs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientConfig, s3Config } from '../../core/aws.js';
+import { loadConfig, type CensusConfig } from '../../core/config.js';
+import { indexNames, s3Keys } from '../../core/indexes.js';
+import { openSearchClient } from '../../core/opensearch.js';
+import type { ScoreRecord } from '../../core/schemas.js';
+import { localStack, repoRoot } from '../../core/stack.js';
+import { indexTemplates, ensureIndexTemplates } from '../../processors/opensearch/templates.js';
+import { deliverScorecards } from '../../processors/scoring/deliver.js';
+import { runScoringJob } from '../../processors/scoring/job.js';
+import { NO_OWNER } from '../../processors/scoring/score.js';
+import { XLSX_CONTENT_TYPE } from '../../processors/scoring/scorecards/sheet.js';
+import { scoresFeedKey } from '../../processors/scoring/store.js';
+import { makeScoringDataset, registerCsv, writeOfflineFolder, type ScoringDataset } from '../fixtures/scoring/dataset.js';
+import { uniqueName } from '../helpers.js';
+
+const asOf = '2026-11-24';
+const runAt = '2026-11-24T10:00:00.000Z';
+const id = uniqueName('scoring');
+const prefix = id;
+const domain = `${id}.example.com`;
+const sender = `census@${domain}`;
+const ciso = `ciso@${domain}`;
+
+let ds: ScoringDataset;
+let s3: S3Client;
+let os: Client;
+let config: CensusConfig;
+let offlineOut: string;
+
+const byId = (a: ScoreRecord, b: ScoreRecord) => a.scoreId.localeCompare(b.scoreId);
+const readNdjson = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l) as ScoreRecord);
+
+beforeAll(async () => {
+  ds = makeScoringDataset({ accounts: 30, findings: 3000, domain, seed: 7 });
+  s3 = new S3Client(s3Config());
+  os = openSearchClient();
+  const input = mkdtempSync(join(tmpdir(), 'scoring-in-'));
+  writeOfflineFolder(input, ds);
+  config = loadConfig(
+    {
+      feedBucket: `${id}-feed`,
+      scorecardBucket: `${id}-cards`,
+      indexPrefix: prefix,
+      opensearchUrl: localStack.opensearch,
+      exceptions: `s3://${id}-feed/register/exceptions.csv`,
+      sesFrom: sender,
+      enterpriseRecipients: ciso,
+      // the deployed job ships its catalog; here the same requirements file the offline folder holds
+      catalog: join(input, 'requirements.json'),
+    },
+    {},
+  );
+  // Deployed inputs: the collector's account list (full AccountRecords) and the register in S3,
+  // findings in the OpenSearch findings index (every observation its own document).
+  for (const b of [config.feedBucket, config.scorecardBucket]) await s3.send(new CreateBucketCommand({ Bucket: b }));
+  await s3.send(new PutObjectCommand({ Bucket: config.feedBucket, Key: s3Keys.accounts, Body: JSON.stringify(ds.accounts) }));
+  await s3.send(new PutObjectCommand({ Bucket: config.feedBucket, Key: 'register/exceptions.csv', Body: registerCsv(ds.exceptions) }));
+  await ensureIndexTemplates(os, prefix);
+  const bulk = await os.helpers.bulk({
+    datasource: ds.findings,
+    onDocument: (f) => ({ index: { _index: indexNames(prefix).findings, _id: `${f.findingId}|${f.observedAt}` } }),
+    refreshOnCompletion: indexNames(prefix).findings,
+  });
+  expect(bulk.failed).toBe(0);
+  offlineOut = mkdtempSync(join(tmpdir(), 'scoring-out-'));
+  // the offline command, as a person runs it
+  await promisify(execFile)(join(repoRoot, 'node_modules/.bin/tsx'), [join(repoRoot, 'bin/census.ts'), 'score', '--input', input, '--as-of', asOf, '--run-at', runAt, '--out', offlineOut], {
+    cwd: repoRoot,
+  });
+});
+
+afterAll(async () => {
+  // only this test's own indexes and templates
+  await os.indices.delete({ index: `${prefix}-*` }).catch(() => undefined);
+  for (const name of Object.keys(indexTemplates(prefix))) await os.indices.deleteIndexTemplate({ name }).catch(() => undefined);
+});
+
+describe('deployed scoring job', () => {
+  it('gives the same score records as the offline command, indexed and in the S3 feed', async () => {
+    const summary = await runScoringJob(config, { asOf, runAt, pageSize: 97 }, { s3, opensearch: os });
+    const offline = readNdjson(readFileSync(join(offlineOut, 'scores.ndjson'), 'utf8'));
+    expect(offline.length).toBe(30 * 12 + 30 + new Set(ds.accounts.map((a) => a.owner ?? NO_OWNER)).size + new Set(ds.accounts.map((a) => a.executive ?? '')).size + 1);
+    expect(summary).toMatchObject({ scores: offline.length, indexed: offline.length, feedKey: scoresFeedKey(runAt) });
+    // the feed object, record for record
+    const feed = await s3.send(new GetObjectCommand({ Bucket: config.feedBucket, Key: summary.feedKey }));
+    const fed = readNdjson(gunzipSync(Buffer.from(await feed.Body!.transformToByteArray())).toString('utf8'));
+    expect(fed).toEqual(offline);
+    // the indexed documents
+    const hits = await os.search({ index: indexNames(prefix).scores, body: { size: 10000, query: { term: { runAt } } } as never });
+    const indexed = (hits.body.hits.hits as { _id: string; _source: ScoreRecord }[]).map((h) => {
+      expect(h._id).toBe(h._source.scoreId);
+      return h._source;
+    });
+    expect(indexed.sort(byId)).toEqual([...offline].sort(byId));
+    // and the data set really exercises the formulas
+    const cells = offline.filter((s) => s.scope === 'account-requirement');
+    expect(cells.some((c) => c.excepted! > 0)).toBe(true);
+    expect(cells.some((c) => c.total === 0 && c.score === null)).toBe(true);
+    expect(cells.some((c) => c.score !== null && c.score > 0 && c.score < 1)).toBe(true);
+  });
+
+  it('keeps every run as history', async () => {
+    const later = '2026-11-24T11:00:00.000Z';
+    await runScoringJob(config, { asOf, runAt: later, workbooks: false }, { s3, opensearch: os });
+    const count = async (at: string) =>
+      (await os.count({ index: indexNames(prefix).scores, body: { query: { bool: { filter: [{ term: { runAt: at } }, { term: { scope: 'enterprise' } }] } } } as never })).body.count;
+    expect(await count(runAt)).toBe(1);
+    expect(await count(later)).toBe(1);
+  });
+
+  it('stores the scorecards under the run date and mails each owner their workbook through SES', async () => {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: config.scorecardBucket, Prefix: s3Keys.scorecards(asOf) }));
+    const keys = (listed.Contents ?? []).map((o) => o.Key!);
+    expect(keys).toContain(`${s3Keys.scorecards(asOf)}manifest.json`);
+    expect(keys).toContain(`${s3Keys.scorecards(asOf)}enterprise-${asOf}.xlsx`);
+
+    const ses = new SESClient(clientConfig());
+    await ses.send(new VerifyEmailIdentityCommand({ EmailAddress: sender }));
+    const results = await deliverScorecards({
+      source: { s3, bucket: config.scorecardBucket, asOf },
+      from: sender,
+      enterpriseRecipients: [ciso],
+      ses,
+    });
+    const owners = [...new Set(ds.accounts.map((a) => a.owner).filter((o): o is string => o !== null))].sort();
+    expect(results.filter((r) => r.status === 'sent').map((r) => r.to[0]).sort()).toEqual([...owners, ciso].sort());
+    expect(results.filter((r) => r.status !== 'sent')).toEqual([expect.objectContaining({ to: [NO_OWNER], status: 'unaddressed' })]);
+
+    const messages = await sentMessages(domain);
+    for (const owner of owners) {
+      const mine = messages.filter((m) => m.destinations.includes(owner));
+      expect(mine, owner).toHaveLength(1);
+      const { contentType, filename, content } = attachmentOf(mine[0]!.raw_data);
+      expect(contentType).toBe(XLSX_CONTENT_TYPE);
+      expect(filename).toMatch(/^owner-.*\.xlsx$/);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(content as unknown as ArrayBuffer);
+      const summary = wb.getWorksheet('Summary')!;
+      expect(summary.getCell('B1').value).toBe(owner);
+      const expected = ds.accounts.filter((a) => a.owner === owner).map((a) => a.accountId);
+      const listedAccounts: string[] = [];
+      summary.eachRow((row, n) => {
+        if (n > 6) listedAccounts.push(String(row.getCell(1).value));
+      });
+      expect(listedAccounts).toEqual(expected);
+    }
+    const enterprise = messages.filter((m) => m.destinations.includes(ciso));
+    expect(enterprise).toHaveLength(1);
+    expect(attachmentOf(enterprise[0]!.raw_data).filename).toBe(`enterprise-${asOf}.xlsx`);
+  });
+});
+
+interface MotoRawMessage {
+  destinations: string[];
+  raw_data: string;
+}
+
+/** Messages moto's SES recorded for this test's domain (moto exposes them in its model data). */
+async function sentMessages(forDomain: string): Promise<MotoRawMessage[]> {
+  const res = await fetch(`${localStack.moto}/moto-api/data.json`);
+  const data = (await res.json()) as { ses?: { RawMessage?: MotoRawMessage[] } };
+  return (data.ses?.RawMessage ?? []).filter((m) => m.destinations.some((d) => d.endsWith(`@${forDomain}`)));
+}
+
+/** The one attachment of a multipart/mixed message. */
+function attachmentOf(raw: string): { contentType: string; filename: string; content: Buffer } {
+  const boundary = /boundary="([^"]+)"/.exec(raw)?.[1];
+  if (!boundary) throw new Error('not a multipart message');
+  const parts = raw.split(`--${boundary}`).slice(1, -1);
+  const found = parts
+    .map((p) => {
+      const [head, ...body] = p.replace(/^\r\n/, '').split('\r\n\r\n');
+      return { head: head!, body: body.join('\r\n\r\n') };
+    })
+    .filter((p) => /Content-Disposition: attachment/i.test(p.head));
+  expect(found).toHaveLength(1);
+  const { head, body } = found[0]!;
+  return {
+    contentType: /Content-Type: ([^;\r\n]+)/i.exec(head)![1]!,
+    filename: /filename="([^"]+)"/.exec(head)![1]!,
+    content: Buffer.from(body.replace(/\s+/g, ''), 'base64'),
+  };
+}
