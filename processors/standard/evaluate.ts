@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { log } from '../../core/log.js';
 import { SCHEMA_VERSION, type FindingRecord, type ResourceRecord } from '../../core/schemas.js';
 import type { Catalog, Requirement } from './catalog.js';
-import { builtinChecks } from './checks/index.js';
+import { builtinChecks, CheckError } from './checks/index.js';
 import { evaluateCondition } from './condition.js';
 import type { CheckContext, CheckResult, SweepScope } from './types.js';
 
@@ -21,6 +21,13 @@ export interface EvaluationProblem {
   requirementId: string;
   resource: string;
   message: string;
+  /** true when a check failed on its own (a bug), not on data it could not use */
+  unexpected?: boolean;
+}
+
+function problem(requirementId: string, resource: string, err: unknown): EvaluationProblem {
+  const unexpected = !(err instanceof CheckError);
+  return { requirementId, resource, message: (err as Error).message ?? String(err), ...(unexpected ? { unexpected } : {}) };
 }
 
 export interface Evaluation {
@@ -81,7 +88,7 @@ export function evaluateRecordsDetailed(catalog: Catalog, records: ResourceRecor
       try {
         result = runRequirement(req, record, ctx);
       } catch (err) {
-        problems.push({ requirementId: req.id, resource: record.arn, message: (err as Error).message });
+        problems.push(problem(req.id, record.arn, err));
         continue;
       }
       if (!result) continue;
@@ -115,7 +122,7 @@ export function evaluateSweepDetailed(catalog: Catalog, scope: SweepScope, obser
     try {
       results = check.evaluate({ ...scope, resources }, ctx);
     } catch (err) {
-      problems.push({ requirementId: req.id, resource: scope.accountId, message: (err as Error).message });
+      problems.push(problem(req.id, scope.accountId, err));
       continue;
     }
     for (const r of results) {
@@ -136,5 +143,9 @@ export function evaluateSweepDetailed(catalog: Catalog, scope: SweepScope, obser
 }
 
 export function logProblems(problems: EvaluationProblem[]): void {
-  for (const p of problems) log.warn({ requirementId: p.requirementId, resource: p.resource }, `requirement not evaluated: ${p.message}`);
+  for (const p of problems) {
+    const fields = { requirementId: p.requirementId, resource: p.resource };
+    if (p.unexpected) log.error(fields, `check failed unexpectedly: ${p.message}`);
+    else log.warn(fields, `requirement not evaluated: ${p.message}`);
+  }
 }
