@@ -11,7 +11,7 @@ export interface StageReport {
 export class StageError extends Error {
   constructor(
     readonly stage: string,
-    readonly cause: unknown,
+    override readonly cause: unknown,
   ) {
     super(`stage "${stage}" failed: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'StageError';

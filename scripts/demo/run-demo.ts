@@ -1,0 +1,181 @@
+// `census demo`: a synthetic organization through the whole pipeline, on the local real stack.
+// moto (AWS APIs) → collectors → kinesalite (Kinesis) → processors → S3 feed + OpenSearch → scoring → workbooks + SES.
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { SESClient, VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { clientConfig, s3Config } from '../../core/aws.js';
+import { loadConfig, type CensusConfig } from '../../core/config.js';
+import { log } from '../../core/log.js';
+import { openSearchClient } from '../../core/opensearch.js';
+import { localStack, stackUp, useLocalStack } from '../../core/stack.js';
+import { savedObjectsNdjson } from '../../dashboards/objects.js';
+import { ensureIndexTemplates } from '../../processors/opensearch/templates.js';
+import { scoreFromStack } from '../../processors/scoring/job.js';
+import { indexScores } from '../../processors/scoring/opensearch.js';
+import { writeScorecards } from '../../processors/scoring/scorecards/index.js';
+import { deliverScorecards } from '../../processors/scoring/deliver.js';
+import { uploadScorecards, writeScoresFeed } from '../../processors/scoring/store.js';
+import { collectOrganization, consumeAll } from './pipeline-stages.js';
+import { StageRunner } from './stages.js';
+import { formatSummary, readSummary, type DemoSummary } from './summary.js';
+import { buildSyntheticOrg, exceptionsCsv, trustedAccountsRegisterCsv, type SyntheticOrgManifest } from './synthetic-org.js';
+
+export interface DemoOptions {
+  accounts: number;
+  seed: number;
+  out: string;
+  /** index prefix, stream and bucket names: distinct per run keeps runs apart on a shared stack */
+  name: string;
+  json: boolean;
+  startStack: boolean;
+  /** clear moto and the demo's indexes first (a fresh organization each run) */
+  reset: boolean;
+  catalog?: string;
+  regions: string[];
+}
+
+const DEMO_ENTERPRISE_RECIPIENTS = ['security-leadership@corp.example'];
+
+export interface DemoResult {
+  summary: DemoSummary;
+  manifest: SyntheticOrgManifest;
+}
+
+async function ensureStream(kinesis: KinesisClient, name: string, shards: number): Promise<void> {
+  try {
+    await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+  } catch (err) {
+    if ((err as Error).name !== 'ResourceInUseException') throw err;
+  }
+  for (let i = 0; i < 100; i++) {
+    const s = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+    if (s.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`stream ${name} did not become ACTIVE`);
+}
+
+async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
+  }
+}
+
+async function countObjects(s3: S3Client, bucket: string, prefix: string): Promise<number> {
+  let n = 0;
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    n += page.KeyCount ?? 0;
+    token = page.NextContinuationToken;
+  } while (token);
+  return n;
+}
+
+export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
+  // progress lines carry the story; per-record logs only when asked for
+  if (!process.env.CENSUS_LOG_LEVEL) log.level = 'warn';
+  const stages = new StageRunner(opts.json);
+  const out = resolve(opts.out);
+  mkdirSync(out, { recursive: true });
+
+  if (opts.startStack) await stages.run('start the local stack (moto, kinesalite, OpenSearch)', async () => stackUp());
+  useLocalStack();
+  if (opts.reset) {
+    await stages.run('reset moto and the demo indexes', async () => {
+      const res = await fetch(`${localStack.moto}/moto-api/reset`, { method: 'POST' });
+      if (!res.ok) throw new Error(`moto reset answered HTTP ${res.status}`);
+      await openSearchClient(localStack.opensearch).indices.delete({ index: `${opts.name}-*`, expand_wildcards: 'all' }).catch(() => undefined);
+    });
+  }
+
+  const manifest = await stages.run(
+    `seed a synthetic organization (${opts.accounts} accounts)`,
+    (p) => {
+      p.total(opts.accounts);
+      return buildSyntheticOrg({ seed: opts.seed, accounts: opts.accounts, regions: opts.regions, onProgress: (d) => p.update(d) });
+    },
+    (m) => m.accounts.length,
+  );
+  const registerDir = join(out, 'registers');
+  mkdirSync(registerDir, { recursive: true });
+  writeFileSync(join(registerDir, 'trusted-accounts.csv'), trustedAccountsRegisterCsv());
+  writeFileSync(join(registerDir, 'exceptions.csv'), exceptionsCsv(manifest.exceptions));
+  writeFileSync(join(out, 'synthetic-org.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+
+  const config: CensusConfig = loadConfig({
+    payers: manifest.payers.join(','),
+    auditRole: manifest.auditRole,
+    regions: opts.regions.join(','),
+    streamName: `${opts.name}-records`,
+    feedBucket: `${opts.name}-feed`,
+    deadLetterBucket: `${opts.name}-dead-letter`,
+    scorecardBucket: `${opts.name}-scorecards`,
+    opensearchUrl: localStack.opensearch,
+    indexPrefix: opts.name,
+    catalog: opts.catalog,
+    exceptions: join(registerDir, 'exceptions.csv'),
+    trustedAccounts: join(registerDir, 'trusted-accounts.csv'),
+  });
+  const s3 = new S3Client(s3Config());
+  const os = openSearchClient(config.opensearchUrl);
+
+  await stages.run('create the stream, buckets and index templates', async () => {
+    await ensureStream(new KinesisClient(clientConfig()), config.streamName, 4);
+    for (const b of [config.feedBucket, config.deadLetterBucket, config.scorecardBucket]) await ensureBucket(s3, b);
+    await ensureIndexTemplates(os, config.indexPrefix);
+    writeFileSync(join(out, 'dashboards.ndjson'), savedObjectsNdjson(config.indexPrefix));
+  });
+
+  await stages.run('discover accounts and run every collector into Kinesis', (p) => collectOrganization(config, p), (r) => r.records);
+  await stages.run('process the stream into S3 and OpenSearch', (p) => consumeAll(config, p), (r) => r.records);
+
+  const runAt = new Date().toISOString();
+  const asOf = runAt.slice(0, 10);
+  const scorecardDir = join(out, 'scorecards');
+  const scoring = await stages.run('score accounts, owners and executives', () => scoreFromStack(config, { asOf, runAt }, { s3, opensearch: os }), (r) => r.scores.length);
+  await stages.run('index scores and write them to the feed', async () => {
+    await indexScores(os, scoring.scores, config.indexPrefix);
+    await writeScoresFeed(s3, config.feedBucket, scoring.scores, runAt);
+  });
+  const cards = await stages.run(
+    'write and store scorecards',
+    async () => {
+      const written = await writeScorecards({ ...scoring, outDir: scorecardDir });
+      await uploadScorecards(s3, config.scorecardBucket, scorecardDir, written);
+      return written;
+    },
+    (m) => m.owners.length + 1,
+  );
+  const deliveries = await stages.run(
+    'mail scorecards through SES (moto)',
+    async () => {
+      const ses = new SESClient(clientConfig());
+      await ses.send(new VerifyEmailIdentityCommand({ EmailAddress: config.sesFrom }));
+      return deliverScorecards({ ses, source: { dir: scorecardDir }, from: config.sesFrom, enterpriseRecipients: DEMO_ENTERPRISE_RECIPIENTS });
+    },
+    (d) => d.filter((x) => x.status === 'sent').length,
+  );
+  const failedMail = deliveries.filter((d) => d.status === 'failed');
+  if (failedMail.length) throw new Error(`${failedMail.length} scorecard mails failed, first: ${failedMail[0]!.reason}`);
+
+  const accountNames = new Map(scoring.accounts.map((a) => [a.accountId, { name: a.name, owner: a.owner }]));
+  const partial = await stages.run('read the summary back from OpenSearch', () => readSummary(os, config.indexPrefix, scoring.scores, accountNames));
+  const summary: DemoSummary = {
+    ...partial,
+    deadLetters: await countObjects(s3, config.deadLetterBucket, 'dead-letter/'),
+    workbooks: [cards.enterprise.file, ...cards.owners.map((o) => o.file)].map((f) => join(scorecardDir, f)),
+    feed: `s3://${config.feedBucket}/feed/ (moto at ${localStack.moto})`,
+    opensearchUrl: `${localStack.opensearch} (indexes ${config.indexPrefix}-*)`,
+    stages: stages.reports,
+  };
+  writeFileSync(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else process.stdout.write(`${formatSummary(summary)}\n`);
+  return { summary, manifest };
+}
