@@ -10,7 +10,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CensusAlarms } from './alarms.js';
-import { defaultCollectors } from './collectors.js';
+import { resolveCollectors } from './collectors.js';
 import type { InfraConfig } from './config.js';
 import { censusEnvironment, censusFunction, entries, lambdaRole, type FunctionDefaults } from './functions.js';
 import { CensusInventory } from './inventory.js';
@@ -71,7 +71,7 @@ export class CensusStack extends Stack {
 
     this.inventory = new CensusInventory(this, 'Inventory', {
       config,
-      collectors: config.collectors ?? defaultCollectors,
+      collectors: resolveCollectors(config.collectors),
       storage,
       streaming,
       defaults,

@@ -32,7 +32,7 @@ export const InfraConfig = z.object({
   executiveTagKey: z.string().default('executive'),
   /** the account Census is deployed into; the audit-role template's default trusted account */
   securityAccountId: accountId.optional(),
-  /** collectors: names of the collector Lambdas, one function each (see infra/lib/collectors.ts for the default) */
+  /** a subset of the collectors in collectors/registry.ts (default: all), one Lambda function each */
   collectors: list.optional(),
   stream: object(
     z.object({

@@ -11,7 +11,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, stackNames } from '../../infra/lib/app.js';
 import { resolveTokens, stateMachineLintTemplate } from '../../infra/lib/asl-lint.js';
-import { defaultCollectors } from '../../infra/lib/collectors.js';
+import { registeredCollectors } from '../../infra/lib/collectors.js';
 import { wildcardWriteGrants } from '../../infra/lib/least-privilege.js';
 import { feedErrorPrefix, feedPrefix } from '../../infra/lib/streaming.js';
 
@@ -147,7 +147,7 @@ describe('collectors and the inventory state machine', () => {
 
   it('has one Lambda per collector, all from one esbuild bundle of collectors/lambda.ts', () => {
     const fns = collectorFunctions();
-    expect(fns.map(([, p]) => p.Environment.Variables.CENSUS_COLLECTOR).sort()).toEqual([...defaultCollectors].sort());
+    expect(fns.map(([, p]) => p.Environment.Variables.CENSUS_COLLECTOR).sort()).toEqual(registeredCollectors().sort());
     const codeKeys = new Set(fns.map(([, p]) => JSON.stringify(p.Code.S3Key)));
     expect(codeKeys.size).toBe(1);
     for (const [, p] of fns) {
@@ -197,7 +197,7 @@ describe('collectors and the inventory state machine', () => {
     });
     const perAccount = accounts.ItemProcessor.States;
     const listed = perAccount.ListCollectors.Parameters.collectors as { collector: string }[];
-    expect(listed.map((c) => c.collector).sort()).toEqual([...defaultCollectors].sort());
+    expect(listed.map((c) => c.collector).sort()).toEqual(registeredCollectors().sort());
 
     const collectors = perAccount.InventoryCollectors;
     expect(collectors).toMatchObject({ Type: 'Map', ItemsPath: '$.collectors', MaxConcurrency: 8 });
@@ -247,11 +247,14 @@ describe('schedules', () => {
       context: {
         schedules: '{"inventory":"rate(15 minutes)","delivery":"cron(0 6 1 * ? *)"}',
         inventory: { accountConcurrency: 50, accountExecutionType: 'EXPRESS' },
-        collectors: 's3,iam',
+        collectors: `${registeredCollectors()[0]},${registeredCollectors()[0]}`, // a subset; repeats collapse
       },
     });
     // only the configuration is checked here; this stack is not synthesized (no bundling, no nag)
-    expect(stack.inventory.collectorFunctions.size).toBe(2);
+    expect([...stack.inventory.collectorFunctions.keys()]).toEqual([registeredCollectors()[0]]);
+    expect(() => buildApp({ context: { collectors: 's3,no-such-collector' } })).toThrow(
+      /CDK context collectors: unknown "no-such-collector"; known: .*s3/,
+    );
     const expressions = stack.node
       .findAll()
       .filter((c) => c.node.defaultChild && (c.node.defaultChild as Json).cfnResourceType === 'AWS::Scheduler::Schedule')
@@ -445,7 +448,7 @@ describe('alarms', () => {
     );
     expect(metrics.filter((m) => m === 'AWS/SQS/ApproximateNumberOfMessagesVisible')).toHaveLength(2);
     // every function: the collectors, discover, processor, score, deliver and the deploy-time mapping function's callers
-    const functionCount = defaultCollectors.length + 4;
+    const functionCount = registeredCollectors().length + 4;
     expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(functionCount);
     expect(metrics.filter((m) => m === 'AWS/Lambda/Throttles')).toHaveLength(functionCount);
     for (const [, p] of alarms) expect(p.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
