@@ -102,3 +102,20 @@ describe('a document refused by the cluster state, not its content', () => {
   });
 });
 
+describe('an overloaded cluster (429)', () => {
+  it('is retried with backoff until the documents land', async () => {
+    const prefix = uniqueName('p4busy');
+    const deps = await processorDeps(loadConfig({ feedBucket: bucket, deadLetterBucket: bucket, indexPrefix: prefix }, {}), { refresh: true });
+    await ensureIndexTemplates(os, prefix);
+    const alias = await ensureResourceIndex(os, prefix, 'AWS::SNS::Topic');
+    // the flood-stage block answers every write with 429 until it is lifted
+    await os.indices.putSettings({ index: alias, body: { 'index.blocks.read_only_allow_delete': true } });
+    const lift = new Promise((r) => setTimeout(r, 1500)).then(() => os.indices.putSettings({ index: alias, body: { 'index.blocks.read_only_allow_delete': null } }));
+    const raws = [resource(8), resource(9)].map((r, i) => ({ data: Buffer.from(JSON.stringify(r)), shardId: 'shardId-000000000007', sequenceNumber: String(800 + i), arrivalTime: new Date('2026-11-24T10:00:00Z') }));
+    const result = await processBatch(raws, deps);
+    await lift;
+    expect(result).toMatchObject({ received: 2, failures: [], deadLettered: 0 });
+    expect((await os.count({ index: alias })).body.count).toBe(2);
+  });
+});
+
