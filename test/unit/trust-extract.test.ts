@@ -62,6 +62,25 @@ describe('policies in records', () => {
     ]);
   });
 
+  it('reads the resource policies of every service the collectors carry, in the shapes their APIs return', () => {
+    const grant = (account: string) => ({ Version: '2012-10-17', Statement: [{ Sid: 's', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: '*', Resource: '*' }] });
+    const cases: [string, Partial<ResourceRecord>][] = [
+      ['AWS::IAM::Role', { configuration: { AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(grant(VENDOR))) } }],
+      ['AWS::S3::Bucket', { supplementaryConfiguration: { BucketPolicy: { policyText: JSON.stringify(grant(VENDOR)) } } }],
+      ['AWS::KMS::Key', { supplementaryConfiguration: { KeyPolicy: JSON.stringify(grant(VENDOR)) } }],
+      ['AWS::SQS::Queue', { configuration: { Attributes: { Policy: JSON.stringify(grant(VENDOR)) } } }],
+      ['AWS::SNS::Topic', { configuration: { Attributes: { Policy: JSON.stringify(grant(VENDOR)) } } }],
+      ['AWS::ECR::Repository', { supplementaryConfiguration: { RepositoryPolicy: { repositoryPolicyText: JSON.stringify(grant(VENDOR)) } } }],
+      ['AWS::Lambda::Function', { supplementaryConfiguration: { Policy: { Policy: JSON.stringify(grant(VENDOR)), RevisionId: 'r' } } }],
+      ['AWS::SecretsManager::Secret', { supplementaryConfiguration: { ResourcePolicy: JSON.stringify(grant(VENDOR)) } }],
+      ['AWS::OpenSearchService::Domain', { configuration: { DomainConfig: { AccessPolicies: { Options: JSON.stringify(grant(VENDOR)) } } } }],
+    ];
+    for (const [resourceType, partial] of cases) {
+      const trust = recordTrust(resource({ resourceType, ...partial }), { orgAccounts: new Map(), register: new Map() });
+      expect(trust.trustedAccounts.map((t) => t.accountId), resourceType).toEqual([VENDOR]);
+    }
+  });
+
   it('survives malformed policy text', () => {
     const record = resource({ configuration: { Policy: '{"Statement": [', Other: '%E0%A4%A' } });
     expect(recordTrust(record, { orgAccounts: new Map(), register: new Map() })).toMatchObject({ trustedAccounts: [], public: false });
