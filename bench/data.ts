@@ -34,10 +34,10 @@ const policy = (principal: unknown) =>
 export function benchResources(n: number, accounts: AccountRecord[], seed = 2): ResourceRecord[] {
   const rand = seededRandom(seed);
   const at = '2026-11-24T00:00:00.000Z';
-  return Array.from({ length: n }, (_, i) => {
+  return Array.from({ length: n }, (_, i): ResourceRecord => {
     const account = accounts[i % accounts.length]!;
     const id = account.accountId;
-    const base = { recordType: 'resource' as const, schemaVersion: SCHEMA_VERSION, awsAccountId: id, resourceCreationTime: null, configurationItemCaptureTime: at, configurationItemStatus: 'OK' as const, errors: [], tags: { team: 'x' } };
+    const base: Omit<ResourceRecord, 'resourceType' | 'resourceId' | 'arn' | 'resourceName' | 'awsRegion' | 'collector' | 'configuration' | 'supplementaryConfiguration'> = { recordType: 'resource', schemaVersion: SCHEMA_VERSION, awsAccountId: id, resourceCreationTime: null, configurationItemCaptureTime: at, configurationItemStatus: 'OK', errors: [], tags: { team: 'x' } };
     switch (i % 3) {
       case 0: {
         const name = `bucket-${i}`;
