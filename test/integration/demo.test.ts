@@ -1,0 +1,78 @@
+// `census demo` at small scale: the summary's numbers must match what the synthetic organization planted.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import ExcelJS from 'exceljs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resourceTypes } from '../../collectors/registry.js';
+import { runDemo, type DemoResult } from '../../scripts/demo/run-demo.js';
+import { uniqueName } from '../helpers.js';
+
+/** moto creates these itself (default VPC and security group per account and region), so the demo sees more than was planted. */
+const MOTO_DEFAULTS = new Set(['AWS::EC2::VPC', 'AWS::EC2::SecurityGroup']);
+
+describe('census demo on a small synthetic organization', () => {
+  const name = uniqueName('demo');
+  const out = join(tmpdir(), name);
+  let result: DemoResult;
+
+  beforeAll(async () => {
+    result = await runDemo({ accounts: 6, seed: 4242 + Math.floor(Math.random() * 1000), out, name, json: true, startStack: false, reset: false, regions: ['us-east-1', 'eu-west-1'] });
+  }, 600_000);
+
+  it('counts every account of every payer organization', () => {
+    const { summary, manifest } = result;
+    expect(summary.accounts).toBe(manifest.accounts.length + manifest.payers.length);
+  });
+
+  it('finds exactly the planted resources of every collected type', () => {
+    const { summary, manifest } = result;
+    const collected = new Set(resourceTypes());
+    const members = manifest.accounts.length;
+    for (const [type, planted] of Object.entries(manifest.planted)) {
+      if (!collected.has(type)) continue;
+      // every member account also holds the OrganizationAccountAccessRole that CreateAccount made
+      const expected = type === 'AWS::IAM::Role' ? planted + members : planted;
+      if (MOTO_DEFAULTS.has(type)) expect(summary.resourcesByType[type], type).toBeGreaterThanOrEqual(expected);
+      else expect(summary.resourcesByType[type], type).toBe(expected);
+    }
+  });
+
+  it('fails every planted public bucket and credits only the active exception', () => {
+    const { summary, manifest } = result;
+    const publicBuckets = manifest.problems.publicBuckets.length;
+    const s3 = summary.findingsByRequirement['CSS-S3-01'];
+    expect(s3?.fail ?? 0).toBe(publicBuckets);
+    const today = new Date().toISOString().slice(0, 10);
+    const active = manifest.exceptions.filter((e) => e.requirementId === 'CSS-S3-01' && e.expiresAt >= today).length;
+    expect(s3?.excepted ?? 0).toBe(active);
+  });
+
+  it('reports the unknown external accounts the roles trust', () => {
+    const { summary, manifest } = result;
+    if (!resourceTypes().includes('AWS::IAM::Role')) return;
+    expect(summary.unknownTrustedAccounts.map((u) => u.accountId)).toEqual(manifest.unknownExternalAccounts);
+  });
+
+  it('scores the enterprise and writes one workbook per owner plus the enterprise workbook', async () => {
+    const { summary, manifest } = result;
+    expect(summary.enterpriseScore).toBeGreaterThan(0);
+    expect(summary.enterpriseScore).toBeLessThan(1);
+    const owners = new Set(manifest.accounts.map((a) => a.owner));
+    // payer accounts carry no owner tag: they are scored under "(no owner)"
+    expect(summary.workbooks.length).toBe(owners.size + 2);
+    for (const file of summary.workbooks) expect(existsSync(file), file).toBe(true);
+    const enterprise = new ExcelJS.Workbook();
+    await enterprise.xlsx.readFile(summary.workbooks.find((f) => f.includes('enterprise'))!);
+    expect(enterprise.worksheets.map((w) => w.name).slice(0, 3)).toEqual(['Account requirements', 'Accounts', 'Executives']);
+    const accountsSheet = enterprise.getWorksheet('Accounts')!;
+    const accountRows: string[] = [];
+    accountsSheet.eachRow((row) => {
+      const id = String(row.getCell(1).value ?? '');
+      if (/^\d{12}$/.test(id)) accountRows.push(id);
+    });
+    expect(accountRows.length).toBe(summary.accounts);
+    expect(summary.deadLetters).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).accounts).toBe(summary.accounts);
+  });
+});
