@@ -35,7 +35,7 @@ describe('evaluation over arbitrary records', () => {
         for (const x of sweep.findings) FindingRecord.parse(x);
         for (const p of sweep.problems) expect(p, p.message).not.toHaveProperty('unexpected');
       }),
-      { numRuns: 300 },
+      { numRuns: 600 },
     );
   });
 

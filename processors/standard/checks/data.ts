@@ -8,7 +8,7 @@
 //   AWS::SecretsManager::Secret configuration = ListSecrets `SecretList[]` / DescribeSecret output
 //   AWS::OpenSearchService::Domain configuration = DescribeDomain `DomainStatus`
 import type { ResourceCheck } from '../types.js';
-import { asBool, assertCollected, conf, fail, fieldOf, firstOf, pass, supp } from './util.js';
+import { asBool, assertCollected, conf, fail, fieldOf, firstOf, pass, supp, text } from './util.js';
 import { publicGrants } from './policies.js';
 
 export const rdsEncrypted: ResourceCheck = {
@@ -19,7 +19,7 @@ export const rdsEncrypted: ResourceCheck = {
   evaluate(record) {
     const c = conf(record);
     return asBool(c.StorageEncrypted) === true
-      ? pass(`storage encrypted with ${String(c.KmsKeyId ?? 'a KMS key')}`)
+      ? pass(`storage encrypted with ${text(c.KmsKeyId ?? 'a KMS key')}`)
       : fail('storage not encrypted (StorageEncrypted: false)');
   },
 };
@@ -31,7 +31,7 @@ export const rdsNotPublic: ResourceCheck = {
   reads: 'configuration.PubliclyAccessible (DescribeDBInstances)',
   evaluate(record) {
     return asBool(conf(record).PubliclyAccessible) === true
-      ? fail(`PubliclyAccessible: true${firstOf(record.configuration, ['Endpoint.Address']) ? ` (endpoint ${String(firstOf(record.configuration, ['Endpoint.Address']))})` : ''}`)
+      ? fail(`PubliclyAccessible: true${firstOf(record.configuration, ['Endpoint.Address']) ? ` (endpoint ${text(firstOf(record.configuration, ['Endpoint.Address']))})` : ''}`)
       : pass('PubliclyAccessible: false');
   },
 };
@@ -74,7 +74,7 @@ export const secretRotation: ResourceCheck = {
     const c = conf(record);
     if (asBool(c.RotationEnabled) !== true) return fail('automatic rotation not enabled');
     const days = firstOf(c, ['RotationRules.AutomaticallyAfterDays']);
-    return pass(`rotation enabled${days ? ` every ${String(days)} days` : ''}${c.RotationLambdaARN ? ` by ${String(c.RotationLambdaARN)}` : ''}`);
+    return pass(`rotation enabled${days ? ` every ${text(days)} days` : ''}${c.RotationLambdaARN ? ` by ${text(c.RotationLambdaARN)}` : ''}`);
   },
 };
 
@@ -89,7 +89,7 @@ export const opensearchNotInternetReachable: ResourceCheck = {
     const c = conf(record);
     const vpc = firstOf(c, ['VPCOptions.VPCId']);
     const endpoints = c.Endpoints as Record<string, string> | undefined;
-    if (vpc || endpoints?.vpc) return pass(`domain in VPC ${String(vpc ?? '')}`.trim());
+    if (vpc || endpoints?.vpc) return pass(`domain in VPC ${text(vpc ?? '')}`.trim());
     const { grants } = publicGrants(record);
     const endpoint = typeof c.Endpoint === 'string' ? ` ${c.Endpoint}` : '';
     return fail(

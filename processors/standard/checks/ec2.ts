@@ -7,7 +7,7 @@
 //   EBS default encryption: a record of type EBS_DEFAULTS_TYPE per region whose configuration is the
 //                           GetEbsEncryptionByDefault output { EbsEncryptionByDefault, SseType }
 import type { ResourceCheck, SweepCheck } from '../types.js';
-import { asBool, assertCollected, conf, fail, isObj, listOf, pass, supp } from './util.js';
+import { asBool, assertCollected, conf, fail, isObj, listOf, pass, supp, text } from './util.js';
 
 export const EBS_DEFAULTS_TYPE = 'AWS::EC2::EBSEncryptionByDefault';
 
@@ -18,7 +18,7 @@ export function openPorts(group: Record<string, unknown>, ports: number[]): stri
   const perms = Array.isArray(group.IpPermissions) ? group.IpPermissions.filter(isObj) : [];
   const found: string[] = [];
   for (const perm of perms) {
-    const protocol = String(perm.IpProtocol ?? '');
+    const protocol = text(perm.IpProtocol ?? '');
     const allTraffic = protocol === '-1' || protocol.toLowerCase() === 'all';
     if (!allTraffic && protocol !== 'tcp' && protocol !== '6') continue;
     const cidrs = [
@@ -79,7 +79,7 @@ export const vpcFlowLogs: ResourceCheck = {
     assertCollected(record, 'DescribeFlowLogs');
     const active = listOf(supp(record).FlowLogs, 'FlowLogs').filter((l) => (l.FlowLogStatus ?? 'ACTIVE') === 'ACTIVE');
     return active.length
-      ? pass(`flow logs active: ${active.map((l) => `${String(l.FlowLogId)} (${String(l.TrafficType ?? 'ALL')})`).join(', ')}`)
+      ? pass(`flow logs active: ${active.map((l) => `${text(l.FlowLogId)} (${text(l.TrafficType ?? 'ALL')})`).join(', ')}`)
       : fail('no active flow log for this VPC');
   },
 };

@@ -12,7 +12,7 @@
 import { parse } from 'csv-parse/sync';
 import type { ResourceRecord } from '../../../core/schemas.js';
 import type { CheckContext, ResourceCheck, SweepCheck, SweepResult } from '../types.js';
-import { ageInDays, asDate, assertCollected, CheckError, conf, fail, firstOf, isObj, listOf, pass, supp, type Obj } from './util.js';
+import { ageInDays, asDate, assertCollected, CheckError, conf, fail, firstOf, isObj, listOf, pass, supp, type Obj, text } from './util.js';
 
 export const CREDENTIAL_REPORT_TYPE = 'AWS::IAM::CredentialReport';
 const MAX_KEY_AGE_DAYS = 90;
@@ -30,7 +30,7 @@ export function accessKeys(record: ResourceRecord): AccessKey[] {
   const list = listOf(supp(record).AccessKeys ?? supp(record).AccessKeyMetadata, 'AccessKeyMetadata');
   const lastUsedById = supp(record).AccessKeyLastUsed;
   return list.map((k) => {
-    const id = String(k.AccessKeyId);
+    const id = text(k.AccessKeyId);
     const lastUsed = firstOf(k, ['AccessKeyLastUsed.LastUsedDate', 'LastUsedDate']) ?? firstOf(lastUsedById, [`${id}.LastUsedDate`]);
     return { id, active: k.Status === 'Active', created: asDate(k.CreateDate), lastUsed: asDate(lastUsed) };
   });
@@ -84,7 +84,7 @@ export const consoleUserMfa: ResourceCheck = {
     const profile = supp(record).LoginProfile;
     if (!profile) return undefined; // no console password: the requirement is about console users
     assertCollected(record, 'ListMFADevices');
-    const serials = listOf(supp(record).MFADevices, 'MFADevices').map((d) => String(d.SerialNumber));
+    const serials = listOf(supp(record).MFADevices, 'MFADevices').map((d) => text(d.SerialNumber));
     return serials.length ? pass(`console user with MFA device ${serials.join(', ')}`) : fail('console password set and no MFA device');
   },
 };
@@ -96,12 +96,12 @@ export type CredentialReportRow = Record<string, string>;
 /** The rows of a credential report record, from parsed rows or the raw CSV GetCredentialReport returns. */
 export function credentialReportRows(record: ResourceRecord): CredentialReportRow[] {
   const rows = firstOf(conf(record), ['Report', 'rows', 'Rows', 'CredentialReport']);
-  if (Array.isArray(rows)) return rows.filter(isObj).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])));
+  if (Array.isArray(rows)) return rows.filter(isObj).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, text(v)])));
   const content = firstOf(conf(record), ['Content', 'content', 'csv']);
   if (typeof content !== 'string') throw new CheckError('credential report has neither parsed rows (Report) nor CSV (Content)');
-  const text = content.trimStart().startsWith('user,') ? content : Buffer.from(content, 'base64').toString('utf8');
+  const csv = content.trimStart().startsWith('user,') ? content : Buffer.from(content, 'base64').toString('utf8');
   try {
-    return parse(text, { columns: true, skip_empty_lines: true }) as CredentialReportRow[];
+    return parse(csv, { columns: true, skip_empty_lines: true }) as CredentialReportRow[];
   } catch (err) {
     throw new CheckError(`credential report CSV is malformed: ${(err as Error).message}`);
   }
@@ -148,10 +148,10 @@ export const accessAnalyzerEnabled: SweepCheck = {
       const analyzers = scope.resources.filter((r) => r.resourceType === 'AWS::AccessAnalyzer::Analyzer' && r.awsRegion === region);
       const active = analyzers.find((r) => {
         const c: Obj = r.configuration;
-        return EXTERNAL_ACCESS_TYPES.has(String(c.type ?? 'ACCOUNT')) && String(c.status ?? 'ACTIVE') === 'ACTIVE';
+        return EXTERNAL_ACCESS_TYPES.has(text(c.type ?? 'ACCOUNT')) && text(c.status ?? 'ACTIVE') === 'ACTIVE';
       });
       const verdict = active
-        ? pass(`active external-access analyzer ${String(active.configuration.name ?? active.resourceId)} in ${region}`)
+        ? pass(`active external-access analyzer ${text(active.configuration.name ?? active.resourceId)} in ${region}`)
         : fail(analyzers.length ? `no ACTIVE account or organization analyzer in ${region}` : `no IAM Access Analyzer in ${region}`);
       return { ...verdict, region };
     });

@@ -4,7 +4,7 @@
 //     supplementaryConfiguration.TrailStatus = GetTrailStatus output { IsLogging, ... }
 //   AWS::GuardDuty::Detector configuration = GetDetector output { Status, ... } (plus DetectorId)
 import type { ResourceCheck, SweepCheck } from '../types.js';
-import { asBool, conf, fail, fieldOf, firstOf, pass, supp } from './util.js';
+import { asBool, conf, fail, fieldOf, firstOf, pass, supp, text } from './util.js';
 
 const TRAIL = 'AWS::CloudTrail::Trail';
 
@@ -23,10 +23,10 @@ export const cloudtrailMultiRegion: SweepCheck = {
     const good = trails.find((t) => asBool(conf(t).IsMultiRegionTrail) === true && isLogging(t) !== false);
     if (good) {
       const logging = isLogging(good) === undefined ? ' (logging status not collected)' : ' and logging';
-      return [{ ...pass(`multi-region trail ${String(conf(good).Name ?? good.resourceId)}${logging}`), region: 'global' }];
+      return [{ ...pass(`multi-region trail ${text(conf(good).Name ?? good.resourceId)}${logging}`), region: 'global' }];
     }
     const why = trails.length
-      ? `no multi-region trail that is logging among ${[...new Set(trails.map((t) => String(conf(t).Name ?? t.resourceId)))].join(', ')}`
+      ? `no multi-region trail that is logging among ${[...new Set(trails.map((t) => text(conf(t).Name ?? t.resourceId)))].join(', ')}`
       : 'no CloudTrail trail in the account';
     return [{ ...fail(why), region: 'global' }];
   },

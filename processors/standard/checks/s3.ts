@@ -8,7 +8,7 @@
 //   AWS::S3::AccountPublicAccessBlock configuration = S3 Control GetPublicAccessBlock output (wrapped or not)
 import type { ResourceRecord } from '../../../core/schemas.js';
 import type { ResourceCheck, SweepCheck } from '../types.js';
-import { assertCollected, asBool, describeStatement, fail, firstOf, isObj, pass, publicStatements, readPolicy, supp } from './util.js';
+import { assertCollected, asBool, describeStatement, fail, firstOf, isObj, pass, publicStatements, readPolicy, supp, text } from './util.js';
 
 const BUCKET = ['AWS::S3::Bucket'];
 export const ACCOUNT_PUBLIC_ACCESS_BLOCK = 'AWS::S3::AccountPublicAccessBlock';
@@ -67,7 +67,7 @@ export const bucketAclNotPublic: ResourceCheck = {
     const grants = firstOf(acl, ['Grants', 'grantList']);
     const open = (Array.isArray(grants) ? grants : []).filter(isObj).flatMap((g) => {
       const uri = firstOf(g, ['Grantee.URI', 'grantee']);
-      return typeof uri === 'string' && PUBLIC_GROUPS[uri] ? [`${String(g.Permission ?? g.permission)} to ${PUBLIC_GROUPS[uri]}`] : [];
+      return typeof uri === 'string' && PUBLIC_GROUPS[uri] ? [`${text(g.Permission ?? g.permission)} to ${PUBLIC_GROUPS[uri]}`] : [];
     });
     if (open.length === 0) return pass('bucket ACL grants nothing to AllUsers or AuthenticatedUsers');
     if (bucketPab(record)?.IgnorePublicAcls === true) return pass(`bucket ACL grants ${open.join(', ')}, but IgnorePublicAcls neutralizes it`);

@@ -72,6 +72,18 @@ export function assertCollected(record: ResourceRecord, operation: string): void
   if (why) throw new CheckError(`cannot evaluate: ${why}`);
 }
 
+/** An API field as text for evidence and comparisons; objects as JSON, never "[object Object]" or a throw. */
+export function text(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  try {
+    return JSON.stringify(v) ?? '';
+  } catch {
+    return '(unprintable value)';
+  }
+}
+
 export function asBool(v: unknown): boolean | undefined {
   if (typeof v === 'boolean') return v;
   if (v === 'true' || v === 'TRUE') return true;
@@ -152,7 +164,7 @@ function pinnedByCondition(cond: PolicyStatement['Condition']): boolean {
     if (/Not|IfExists/i.test(operator.replace(/^For(Any|All)Value:/, '')) || !isObj(block)) continue;
     for (const [key, value] of Object.entries(block)) {
       if (!PINNING_KEYS.has(key.toLowerCase())) continue;
-      const values = asList(value).map(String);
+      const values = asList(value).map(text);
       if (values.length === 0 || values.some((v) => v === '*' || v === '0.0.0.0/0' || v === '::/0')) continue;
       return true;
     }
@@ -163,11 +175,11 @@ function pinnedByCondition(cond: PolicyStatement['Condition']): boolean {
 /** The statements that let anyone in: Allow, wildcard principal, no pinning condition. */
 export function publicStatements(policy: { Statement: PolicyStatement[] }): PolicyStatement[] {
   return policy.Statement.filter(
-    (st) => String(st.Effect).toLowerCase() === 'allow' && hasWildcardPrincipal(st) && !pinnedByCondition(st.Condition),
+    (st) => text(st.Effect).toLowerCase() === 'allow' && hasWildcardPrincipal(st) && !pinnedByCondition(st.Condition),
   );
 }
 
 export function describeStatement(st: PolicyStatement, index: number): string {
-  const actions = asList(st.Action).map(String).join(',');
+  const actions = asList(st.Action).map(text).join(',');
   return `${st.Sid ? `statement "${st.Sid}"` : `statement #${index + 1}`} allows ${actions || '(any action)'} to Principal *`;
 }
