@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { CensusConfig } from '../../core/config.js';
@@ -17,6 +17,20 @@ export const entries = {
   scoring: `${repoRoot}processors/scoring/lambda.ts`,
   opensearchSecurity: `${repoRoot}infra/lambda/opensearch-security.ts`,
 } as const;
+
+/**
+ * Files the code reads next to itself at run time (`new URL('./catalog.yaml', import.meta.url)`). esbuild bundles
+ * code, not data: each is copied beside the bundle's index.mjs, where that URL points once bundled.
+ * The infra test fails if a bundle refers to a file that is not there.
+ */
+export const bundledDataFiles = [{ from: 'processors/standard/catalog.yaml', to: 'catalog.yaml' }] as const;
+
+const copyDataFiles: ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir: string, outputDir: string) =>
+    bundledDataFiles.map((f) => `cp "${inputDir}/${f.from}" "${outputDir}/${f.to}"`),
+};
 
 /**
  * The CensusConfig key -> environment variable rule of core/config.ts (`streamName` -> CENSUS_STREAM_NAME),
@@ -97,6 +111,8 @@ export function censusFunction(scope: Construct, id: string, defaults: FunctionD
       minify: true,
       // some bundled CommonJS packages call require(); ESM output needs it defined
       banner: "import { createRequire as __censusCreateRequire } from 'node:module'; const require = __censusCreateRequire(import.meta.url);",
+      // product code only: infra's own deploy-time function reads no data files
+      commandHooks: props.entry.startsWith(`${repoRoot}infra/`) ? undefined : copyDataFiles,
     },
   });
   // the log group is named, so the role's log permissions can be scoped to it

@@ -176,6 +176,13 @@ describe('collectors and the inventory state machine', () => {
       expect(exported[join(outdir, asset, 'index.mjs')], asset).toEqual(expect.arrayContaining([...handlers]));
     }
     expect(byAsset.size).toBeLessThanOrEqual(6); // collectors and discovery share one bundle, scoring and delivery another
+    // data files the code opens beside itself (the standard's catalog) travel with the bundle
+    for (const asset of byAsset.keys()) {
+      const code = readFileSync(join(outdir, asset, 'index.mjs'), 'utf8');
+      for (const [, file] of code.matchAll(/new URL\(\s*["'`]\.\/([\w.-]+\.\w+)["'`]\s*,\s*import\.meta\.url\s*\)/g)) {
+        expect(existsSync(join(outdir, asset, file!)), `${asset} reads ./${file} at run time`).toBe(true);
+      }
+    }
   }, 60_000);
 
   it('discovers accounts, then fans out over accounts and collectors with bounded concurrency and recorded outcomes', () => {
