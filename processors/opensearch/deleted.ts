@@ -20,7 +20,8 @@ export function unseenQuery(run: InventoryRunRecord) {
     bool: {
       filter: [
         { term: { awsAccountId: run.accountId } },
-        { term: { awsRegion: run.region } },
+        // a global collector (IAM, S3 ListBuckets) covers its resources in every region they report
+        ...(run.region === 'global' ? [] : [{ term: { awsRegion: run.region } }]),
         { term: { collector: run.collector } },
         { range: { configurationItemCaptureTime: { lt: run.startedAt } } },
       ],

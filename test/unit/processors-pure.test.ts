@@ -116,6 +116,10 @@ describe('OpenSearch documents', () => {
     const q = unseenQuery({ recordType: 'inventory-run', schemaVersion: '1.0', runId: 'r', accountId: OWN, region: 'global', collector: 'iam', complete: true, resourceCount: 0, startedAt: '2026-11-24T09:00:00Z', finishedAt: '2026-11-24T09:05:00Z' });
     expect(q.bool.filter).toContainEqual({ range: { configurationItemCaptureTime: { lt: '2026-11-24T09:00:00Z' } } });
     expect(q.bool.must_not).toContainEqual({ term: { runId: 'r' } });
+    // global collectors (S3 lists buckets of every region once) are scoped by account and collector only
+    expect(JSON.stringify(q.bool.filter)).not.toContain('awsRegion');
+    const regional = unseenQuery({ recordType: 'inventory-run', schemaVersion: '1.0', runId: 'r', accountId: OWN, region: 'eu-west-1', collector: 'ec2', complete: true, resourceCount: 0, startedAt: '2026-11-24T09:00:00Z', finishedAt: '2026-11-24T09:05:00Z' });
+    expect(regional.bool.filter).toContainEqual({ term: { awsRegion: 'eu-west-1' } });
   });
 });
 
