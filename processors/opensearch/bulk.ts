@@ -64,7 +64,8 @@ export async function bulkIndex(client: Client, ops: IndexOp[], opts: BulkOption
         concurrency: 2,
         retries: 2,
         wait: baseDelayMs,
-        refreshOnCompletion: refresh,
+        // only the indexes written to: `true` would refresh every index of the cluster
+        refreshOnCompletion: refresh ? [...new Set(pending.map((op) => op.index))].join(',') : false,
         onDrop: (drop) => {
           const meta = (drop.operation as { index: { _index: string; _id: string; version: number } }).index;
           // the response names the concrete index behind an alias: match on id and version within this round
