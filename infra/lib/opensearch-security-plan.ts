@@ -36,8 +36,11 @@ export function securityRequests(props: SecurityProps): SecurityRequest[] {
     `${names.trustedAccounts}*`,
     `${names.collectionErrors}*`,
   ];
-  // index templates are cluster-level: each stage installs the mappings of the indexes it writes
+  // Both stages bootstrap the whole layout (processors/opensearch/templates.ts ensureIndexTemplates): every template
+  // (cluster-level) and every empty `<alias>-000001` index behind its alias. Creating an empty index of the
+  // prefix is allowed to both; writing documents only to their own indexes.
   const templateActions = ['indices:admin/index_template/*', 'indices:admin/template/*'];
+  const bootstrap = { index_patterns: [`${props.indexPrefix}-*`], allowed_actions: ['indices:admin/get', 'create_index', 'indices:admin/aliases*'] };
   return [
     {
       method: 'PUT',
@@ -46,6 +49,7 @@ export function securityRequests(props: SecurityProps): SecurityRequest[] {
         description: 'Census stream processors: write inventory, trust and finding indexes only',
         cluster_permissions: ['cluster_monitor', 'indices:data/write/bulk', 'indices:data/read/mget', ...templateActions],
         index_permissions: [
+          bootstrap,
           { index_patterns: processorIndexes, allowed_actions: ['crud', 'create_index', 'manage', 'indices:admin/aliases*'] },
         ],
       },
@@ -57,8 +61,9 @@ export function securityRequests(props: SecurityProps): SecurityRequest[] {
         description: 'Census scoring job: read this deployment\'s indexes, write scores',
         cluster_permissions: ['cluster_monitor', 'indices:data/write/bulk', 'indices:data/read/scroll*', ...templateActions],
         index_permissions: [
+          bootstrap,
           { index_patterns: [`${props.indexPrefix}-*`], allowed_actions: ['read'] },
-          { index_patterns: [`${names.scores}*`], allowed_actions: ['crud', 'create_index', 'manage'] },
+          { index_patterns: [`${names.scores}*`], allowed_actions: ['crud', 'create_index', 'manage', 'indices:admin/aliases*'] },
         ],
       },
     },

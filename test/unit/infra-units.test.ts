@@ -95,8 +95,10 @@ describe('OpenSearch fine-grained access control plan', () => {
   it('gives processors write access to exactly the inventory, trust and finding indexes of their prefix', () => {
     const requests = securityRequests(props);
     const role = requests.find((r) => r.path === '/_plugins/_security/api/roles/census_processor')!;
-    const [perm] = (role.body!.index_permissions as { index_patterns: string[]; allowed_actions: string[] }[])!;
+    const perms = role.body!.index_permissions as { index_patterns: string[]; allowed_actions: string[] }[];
+    const perm = perms.find((p) => p.allowed_actions.includes('crud'));
     const names = indexNames('census');
+    expect(perms.filter((p) => p.allowed_actions.includes('crud'))).toHaveLength(1);
     expect(perm!.index_patterns.sort()).toEqual(
       [names.resources, names.findings, names.accounts, names.trustedAccounts, names.collectionErrors].map((n) => `${n}*`).sort(),
     );
@@ -106,11 +108,24 @@ describe('OpenSearch fine-grained access control plan', () => {
     expect(perm!.index_patterns.some((p) => names.resourceFamily('AWS::S3::Bucket').startsWith(p.replace('*', '')))).toBe(true);
   });
 
+  it('lets both stages create the empty indexes of the whole layout (each bootstraps it), but not write to them', () => {
+    for (const role of ['census_processor', 'census_scoring']) {
+      const perms = securityRequests(props).find((r) => r.path.endsWith(`/roles/${role}`))!.body!.index_permissions as {
+        index_patterns: string[];
+        allowed_actions: string[];
+      }[];
+      const bootstrap = perms.find((p) => p.index_patterns.includes('census-*') && p.allowed_actions.includes('create_index'))!;
+      expect(bootstrap.allowed_actions).not.toContain('crud');
+      expect(bootstrap.allowed_actions).not.toContain('write');
+    }
+  });
+
   it('lets scoring read the prefix and write only scores', () => {
     const role = securityRequests(props).find((r) => r.path.endsWith('/roles/census_scoring'))!;
     expect(role.body!.index_permissions).toEqual([
+      { index_patterns: ['census-*'], allowed_actions: ['indices:admin/get', 'create_index', 'indices:admin/aliases*'] },
       { index_patterns: ['census-*'], allowed_actions: ['read'] },
-      { index_patterns: ['census-scores*'], allowed_actions: ['crud', 'create_index', 'manage'] },
+      { index_patterns: ['census-scores*'], allowed_actions: ['crud', 'create_index', 'manage', 'indices:admin/aliases*'] },
     ]);
   });
 
