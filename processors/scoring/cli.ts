@@ -29,7 +29,7 @@ function runAtOption(value: string): string {
 const pct = (s: number | null | undefined) => (s === null || s === undefined ? 'n/a' : `${(s * 100).toFixed(1)}%`);
 
 export function registerScoringCommands(program: Command): void {
-  program
+  const score = program
     .command('score')
     .description('compute account, owner, executive and enterprise scores and write the scorecards')
     .option('--input <dir>', 'offline: folder with accounts.json, requirements.json or catalog YAML, findings.ndjson, exceptions.csv|json|xlsx')
@@ -48,7 +48,7 @@ Examples:
     .action(async (opts: { input?: string; out: string; live?: boolean; asOf?: string; runAt?: string; workbooks: boolean }) => {
       const asOf = opts.asOf ?? today();
       const runAt = opts.runAt ?? new Date().toISOString();
-      if (Boolean(opts.input) === Boolean(opts.live)) throw new Error('give either --input DIR (offline) or --live (deployed job)');
+      if (Boolean(opts.input) === Boolean(opts.live)) score.error('census score: give either --input DIR (offline) or --live (the deployed job)', { exitCode: 2 });
       if (opts.live) {
         const summary = await runScoringJob(loadConfig(program.opts()), { asOf, runAt, workbooks: opts.workbooks });
         console.log(JSON.stringify(summary, null, 2));

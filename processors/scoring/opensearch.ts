@@ -67,8 +67,9 @@ export async function* latestFindingsFromOpenSearch(
 /** Index a run's scores; `_id` is the scoreId (which carries runAt), so every run stays as history. */
 export async function indexScores(client: Client, scores: ScoreRecord[], prefix = indexPrefix()): Promise<{ indexed: number }> {
   const names = indexNames(prefix);
-  // The scores mapping (score as double, ids as keywords) must exist before the first document.
-  await ensureIndexTemplates(client, prefix);
+  // The scores mapping (score as double, ids as keywords) must exist before the first document; the
+  // processors normally create it, so the job needs template rights only on a fresh cluster.
+  if (!(await client.indices.exists({ index: names.scores })).body) await ensureIndexTemplates(client, prefix);
   const failures: string[] = [];
   const stats = await client.helpers.bulk({
     datasource: scores,

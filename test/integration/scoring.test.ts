@@ -138,7 +138,7 @@ describe('deployed scoring job', () => {
     expect(results.filter((r) => r.status === 'sent').map((r) => r.to[0]).sort()).toEqual([...owners, ciso].sort());
     expect(results.filter((r) => r.status !== 'sent')).toEqual([expect.objectContaining({ to: [NO_OWNER], status: 'unaddressed' })]);
 
-    const messages = await sentMessages(domain);
+    const messages = (await sentMessages(domain)).filter((m) => m.raw_data.includes(`scorecard ${asOf}`));
     for (const owner of owners) {
       const mine = messages.filter((m) => m.destinations.includes(owner));
       expect(mine, owner).toHaveLength(1);
@@ -159,6 +159,38 @@ describe('deployed scoring job', () => {
     const enterprise = messages.filter((m) => m.destinations.includes(ciso));
     expect(enterprise).toHaveLength(1);
     expect(attachmentOf(enterprise[0]!.raw_data).filename).toBe(`enterprise-${asOf}.xlsx`);
+  }, 400_000); // moto's /moto-api/data.json dumps every service's state of the shared stack
+});
+
+describe('Lambda entry points', () => {
+  it('scoreHandler and deliverHandler run the job and the delivery from CENSUS_* settings', async () => {
+    const env = {
+      CENSUS_FEED_BUCKET: config.feedBucket,
+      CENSUS_SCORECARD_BUCKET: config.scorecardBucket,
+      CENSUS_INDEX_PREFIX: prefix,
+      CENSUS_EXCEPTIONS: config.exceptions,
+      CENSUS_CATALOG: config.catalog,
+      CENSUS_SES_FROM: sender,
+      CENSUS_ENTERPRISE_RECIPIENTS: ciso,
+    };
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      const { scoreHandler, deliverHandler } = await import('../../processors/scoring/lambda.js');
+      await expect(scoreHandler({ asOf: '2026-13-01' })).rejects.toThrow(/not a calendar date/);
+      const summary = await scoreHandler({ asOf: '2026-11-25' });
+      expect(summary).toMatchObject({ asOf: '2026-11-25', manifestKey: `${s3Keys.scorecards('2026-11-25')}manifest.json` });
+      const delivered = await deliverHandler({ asOf: '2026-11-25' });
+      const owners = new Set(ds.accounts.map((a) => a.owner).filter(Boolean));
+      expect(delivered.sent).toBe(owners.size + 1);
+      expect(delivered.unaddressed.map((d) => d.reason)).toEqual(['accounts without an owner tag']);
+      // (message contents are checked in the SES test above: moto's model dump is slow on a busy shared stack)
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 });
 
