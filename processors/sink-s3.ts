@@ -3,6 +3,7 @@
 // batch overwrites its own objects instead of adding duplicates.
 import { FirehoseClient, PutRecordBatchCommand, type PutRecordBatchResponseEntry } from '@aws-sdk/client-firehose';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import pLimit from 'p-limit';
 import { s3Keys } from '../core/indexes.js';
@@ -178,7 +179,9 @@ async function storedVersion(s3: S3Client, bucket: string, key: string): Promise
 }
 
 export function deadLetterKey(entry: DeadLetter): string {
-  return `${s3Keys.deadLetterPrefix(entry.stage, new Date(entry.arrivalTime))}${entry.shardId}-${entry.sequenceNumber}.json`;
+  // one stream record can yield several documents (a resource and its findings): name each by its identity
+  const which = entry.stage === 'opensearch' && entry.record ? `-${createHash('sha256').update(entry.record).digest('hex').slice(0, 12)}` : '';
+  return `${s3Keys.deadLetterPrefix(entry.stage, new Date(entry.arrivalTime))}${entry.shardId}-${entry.sequenceNumber}${which}.json`;
 }
 
 /** One object per dead-lettered record, named by its stream position; returns the keys. */
