@@ -1,25 +1,57 @@
 // `npm run bench`: measurements taken side by side in one run on the same data, each with the ratio
-// to its baseline. Prints numbers; never fails for being slow.
+// to its baseline. Prints numbers; never fails for being slow. `npm run bench -- processor kinesis` runs a subset.
+import { useLocalStack, stackUp } from '../core/stack.js';
+import { openSearchClient } from '../core/opensearch.js';
+import { log } from '../core/log.js';
+import { loadCatalog } from '../processors/standard/index.js';
 import { benchAccounts, benchFindings, benchResources } from './data.js';
 import { formatTable, type PairResult } from './measure.js';
 import { processorCase } from './cases/processor.js';
 import { scorecardCase } from './cases/scorecards.js';
-import { loadCatalog } from '../processors/standard/index.js';
+import { opensearchCase } from './cases/opensearch.js';
+import { kinesisCase } from './cases/kinesis.js';
+import { endToEndCase } from './cases/end-to-end.js';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { s3Config } from '../core/aws.js';
 
-const only = process.argv.slice(2);
-const wanted = (name: string) => only.length === 0 || only.includes(name);
+const CASES = ['processor', 'opensearch', 'scorecards', 'kinesis', 'e2e'] as const;
+const only = process.argv.slice(2).filter((a) => a !== '--');
+for (const o of only) if (!(CASES as readonly string[]).includes(o)) throw new Error(`unknown bench case ${o}: choose from ${CASES.join(', ')}`);
+const wanted = (name: (typeof CASES)[number]) => only.length === 0 || only.includes(name);
 const results: PairResult[] = [];
+if (!process.env.CENSUS_LOG_LEVEL) log.level = 'warn';
 
-const accounts250 = benchAccounts(250);
+stackUp();
+useLocalStack();
+const stem = `bench-${Date.now().toString(36)}`;
+const accounts = benchAccounts(250);
+const resources = benchResources(30_000, accounts);
+
 if (wanted('processor')) {
   process.stderr.write('▶ processor throughput\n');
-  results.push(await processorCase(accounts250, benchResources(30_000, accounts250)));
+  results.push(await processorCase(accounts, resources));
+}
+if (wanted('opensearch')) {
+  process.stderr.write('▶ OpenSearch indexing\n');
+  const url = process.env.CENSUS_OPENSEARCH_URL!;
+  results.push(await opensearchCase(openSearchClient(url), url, resources.slice(0, 20_000), stem));
 }
 if (wanted('scorecards')) {
   process.stderr.write('▶ scorecards\n');
   const ids = loadCatalog().requirements.map((r) => r.id);
-  results.push(await scorecardCase(accounts250, benchFindings(100_000, accounts250, ids)));
+  results.push(await scorecardCase(accounts, benchFindings(100_000, accounts, ids)));
+}
+if (wanted('kinesis')) {
+  process.stderr.write('▶ Kinesis producer\n');
+  const s3 = new S3Client(s3Config());
+  const buckets = { feed: `${stem}-feed`, deadLetter: `${stem}-dlq` };
+  for (const b of Object.values(buckets)) await s3.send(new CreateBucketCommand({ Bucket: b }));
+  results.push(await kinesisCase(resources.slice(0, 20_000), `${stem}-producer`, buckets));
+}
+if (wanted('e2e')) {
+  process.stderr.write('▶ end to end (50 and 250 accounts)\n');
+  results.push(await endToEndCase(50, 250, stem));
 }
 
-console.log(`\nCensus benchmark, ${new Date().toISOString()}, Node ${process.version}\n`);
+console.log(`\nCensus benchmark, ${new Date().toISOString()}, Node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
 console.log(formatTable(results));

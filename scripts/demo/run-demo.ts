@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { clientConfig, s3Config } from '../../core/aws.js';
 import { loadConfig, type CensusConfig } from '../../core/config.js';
+import type { Client } from '@opensearch-project/opensearch';
 import { log } from '../../core/log.js';
 import { openSearchClient } from '../../core/opensearch.js';
 import { localStack, stackUp, useLocalStack } from '../../core/stack.js';
@@ -77,6 +78,36 @@ async function countObjects(s3: S3Client, bucket: string, prefix: string): Promi
   return n;
 }
 
+/** The configuration a run on the local stack uses: names derived from `name`, registers in `registerDir`. */
+export function demoConfig(name: string, manifest: SyntheticOrgManifest, opts: { registerDir: string; catalog?: string }): CensusConfig {
+  return loadConfig({
+    payers: manifest.payers.join(','),
+    auditRole: manifest.auditRole,
+    regions: manifest.regions.join(','),
+    streamName: `${name}-records`,
+    feedBucket: `${name}-feed`,
+    deadLetterBucket: `${name}-dead-letter`,
+    scorecardBucket: `${name}-scorecards`,
+    opensearchUrl: localStack.opensearch,
+    indexPrefix: name,
+    catalog: opts.catalog,
+    exceptions: join(opts.registerDir, 'exceptions.csv'),
+    trustedAccounts: join(opts.registerDir, 'trusted-accounts.csv'),
+  });
+}
+
+/** Write the demo registers (trusted accounts, risk register) that the generator planted. */
+export function writeRegisters(registerDir: string, manifest: SyntheticOrgManifest): void {
+  writeRegisters(registerDir, manifest);
+}
+
+/** The stream, buckets and index templates a run lands in. */
+export async function prepareTargets(config: CensusConfig, s3: S3Client, os: Client): Promise<void> {
+  await ensureStream(new KinesisClient(clientConfig()), config.streamName, 4);
+  for (const b of [config.feedBucket, config.deadLetterBucket, config.scorecardBucket]) await ensureBucket(s3, b);
+  await ensureIndexTemplates(os, config.indexPrefix);
+}
+
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   // progress lines carry the story; per-record logs only when asked for
   if (!process.env.CENSUS_LOG_LEVEL) log.level = 'warn';
@@ -103,32 +134,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     (m) => m.accounts.length,
   );
   const registerDir = join(out, 'registers');
-  mkdirSync(registerDir, { recursive: true });
-  writeFileSync(join(registerDir, 'trusted-accounts.csv'), trustedAccountsRegisterCsv());
-  writeFileSync(join(registerDir, 'exceptions.csv'), exceptionsCsv(manifest.exceptions));
+  writeRegisters(registerDir, manifest);
   writeFileSync(join(out, 'synthetic-org.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
-  const config: CensusConfig = loadConfig({
-    payers: manifest.payers.join(','),
-    auditRole: manifest.auditRole,
-    regions: opts.regions.join(','),
-    streamName: `${opts.name}-records`,
-    feedBucket: `${opts.name}-feed`,
-    deadLetterBucket: `${opts.name}-dead-letter`,
-    scorecardBucket: `${opts.name}-scorecards`,
-    opensearchUrl: localStack.opensearch,
-    indexPrefix: opts.name,
-    catalog: opts.catalog,
-    exceptions: join(registerDir, 'exceptions.csv'),
-    trustedAccounts: join(registerDir, 'trusted-accounts.csv'),
-  });
+  const config = demoConfig(opts.name, manifest, { registerDir, catalog: opts.catalog });
   const s3 = new S3Client(s3Config());
   const os = openSearchClient(config.opensearchUrl);
 
   await stages.run('create the stream, buckets and index templates', async () => {
-    await ensureStream(new KinesisClient(clientConfig()), config.streamName, 4);
-    for (const b of [config.feedBucket, config.deadLetterBucket, config.scorecardBucket]) await ensureBucket(s3, b);
-    await ensureIndexTemplates(os, config.indexPrefix);
+    await prepareTargets(config, s3, os);
     writeFileSync(join(out, 'dashboards.ndjson'), savedObjectsNdjson(config.indexPrefix));
   });
 
