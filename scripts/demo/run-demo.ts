@@ -98,7 +98,9 @@ export function demoConfig(name: string, manifest: SyntheticOrgManifest, opts: {
 
 /** Write the demo registers (trusted accounts, risk register) that the generator planted. */
 export function writeRegisters(registerDir: string, manifest: SyntheticOrgManifest): void {
-  writeRegisters(registerDir, manifest);
+  mkdirSync(registerDir, { recursive: true });
+  writeFileSync(join(registerDir, 'trusted-accounts.csv'), trustedAccountsRegisterCsv());
+  writeFileSync(join(registerDir, 'exceptions.csv'), exceptionsCsv(manifest.exceptions));
 }
 
 /** The stream, buckets and index templates a run lands in. */
