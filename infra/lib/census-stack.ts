@@ -1,5 +1,5 @@
 // The Census stack: everything deployed into the security account.
-import { CfnOutput, Duration, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -161,13 +161,22 @@ export class CensusStack extends Stack {
 
     // --- schedules
     this.scheduleFailures = this.queue('ScheduleFailures', `${config.namePrefix}-schedule-failures`);
-    const schedule = (id: string, expression: string, target: scheduler.IScheduleTarget, description: string) =>
+    const schedule = (id: string, expression: string, target: scheduler.IScheduleTarget, description: string, enabled = true) =>
       new scheduler.Schedule(this, `${id}Schedule`, {
         scheduleName: `${config.namePrefix}-${id.toLowerCase()}`,
         description,
         schedule: scheduler.ScheduleExpression.expression(expression, TimeZone.of(config.schedules.timezone)),
         target,
+        enabled,
       });
+    // discovery has nothing to read without payer accounts: deploy the schedule switched off rather than failing every run
+    const havePayers = config.payerAccountIds.length > 0;
+    if (!havePayers) {
+      Annotations.of(this).addWarningV2(
+        'census:no-payers',
+        'No payerAccountIds in context: the inventory schedule is deployed disabled. Set -c payerAccountIds=... and deploy again.',
+      );
+    }
     const schedulerRole = new iam.Role(this, 'SchedulerRole', {
       roleName: `${config.namePrefix}-scheduler`,
       description: 'Census schedules: start the inventory, invoke scoring and delivery',
@@ -195,6 +204,7 @@ export class CensusStack extends Stack {
       config.schedules.inventory,
       new targets.StepFunctionsStartExecution(this.inventory.stateMachine, targetProps),
       'Census inventory of every account',
+      havePayers,
     );
     schedule('Scoring', config.schedules.scoring, new targets.LambdaInvoke(this.scoreFunction, targetProps), 'Census scores and scorecards');
     schedule('Delivery', config.schedules.delivery, new targets.LambdaInvoke(this.deliverFunction, targetProps), 'Census scorecard e-mail');

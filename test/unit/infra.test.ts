@@ -232,6 +232,7 @@ describe('schedules', () => {
     expect(byExpression['rate(1 hour)'].Target.Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Score/), 'Arn'] });
     expect(byExpression['cron(0 7 ? * MON *)'].Target.Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Deliver/), 'Arn'] });
     for (const [, p] of schedules) {
+      expect(p.State).toBe('ENABLED');
       expect(p.Target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 3 });
       expect(p.Target.DeadLetterConfig.Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ScheduleFailures/), 'Arn'] });
     }
@@ -267,6 +268,10 @@ describe('schedules', () => {
       .filter((c) => c.node.defaultChild && (c.node.defaultChild as Json).cfnResourceType === 'AWS::Scheduler::Schedule')
       .map((c) => (c.node.defaultChild as Json).scheduleExpression as string);
     expect(expressions.sort()).toEqual(['cron(0 6 1 * ? *)', 'rate(1 hour)', 'rate(15 minutes)']);
+    // no payer accounts in this context: nothing to discover, so the inventory schedule is off, with a warning
+    const inventorySchedule = stack.node.findChild('InventorySchedule').node.defaultChild as Json;
+    expect(inventorySchedule.state).toBe('DISABLED');
+    expect(stack.node.metadata.map((m) => String(m.data))).toEqual(expect.arrayContaining([expect.stringMatching(/No payerAccountIds/)]));
     const cfnStateMachine = stack.inventory.stateMachine.node.defaultChild as Json;
     const def = JSON.parse(resolveTokens(stack.resolve(cfnStateMachine.definitionString))) as Json;
     expect(def.States.InventoryAccounts).toMatchObject({
