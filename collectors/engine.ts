@@ -91,7 +91,7 @@ export function errorMessage(err: unknown): string {
 
 /** "There is none" (no bucket policy, no login profile), as opposed to "could not read it". */
 export function isAbsent(err: unknown): boolean {
-  return /^(NoSuch\w*|\w*NotFound\w*)$/.test(errorCode(err));
+  return /^(NoSuch\w*|\w*NotFound\w*|WAFNonexistentItemException)$/.test(errorCode(err));
 }
 
 /** The JSON form of an API response: dates as ISO strings, no SDK `$metadata`. */
@@ -144,9 +144,20 @@ function decodeAt(config: Obj, key: string, errors: CollectionError[]): void {
   }
 }
 
+/** A map of named policy documents (SES identity policies), each decoded. */
+export function decodePolicies(policies: Record<string, string>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(policies).map(([name, doc]) => [name, decodePolicyDocument(doc)]));
+}
+
 /** The ARN of a resource: `arn:<partition>:<service>:<region>:<account>:<resource>` (region '' for global services). */
 export function arnOf(ctx: CollectorContext, service: string, resourcePart: string, region: string = ctx.region): string {
   return `arn:${ctx.partition}:${service}:${region}:${ctx.accountId}:${resourcePart}`;
+}
+
+/** The context's page size within an API's bounds (EC2 Describe* calls want at least 5). */
+export function pageSize(ctx: CollectorContext, bounds: { min?: number; max?: number } = {}): number | undefined {
+  if (ctx.pageSize === undefined) return undefined;
+  return Math.min(bounds.max ?? Infinity, Math.max(bounds.min ?? 1, ctx.pageSize));
 }
 
 /** Run a paginator and yield the items under `resultKey` of every page. */
@@ -154,28 +165,26 @@ export function paged<C, In, Out, K extends keyof Out>(
   paginate: (config: { client: C; pageSize?: number }, input: In) => AsyncIterable<Out>,
   input: In | ((ctx: CollectorContext) => In),
   resultKey: K,
+  pageBounds: { min?: number; max?: number } = {},
 ): (client: C, ctx: CollectorContext) => AsyncIterable<NonNullable<Out[K]> extends (infer E)[] ? E : never> {
   type E = NonNullable<Out[K]> extends (infer X)[] ? X : never;
   return async function* (client, ctx) {
     const args = typeof input === 'function' ? (input as (c: CollectorContext) => In)(ctx) : input;
-    for await (const page of paginate({ client, pageSize: ctx.pageSize }, args)) {
+    for await (const page of paginate({ client, pageSize: pageSize(ctx, pageBounds) }, args)) {
       for (const item of (page[resultKey] ?? []) as E[]) yield item;
     }
   };
 }
 
-/** One call, no pagination: yield the items under `resultKey` (or the whole output as one item when omitted). */
-export function single<C extends { send(cmd: Cmd): Promise<Out> }, Cmd, Out, K extends keyof Out>(
-  command: (ctx: CollectorContext) => Cmd,
-  resultKey?: K,
-): (client: C, ctx: CollectorContext) => AsyncIterable<K extends keyof Out ? (NonNullable<Out[K]> extends (infer E)[] ? E : Out) : Out> {
+/** One call, no pagination: yield the items under `resultKey`. */
+export function single<C, Out, K extends keyof Out>(
+  call: (client: C, ctx: CollectorContext) => Promise<Out>,
+  resultKey: K,
+): (client: C, ctx: CollectorContext) => AsyncIterable<NonNullable<Out[K]> extends (infer E)[] ? E : never> {
+  type E = NonNullable<Out[K]> extends (infer X)[] ? X : never;
   return async function* (client, ctx) {
-    const out = await client.send(command(ctx));
-    if (resultKey === undefined) {
-      yield out as never;
-      return;
-    }
-    for (const item of ((out as Out)[resultKey] ?? []) as never[]) yield item;
+    const out = await call(client, ctx);
+    for (const item of (out[resultKey] ?? []) as E[]) yield item;
   };
 }
 
