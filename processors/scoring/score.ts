@@ -299,32 +299,20 @@ export function computeScores(input: ScoreInput): { scores: ScoreRecord[]; warni
     );
   const totalSpend = (list: ScoringAccount[]) => (list.every((a) => a.spend === null) ? null : list.reduce((s, a) => s + (a.spend ?? 0), 0));
 
-  const ownerRecords: ScoreRecord[] = group(ownerOf).map(([owner, list]) => ({
+  /** A group's record: sums and spend of its accounts, the score by the group's formula. */
+  const groupRecord = (scope: 'owner' | 'executive' | 'enterprise', label: string | undefined, list: ScoringAccount[], score: number | null): ScoreRecord => ({
     ...base,
-    scoreId: scoreId('owner', [owner], asOf, runAt),
-    scope: 'owner',
-    owner,
+    scoreId: scoreId(scope, [label ?? scope], asOf, runAt),
+    scope,
+    ...(scope === 'owner' ? { owner: label } : scope === 'executive' ? { executive: label } : {}),
     ...addSums(list),
     spend: totalSpend(list),
-    score: weightedMean(list.flatMap((a) => applicable.get(a.accountId)!)),
-  }));
-  const executiveRecords: ScoreRecord[] = group(executiveOf).map(([executive, list]) => ({
-    ...base,
-    scoreId: scoreId('executive', [executive], asOf, runAt),
-    scope: 'executive',
-    executive,
-    ...addSums(list),
-    spend: totalSpend(list),
-    score: spendWeighted(list),
-  }));
-  const enterprise: ScoreRecord = {
-    ...base,
-    scoreId: scoreId('enterprise', ['enterprise'], asOf, runAt),
-    scope: 'enterprise',
-    ...addSums(accounts),
-    spend: totalSpend(accounts),
-    score: spendWeighted(accounts),
-  };
+    score,
+  });
+  // owners: risk-weighted over every applicable account×requirement; executives and the enterprise: spend-weighted
+  const ownerRecords = group(ownerOf).map(([owner, list]) => groupRecord('owner', owner, list, weightedMean(list.flatMap((a) => applicable.get(a.accountId)!))));
+  const executiveRecords = group(executiveOf).map(([executive, list]) => groupRecord('executive', executive, list, spendWeighted(list)));
+  const enterprise = groupRecord('enterprise', undefined, accounts, spendWeighted(accounts));
   return {
     scores: [...cellRecords, ...accountRecords, ...ownerRecords, ...executiveRecords, enterprise],
     warnings: {

@@ -1,7 +1,9 @@
 // The enterprise scorecard: every account × requirement, every account with its spend, every executive.
 import type { ScorecardModel } from './model.js';
 import { pct } from './model.js';
-import { TableSheet, newWorkbook, sheetName } from './sheet.js';
+import { TableSheet, columns, newWorkbook, sheetName } from './sheet.js';
+
+const accountColumns = [columns.accountId, columns.accountName, columns.owner, columns.executive];
 
 export async function writeEnterpriseWorkbook(model: ScorecardModel, filename: string): Promise<void> {
   const wb = newWorkbook(filename);
@@ -14,20 +16,7 @@ export async function writeEnterpriseWorkbook(model: ScorecardModel, filename: s
   const cells = new TableSheet(
     wb,
     sheetName('Account requirements', taken),
-    [
-      { header: 'Account ID', kind: 'text', width: 15 },
-      { header: 'Account name', kind: 'text', width: 28 },
-      { header: 'Owner', kind: 'text', width: 28 },
-      { header: 'Executive', kind: 'text', width: 28 },
-      { header: 'Requirement', kind: 'text', width: 14 },
-      { header: 'Title', kind: 'text', width: 40 },
-      { header: 'Severity', kind: 'text', width: 10 },
-      { header: 'Weight', kind: 'number', width: 8 },
-      { header: 'Resources evaluated', kind: 'count', width: 11 },
-      { header: 'Failing', kind: 'count', width: 9 },
-      { header: 'Excepted', kind: 'count', width: 9 },
-      { header: 'Score', kind: 'percent', width: 9 },
-    ],
+    [...accountColumns, columns.requirement, columns.title, columns.severity, columns.weight, ...columns.counts, columns.score()],
     { freezeColumns: 2 },
   );
   for (const a of model.accounts) {
@@ -41,17 +30,7 @@ export async function writeEnterpriseWorkbook(model: ScorecardModel, filename: s
   const accounts = new TableSheet(
     wb,
     sheetName('Accounts', taken),
-    [
-      { header: 'Account ID', kind: 'text', width: 15 },
-      { header: 'Account name', kind: 'text', width: 28 },
-      { header: 'Owner', kind: 'text', width: 28 },
-      { header: 'Executive', kind: 'text', width: 28 },
-      { header: 'Score', kind: 'percent', width: 9 },
-      { header: 'Monthly spend (USD)', kind: 'money', width: 16 },
-      { header: 'Resources evaluated', kind: 'count', width: 11 },
-      { header: 'Failing', kind: 'count', width: 9 },
-      { header: 'Excepted', kind: 'count', width: 9 },
-    ],
+    [...accountColumns, columns.score(), columns.spend, ...columns.counts],
     { freezeColumns: 1, title: enterpriseTitle },
   );
   for (const a of model.accounts) {
@@ -62,12 +41,7 @@ export async function writeEnterpriseWorkbook(model: ScorecardModel, filename: s
   const executives = new TableSheet(
     wb,
     sheetName('Executives', taken),
-    [
-      { header: 'Executive', kind: 'text', width: 32 },
-      { header: 'Accounts', kind: 'count', width: 10 },
-      { header: 'Monthly spend (USD)', kind: 'money', width: 16 },
-      { header: 'Score (spend-weighted)', kind: 'percent', width: 14 },
-    ],
+    [columns.executive, columns.accounts, columns.spend, columns.score('Score (spend-weighted)')],
     { freezeColumns: 1, title: enterpriseTitle },
   );
   for (const e of model.executives) {
@@ -79,11 +53,7 @@ export async function writeEnterpriseWorkbook(model: ScorecardModel, filename: s
   const owners = new TableSheet(
     wb,
     sheetName('Owners', taken),
-    [
-      { header: 'Owner', kind: 'text', width: 32 },
-      { header: 'Accounts', kind: 'count', width: 10 },
-      { header: 'Score (risk-weighted)', kind: 'percent', width: 14 },
-    ],
+    [columns.owner, columns.accounts, columns.score('Score (risk-weighted)')],
     { freezeColumns: 1 },
   );
   for (const o of model.owners) owners.add([o.owner, model.accountsOf(o.owner!).length, pct(o)]);

@@ -2,24 +2,25 @@
 import { NO_OWNER } from '../score.js';
 import type { ScorecardModel } from './model.js';
 import { pct } from './model.js';
-import { TableSheet, newWorkbook, sheetName, type ColumnSpec } from './sheet.js';
+import { TableSheet, columns, newWorkbook, sheetName, type ColumnSpec } from './sheet.js';
 
+const { text } = columns;
 const resourceColumns: ColumnSpec[] = [
-  { header: 'Requirement', kind: 'text', width: 14 },
-  { header: 'Title', kind: 'text', width: 40 },
-  { header: 'Severity', kind: 'text', width: 10 },
-  { header: 'Resource ID', kind: 'text', width: 36 },
-  { header: 'Resource ARN', kind: 'text', width: 50 },
-  { header: 'Resource type', kind: 'text', width: 26 },
-  { header: 'Region', kind: 'text', width: 14 },
-  { header: 'Evidence', kind: 'text', width: 60 },
-  { header: 'Status', kind: 'text', width: 10 },
-  { header: 'Exception ID', kind: 'text', width: 16 },
-  { header: 'Exception reason', kind: 'text', width: 40 },
-  { header: 'Approved by', kind: 'text', width: 26 },
-  { header: 'Exception expires', kind: 'text', width: 12 },
-  { header: 'Exception state', kind: 'text', width: 12 },
-  { header: 'Observed at', kind: 'text', width: 22 },
+  columns.requirement,
+  columns.title,
+  columns.severity,
+  text('Resource ID', 36),
+  text('Resource ARN', 50),
+  text('Resource type', 26),
+  text('Region', 14),
+  text('Evidence', 60),
+  text('Status', 10),
+  text('Exception ID', 16),
+  text('Exception reason', 40),
+  text('Approved by', 26),
+  text('Exception expires', 12),
+  text('Exception state', 12),
+  text('Observed at', 22),
 ];
 
 /** Write `owner`'s workbook to `filename`; returns the account IDs it holds. */
@@ -35,16 +36,7 @@ export async function writeOwnerWorkbook(model: ScorecardModel, owner: string, f
   const summary = new TableSheet(
     wb,
     sheetName('Summary', taken),
-    [
-      { header: 'Account ID', kind: 'text', width: 15 },
-      { header: 'Account name', kind: 'text', width: 30 },
-      { header: 'Executive', kind: 'text', width: 28 },
-      { header: 'Account score', kind: 'percent', width: 10 },
-      { header: 'Resources evaluated', kind: 'count', width: 11 },
-      { header: 'Failing', kind: 'count', width: 9 },
-      { header: 'Excepted', kind: 'count', width: 9 },
-      ...applicable.map((r): ColumnSpec => ({ header: r.id, kind: 'percent', width: Math.max(10, r.id.length + 2) })),
-    ],
+    [columns.accountId, columns.accountName, columns.executive, columns.score('Account score'), ...columns.counts, ...applicable.map((r) => columns.score(r.id))],
     {
       freezeColumns: 2,
       title: [
@@ -63,14 +55,12 @@ export async function writeOwnerWorkbook(model: ScorecardModel, owner: string, f
   summary.commit();
 
   const reqs = new TableSheet(wb, sheetName('Requirements', taken), [
-    { header: 'Requirement', kind: 'text', width: 14 },
-    { header: 'Title', kind: 'text', width: 50 },
-    { header: 'Severity', kind: 'text', width: 10 },
-    { header: 'Weight', kind: 'number', width: 8 },
-    { header: 'Accounts where it applies', kind: 'count', width: 12 },
-    { header: 'Resources evaluated', kind: 'count', width: 11 },
-    { header: 'Failing', kind: 'count', width: 9 },
-    { header: 'Excepted', kind: 'count', width: 9 },
+    columns.requirement,
+    columns.title,
+    columns.severity,
+    columns.weight,
+    { ...columns.accounts, header: 'Accounts where it applies', width: 12 },
+    ...columns.counts,
   ]);
   for (const r of applicable) {
     const cells = accounts.map((a) => model.cell(a.accountId, r.id)).filter((c) => (c?.total ?? 0) > 0);

@@ -16,6 +16,27 @@ export interface ColumnSpec {
 }
 export type CellInput = string | number | null | undefined;
 
+const text = (header: string, width: number): ColumnSpec => ({ header, kind: 'text', width });
+const count = (header: string, width = 10): ColumnSpec => ({ header, kind: 'count', width });
+
+/** The columns the scorecards share, so a heading reads the same on every sheet. */
+export const columns = {
+  accountId: text('Account ID', 15),
+  accountName: text('Account name', 30),
+  owner: text('Owner', 30),
+  executive: text('Executive', 30),
+  requirement: text('Requirement', 14),
+  title: text('Title', 44),
+  severity: text('Severity', 10),
+  weight: { header: 'Weight', kind: 'number', width: 8 } as ColumnSpec,
+  accounts: count('Accounts'),
+  spend: { header: 'Monthly spend (USD)', kind: 'money', width: 16 } as ColumnSpec,
+  score: (header = 'Score'): ColumnSpec => ({ header, kind: 'percent', width: Math.max(10, header.length + 2) }),
+  /** resources evaluated, failing, excepted */
+  counts: [count('Resources evaluated', 11), count('Failing', 9), count('Excepted', 9)],
+  text,
+};
+
 const numFmt: Partial<Record<ColumnKind, string>> = {
   percent: '0.0%',
   money: '"$"#,##0.00',
