@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { registerCollectorCommands } from '../collectors/cli.js';
 import { registerProcessorCommands } from '../processors/cli.js';
 import { registerStandardCommands } from '../processors/standard/cli.js';
@@ -69,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('census.js')) {
+// run directly (`tsx bin/census.ts`); the launcher bin/census.mjs calls main itself
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   process.exitCode = await main(process.argv);
 }

@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Launcher so `npx census` works without a build step: tsx runs the TypeScript CLI.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('./census.ts');
+process.exitCode = await main(process.argv);
