@@ -124,19 +124,19 @@ export async function processBatch(raws: RawRecord[], deps: ProcessorDeps): Prom
   await Promise.all(raws.map((raw, i) => limit(() => decodeOne(raw, i))));
   items.sort((a, b) => a.raw - b.raw);
 
-  // 2. enrich and check; 3. land
+  // 2. enrich and check; 3. land in the latest state, OpenSearch and the trust map
+  const enrichedItems: Item[] = [];
   try {
     const accounts = await deps.accounts.current();
     const ctx = { accounts, trustRegister: deps.trustRegister, exceptions: deps.exceptions };
-    const enriched: Item[] = [];
     for (const item of items) {
       const record = enrichRecord(item.record, ctx);
-      enriched.push({ raw: item.raw, record });
+      enrichedItems.push({ raw: item.raw, record });
       if (record.recordType === 'resource') {
-        for (const finding of checkRecord(deps.catalog, record)) enriched.push({ raw: item.raw, record: enrichRecord(finding, ctx) });
+        for (const finding of checkRecord(deps.catalog, record)) enrichedItems.push({ raw: item.raw, record: enrichRecord(finding, ctx) });
       }
     }
-    await land(enriched, raws, deps, result, fail, deadLetters);
+    await land(enrichedItems, raws, deps, result, fail, deadLetters);
   } catch (err) {
     // nothing of the batch is known to have landed everywhere: deliver all of it again
     log.error({ err: (err as Error).message }, 'batch landing failed');
@@ -153,6 +153,33 @@ export async function processBatch(raws: RawRecord[], deps: ProcessorDeps): Prom
     for (const d of letters) fail(d.raw, `dead-letter write failed: ${(err as Error).message}`);
   }
 
+  // 5. the feed, last: only the records before the first failure, in objects named by that range. The stream
+  // delivers again from the first failure, so a record never lands in two feed objects of different names.
+  const firstFailed = failed.size ? Math.min(...failed.keys()) : raws.length;
+  if (firstFailed > 0) {
+    const done = enrichedItems.filter((item) => item.raw < firstFailed);
+    const batch: BatchId = {
+      shardId: raws[0]!.shardId,
+      firstSequenceNumber: raws[0]!.sequenceNumber,
+      lastSequenceNumber: raws[firstFailed - 1]!.sequenceNumber,
+      at: raws[0]!.arrivalTime,
+    };
+    const byKind = new Map<FeedKind, Item[]>();
+    for (const item of done) byKind.set(item.record.recordType, [...(byKind.get(item.record.recordType) ?? []), item]);
+    await Promise.all(
+      [...byKind].map(async ([kind, kindItems]) => {
+        try {
+          await deps.feed.write(kind, kindItems.map((i) => i.record), batch);
+          result.feedKeys.push(feedKey(kind, batch));
+          result.landed += kindItems.length;
+        } catch (err) {
+          for (const i of kindItems) fail(i.raw, `feed ${kind}: ${(err as Error).message}`);
+        }
+      }),
+    );
+    result.feedKeys.sort();
+  }
+
   result.failures = [...failed.entries()]
     .sort(([a], [b]) => a - b)
     .map(([i, reason]) => ({ shardId: raws[i]!.shardId, sequenceNumber: raws[i]!.sequenceNumber, reason }));
@@ -167,26 +194,6 @@ async function land(
   fail: (raw: number, reason: string) => void,
   deadLetters: { raw: number; entry: DeadLetter }[],
 ): Promise<void> {
-  const first = raws[0]!;
-  const batch: BatchId = { shardId: first.shardId, firstSequenceNumber: first.sequenceNumber, lastSequenceNumber: raws.at(-1)!.sequenceNumber, at: first.arrivalTime };
-  const landedItems = new Set<number>(); // indexes into items
-
-  // feed: one object per kind per batch
-  const byKind = new Map<FeedKind, number[]>();
-  items.forEach((item, i) => byKind.set(item.record.recordType, [...(byKind.get(item.record.recordType) ?? []), i]));
-  const feedFailed = new Set<number>();
-  const feedWrites = [...byKind].map(async ([kind, idx]) => {
-    try {
-      await deps.feed.write(kind, idx.map((i) => items[i]!.record), batch);
-      result.feedKeys.push(feedKey(kind, batch));
-    } catch (err) {
-      for (const i of idx) {
-        feedFailed.add(i);
-        fail(items[i]!.raw, `feed ${kind}: ${(err as Error).message}`);
-      }
-    }
-  });
-
   // latest state of each resource in S3
   const resourceIdx = items.flatMap((item, i) => (item.record.recordType === 'resource' ? [i] : []));
   const latestWrite = writeLatestState(
@@ -195,7 +202,6 @@ async function land(
     resourceIdx.map((i) => ({ record: items[i]!.record as ResourceRecord, version: recordVersion(items[i]!.record as ResourceRecord) })),
   ).then((r) => {
     for (const f of r.failed) fail(items[resourceIdx[f.index]!]!.raw, `latest state: ${f.reason}`);
-    return new Set(r.failed.map((f) => resourceIdx[f.index]!));
   });
 
   // OpenSearch documents and the trusted-accounts documents
@@ -237,27 +243,22 @@ async function land(
     }
   });
 
-  const [latestFailed] = await Promise.all([latestWrite, Promise.all(feedWrites), osWrite]);
+  await Promise.all([latestWrite, osWrite]);
 
   // complete inventory runs: after this batch's resources are indexed
   for (const [i, item] of items.entries()) {
     if (item.record.recordType !== 'inventory-run' || !item.record.complete) continue;
     try {
-      result.markedDeleted += await markDeleted(item.record, deps, batch);
+      result.markedDeleted += await markDeleted(item.record, deps);
     } catch (err) {
       osFailed.add(i);
       fail(item.raw, `marking unseen resources deleted: ${(err as Error).message}`);
     }
   }
-
-  items.forEach((_, i) => {
-    if (!feedFailed.has(i) && !latestFailed.has(i) && !osFailed.has(i)) landedItems.add(i);
-  });
-  result.landed = landedItems.size;
 }
 
 /** Land deletion markers for what a complete run did not see: OpenSearch, latest state, trusted accounts, feed. */
-async function markDeleted(run: InventoryRunRecord, deps: ProcessorDeps, batch: BatchId): Promise<number> {
+async function markDeleted(run: InventoryRunRecord, deps: ProcessorDeps): Promise<number> {
   const markers: DeletionMarker[] = await findUnseenResources(deps.opensearch, deps.indexPrefix, run);
   if (!markers.length) return 0;
   const ops: IndexOp[] = markers.map((m, ref) => ({
@@ -276,7 +277,6 @@ async function markDeleted(run: InventoryRunRecord, deps: ProcessorDeps, batch: 
   await updateTrustedAccountDocuments(deps.opensearch, deps.indexPrefix, markers.map((m) => m.record));
   // the deletions also go to the feed, named by the run so a replay overwrites them
   await deps.feed.write('resource', markers.map((m) => m.record), {
-    ...batch,
     shardId: `deleted-${run.accountId}-${run.region}-${run.collector}`,
     firstSequenceNumber: run.runId,
     lastSequenceNumber: 'unseen',

@@ -1,5 +1,6 @@
 import { FirehoseClient, CreateDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clientConfig, s3Config } from '../../core/aws.js';
 import { loadConfig } from '../../core/config.js';
@@ -116,6 +117,40 @@ describe('an overloaded cluster (429)', () => {
     await lift;
     expect(result).toMatchObject({ received: 2, failures: [], deadLettered: 0 });
     expect((await os.count({ index: alias })).body.count).toBe(2);
+  });
+});
+
+describe('redelivery after a failure in the middle of a batch', () => {
+  it('puts every record into exactly one feed object', async () => {
+    const prefix = uniqueName('p4redo');
+    const feedBucket = uniqueName('p4-redo');
+    await s3.send(new CreateBucketCommand({ Bucket: feedBucket }));
+    await s3.send(new PutObjectCommand({ Bucket: feedBucket, Key: s3Keys.accounts, Body: '[]' }));
+    const deps = await processorDeps(loadConfig({ feedBucket, deadLetterBucket: feedBucket, indexPrefix: prefix }, {}), { refresh: true });
+    await ensureIndexTemplates(os, prefix);
+    const queue = { ...resource(0), resourceType: 'AWS::SQS::Queue', arn: 'arn:aws:sqs:us-east-1:111111111111:q', resourceId: 'q' };
+    const records = [resource(1), queue, resource(2)];
+    const raws = records.map((r, i) => ({ data: Buffer.from(JSON.stringify(r)), shardId: 'shardId-000000000005', sequenceNumber: String(900 + i), arrivalTime: new Date('2026-11-24T10:00:00Z') }));
+    const sqsIndex = await ensureResourceIndex(os, prefix, 'AWS::SQS::Queue');
+    await os.indices.putSettings({ index: sqsIndex, body: { 'index.blocks.write': true } });
+    let first;
+    try {
+      first = await processBatch(raws, deps);
+    } finally {
+      await os.indices.putSettings({ index: sqsIndex, body: { 'index.blocks.write': false } });
+    }
+    expect(first.failures.map((f) => f.sequenceNumber)).toEqual(['901']);
+    // the stream delivers again from the first failure, as Lambda and the local consumer do
+    const second = await processBatch(raws.slice(1), deps);
+    expect(second.failures).toEqual([]);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: feedBucket, Prefix: 'feed/resource/' }));
+    expect(listed.Contents!.map((o) => o.Key!.split('/').at(-1)).sort()).toEqual(['shardId-000000000005-900-900.ndjson.gz', 'shardId-000000000005-901-902.ndjson.gz']);
+    const arns: string[] = [];
+    for (const o of listed.Contents!) {
+      const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: feedBucket, Key: o.Key! }))).Body!.transformToByteArray());
+      arns.push(...gunzipSync(body).toString().trimEnd().split('\n').map((l) => (JSON.parse(l) as ResourceRecord).arn));
+    }
+    expect(arns.sort()).toEqual(records.map((r) => r.arn).sort());
   });
 });
 
