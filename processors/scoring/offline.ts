@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { log } from '../../core/log.js';
 import { writeScorecards, type ScorecardManifest } from './scorecards/index.js';
-import { ScoreAccumulator, finishScoring, latestPerResource, type ScoringAccount, type ScoringRequirement, type ScoringResult } from './score.js';
+import { LatestPerResource, ScoreAccumulator, finishScoring, type ScoringAccount, type ScoringRequirement, type ScoringResult } from './score.js';
 import { loadAccounts, loadRegister, loadRequirements, locateInputs, readFindings, type InputProblem } from './inputs.js';
 import type { FindingRecord } from '../../core/schemas.js';
 
@@ -24,10 +24,11 @@ export async function scoreFolder(dir: string, opts: { asOf: string; runAt: stri
   const { accounts, problems } = await loadAccounts(files.accounts);
   const register = await loadRegister(files.exceptions, requirements);
   problems.push(...register.problems);
-  const findings: FindingRecord[] = [];
-  for await (const f of readFindings(files.findings, problems)) findings.push(f);
+  // only the deciding observation of each resource is kept while the file streams past
+  const latest = new LatestPerResource<FindingRecord>();
+  for await (const f of readFindings(files.findings, problems)) latest.add(f);
   const acc = new ScoreAccumulator(requirements, register.entries, opts.asOf);
-  for (const f of latestPerResource(findings)) acc.add(f);
+  for (const f of latest.values()) acc.add(f);
   const result = finishScoring(acc, { accounts, requirements, asOf: opts.asOf, runAt: opts.runAt });
   return { ...result, accounts, requirements, asOf: opts.asOf, runAt: opts.runAt, problems };
 }

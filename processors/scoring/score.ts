@@ -85,14 +85,22 @@ export function preferred<T extends EvaluatedResource>(a: T, b: T): T {
 }
 
 /** One finding per (account, requirement, resource): `total` counts distinct resources, not observations. */
-export function latestPerResource<T extends EvaluatedResource>(findings: Iterable<T>): T[] {
-  const byResource = new Map<string, T>();
-  for (const f of findings) {
+export class LatestPerResource<T extends EvaluatedResource> {
+  private readonly byResource = new Map<string, T>();
+  add(f: T): void {
     const key = resourceKey(f);
-    const seen = byResource.get(key);
-    byResource.set(key, seen ? preferred(seen, f) : f);
+    const seen = this.byResource.get(key);
+    this.byResource.set(key, seen ? preferred(seen, f) : f);
   }
-  return [...byResource.values()];
+  values(): IterableIterator<T> {
+    return this.byResource.values();
+  }
+}
+
+export function latestPerResource<T extends EvaluatedResource>(findings: Iterable<T>): T[] {
+  const latest = new LatestPerResource<T>();
+  for (const f of findings) latest.add(f);
+  return [...latest.values()];
 }
 
 export interface ScoringWarnings {
