@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { ResourceRecord } from '../../core/schemas.js';
+import { recordTrust } from '../../processors/trust/extract.js';
 import { accountOf, policyPrincipals, statementPrincipals, unionPrincipals } from '../../processors/trust/policy.js';
 
 const A = '111111111111';
@@ -145,3 +147,26 @@ describe('policy principals properties', () => {
     );
   });
 });
+
+describe('policies inside records, properties', () => {
+  it('never throws on any configuration, and finds the same grants whether a policy is an object, JSON text or URL-encoded', () => {
+    const base = {
+      recordType: 'resource', schemaVersion: '1.0', resourceType: 'AWS::S3::Bucket', resourceId: 'b', arn: 'arn:aws:s3:::b', resourceName: null,
+      awsAccountId: '000000000000', awsRegion: 'us-east-1', tags: {}, resourceCreationTime: null, configurationItemCaptureTime: '2026-11-24T09:00:00Z',
+      configurationItemStatus: 'OK', collector: 't', errors: [],
+    } as const;
+    const ctx = { orgAccounts: new Map(), register: new Map() };
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.array(statement, { minLength: 1, maxLength: 5 }), (configuration, statements) => {
+        recordTrust({ ...base, configuration, supplementaryConfiguration: configuration } as ResourceRecord, ctx);
+        const policy = { Version: '2012-10-17', Statement: statements };
+        const as = (p: unknown) => recordTrust({ ...base, configuration: { Policy: p }, supplementaryConfiguration: {} } as ResourceRecord, ctx);
+        const expected = as(policy);
+        expect(as(JSON.stringify(policy))).toEqual(expected);
+        expect(as(encodeURIComponent(JSON.stringify(policy)))).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
