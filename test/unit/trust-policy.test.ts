@@ -150,17 +150,17 @@ describe('policy principals properties', () => {
 
 describe('policies inside records, properties', () => {
   it('never throws on any configuration, and finds the same grants whether a policy is an object, JSON text or URL-encoded', () => {
-    const base = {
+    const base: Omit<ResourceRecord, 'configuration' | 'supplementaryConfiguration'> = {
       recordType: 'resource', schemaVersion: '1.0', resourceType: 'AWS::S3::Bucket', resourceId: 'b', arn: 'arn:aws:s3:::b', resourceName: null,
       awsAccountId: '000000000000', awsRegion: 'us-east-1', tags: {}, resourceCreationTime: null, configurationItemCaptureTime: '2026-11-24T09:00:00Z',
       configurationItemStatus: 'OK', collector: 't', errors: [],
-    } as const;
+    };
     const ctx = { orgAccounts: new Map(), register: new Map() };
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.array(statement, { minLength: 1, maxLength: 5 }), (configuration, statements) => {
-        recordTrust({ ...base, configuration, supplementaryConfiguration: configuration } as ResourceRecord, ctx);
+        recordTrust({ ...base, configuration, supplementaryConfiguration: configuration }, ctx);
         const policy = { Version: '2012-10-17', Statement: statements };
-        const as = (p: unknown) => recordTrust({ ...base, configuration: { Policy: p }, supplementaryConfiguration: {} } as ResourceRecord, ctx);
+        const as = (p: unknown) => recordTrust({ ...base, configuration: { Policy: p }, supplementaryConfiguration: {} }, ctx);
         const expected = as(policy);
         expect(as(JSON.stringify(policy))).toEqual(expected);
         expect(as(encodeURIComponent(JSON.stringify(policy)))).toEqual(expected);
