@@ -170,13 +170,14 @@ export function registerStandardCommands(program: Command): void {
     .argument('<file>', 'FindingRecords (NDJSON or JSON array), e.g. from census check --format ndjson')
     .addOption(catalogOption())
     .option('--region <region>', 'ASFF: Security Hub region named in ProductArn', process.env.AWS_REGION ?? 'us-east-1')
+    .option('--product-account <id>', 'ASFF: the account that will call BatchImportFindings (default: each finding\'s account; with --securityhub: the caller)')
     .option('--out <path>', 'ASFF: a folder for batch-0001.json...; OCSF: a file (default: stdout)')
     .option('--securityhub', 'ASFF: send to Security Hub with BatchImportFindings')
     .addHelpText(
       'after',
       '\nExamples:\n  census findings export --format ocsf findings.ndjson --out findings.ocsf.json\n  census findings export --format asff findings.ndjson --out asff/\n  census findings export --format asff findings.ndjson --securityhub --region eu-west-1',
     )
-    .action(async (file: string, opts: { format: string; catalog?: string; region: string; out?: string; securityhub?: boolean }) => {
+    .action(async (file: string, opts: { format: string; catalog?: string; region: string; productAccount?: string; out?: string; securityhub?: boolean }) => {
       const catalog = loadCatalog(opts.catalog);
       const { records, errors } = readRecords<FindingRecord>(file, FindingRecord);
       if (errors.length) throw new Error(`${errors.length} invalid findings, first: ${errors[0]}`);
@@ -186,13 +187,13 @@ export function registerStandardCommands(program: Command): void {
         return;
       }
       if (opts.securityhub) {
-        const summary = await exportToSecurityHub(securityHubClient(opts.region), records, catalog);
+        const summary = await exportToSecurityHub(securityHubClient(opts.region), records, { catalog, productAccountId: opts.productAccount });
         console.error(`BatchImportFindings: ${summary.imported} imported in ${summary.calls} calls, ${summary.failed.length} failed`);
         for (const f of summary.failed) console.error(`  failed ${f.id}: ${f.code} ${f.message}`);
         if (summary.failed.length) throw new Error(`${summary.failed.length} findings were rejected by Security Hub`);
         return;
       }
-      const batches = asffBatches(records.map((f) => toAsff(f, { region: opts.region, catalog })));
+      const batches = asffBatches(records.map((f) => toAsff(f, { region: opts.region, productAccountId: opts.productAccount, catalog })));
       if (opts.out) {
         mkdirSync(opts.out, { recursive: true });
         batches.forEach((b, i) => writeFileSync(join(opts.out!, `batch-${String(i + 1).padStart(4, '0')}.json`), `${JSON.stringify({ Findings: b }, null, 2)}\n`));

@@ -1,5 +1,6 @@
 // Security Hub I/O at the edge: pull findings with GetFindings (paginated), push with BatchImportFindings (≤100 per call).
 import { BatchImportFindingsCommand, paginateGetFindings, SecurityHubClient, type AwsSecurityFindingFilters } from '@aws-sdk/client-securityhub';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { clientConfig } from '../../core/aws.js';
 import type { FindingRecord } from '../../core/schemas.js';
 import type { Catalog } from './catalog.js';
@@ -34,11 +35,20 @@ export interface ExportSummary {
   calls: number;
 }
 
-/** Send findings to Security Hub in BatchImportFindings calls of at most 100; failed entries are returned, not dropped. */
-export async function exportToSecurityHub(client: SecurityHubClient, findings: FindingRecord[], catalog?: Catalog): Promise<ExportSummary> {
+/**
+ * Send findings to Security Hub in BatchImportFindings calls of at most 100; failed entries are returned, not
+ * dropped. `productAccountId` is the calling account (default: asked of STS with the client's credentials).
+ */
+export async function exportToSecurityHub(
+  client: SecurityHubClient,
+  findings: FindingRecord[],
+  opts: { catalog?: Catalog; productAccountId?: string } = {},
+): Promise<ExportSummary> {
   const region = await client.config.region();
+  const productAccountId =
+    opts.productAccountId ?? (await new STSClient(clientConfig({ region, credentials: client.config.credentials })).send(new GetCallerIdentityCommand({}))).Account;
   const summary: ExportSummary = { imported: 0, failed: [], calls: 0 };
-  for (const batch of asffBatches(findings.map((f) => toAsff(f, { region, catalog })))) {
+  for (const batch of asffBatches(findings.map((f) => toAsff(f, { region, productAccountId, catalog: opts.catalog })))) {
     // the SDK's own type wants Date objects; ASFF timestamps as ISO strings serialize the same
     const out = await client.send(new BatchImportFindingsCommand({ Findings: batch as never }));
     summary.calls += 1;

@@ -41,7 +41,7 @@ describe('Security Hub round trip (moto)', () => {
     const excepted = findings.findIndex((x) => x.status === 'FAIL');
     findings[excepted] = { ...findings[excepted]!, exception: { exceptionId: 'RISK-9', reason: 'test', approvedBy: 'ciso', expiresAt: '2027-01-01', active: true } };
 
-    const summary = await exportToSecurityHub(client, findings, catalog);
+    const summary = await exportToSecurityHub(client, findings, { catalog, productAccountId: accountId });
     expect(summary).toEqual({ imported: findings.length, failed: [], calls: Math.ceil(findings.length / 100) });
 
     let pages = 0;

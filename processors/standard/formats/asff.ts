@@ -17,6 +17,11 @@ const partitionOf = (arn: string | null) => (arn?.startsWith('arn:') ? arn.split
 export interface AsffOptions {
   /** the Security Hub region the findings are imported into (the product ARN names it) */
   region: string;
+  /**
+   * the account calling BatchImportFindings: a custom integration imports into its own default product, and
+   * only a Security Hub administrator may import findings about its member accounts (default: the finding's account)
+   */
+  productAccountId?: string;
   catalog?: Catalog;
 }
 
@@ -35,8 +40,7 @@ export function toAsff(finding: FindingRecord, opts: AsffOptions): Record<string
   const out: Record<string, unknown> = {
     SchemaVersion: ASFF_SCHEMA_VERSION,
     Id: finding.findingId,
-    // a custom integration imports into its own account's default product
-    ProductArn: `arn:aws:securityhub:${opts.region}:${finding.accountId}:product/${finding.accountId}/default`,
+    ProductArn: `arn:aws:securityhub:${opts.region}:${opts.productAccountId ?? finding.accountId}:product/${opts.productAccountId ?? finding.accountId}/default`,
     ProductName: 'Census',
     CompanyName: 'Census',
     GeneratorId: finding.requirementId || finding.externalId || finding.source,
