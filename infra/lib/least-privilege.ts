@@ -12,8 +12,14 @@ export interface WildcardGrant {
   sid?: string;
 }
 
-type Statement = { Effect?: string; Action?: unknown; Sid?: string };
+type Statement = { Effect?: string; Action?: unknown; Resource?: unknown; Sid?: string };
 type Template = { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+
+/** True when the action's name starts with a read-only verb (`s3:GetObject`, `ec2:Describe*`). */
+export function isReadOnlyAction(action: string): boolean {
+  const [, name = ''] = action.split(':', 2);
+  return readOnlyVerbs.some((verb) => name.startsWith(verb));
+}
 
 /** True when `action` contains a wildcard that could match an API that is not read-only. */
 export function isWildcardWriteAction(action: string): boolean {
@@ -39,20 +45,32 @@ function policyDocuments(props: Record<string, unknown>, type: string): unknown[
   }
 }
 
-/** Every Allow statement of every identity policy in the template that grants a wildcard write action. */
-export function wildcardWriteGrants(template: Template): WildcardGrant[] {
-  const found: WildcardGrant[] = [];
+/** Every Allow statement of every identity policy in the template, with the policy's logical id. */
+function allowStatements(template: Template): { resource: string; st: Statement; actions: string[] }[] {
+  const out: { resource: string; st: Statement; actions: string[] }[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
     for (const doc of policyDocuments(resource.Properties ?? {}, resource.Type)) {
       const statements = (doc as { Statement?: Statement | Statement[] } | undefined)?.Statement;
       for (const st of ([] as Statement[]).concat(statements ?? [])) {
         if (st.Effect !== 'Allow') continue;
         const actions = ([] as unknown[]).concat(st.Action ?? []).filter((a): a is string => typeof a === 'string');
-        for (const action of actions) {
-          if (isWildcardWriteAction(action)) found.push({ resource: logicalId, action, sid: st.Sid });
-        }
+        out.push({ resource: logicalId, st, actions });
       }
     }
   }
-  return found;
+  return out;
+}
+
+/** Every Allow statement of every identity policy in the template that grants a wildcard write action. */
+export function wildcardWriteGrants(template: Template): WildcardGrant[] {
+  return allowStatements(template).flatMap(({ resource, st, actions }) =>
+    actions.filter(isWildcardWriteAction).map((action) => ({ resource, action, sid: st.Sid })),
+  );
+}
+
+/** Actions that are not read-only, granted on `Resource: "*"`. */
+export function writeGrantsOnAnyResource(template: Template): WildcardGrant[] {
+  return allowStatements(template)
+    .filter(({ st }) => ([] as unknown[]).concat(st.Resource ?? []).includes('*'))
+    .flatMap(({ resource, st, actions }) => actions.filter((a) => !isReadOnlyAction(a)).map((action) => ({ resource, action, sid: st.Sid })));
 }

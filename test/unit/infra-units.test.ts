@@ -5,7 +5,7 @@ import { indexNames } from '../../core/indexes.js';
 import { SchemaError } from '../../core/schemas.js';
 import { featureFlags } from '../../infra/lib/app.js';
 import { parseInfraConfig } from '../../infra/lib/config.js';
-import { isWildcardWriteAction, wildcardWriteGrants } from '../../infra/lib/least-privilege.js';
+import { isWildcardWriteAction, wildcardWriteGrants, writeGrantsOnAnyResource } from '../../infra/lib/least-privilege.js';
 import { securityDeleteRequests, securityRequests } from '../../infra/lib/opensearch-security-plan.js';
 
 describe('CDK context', () => {
@@ -81,6 +81,28 @@ describe('least-privilege scan', () => {
       { resource: 'P', action: 's3:Put*', sid: undefined },
       { resource: 'M', action: '*', sid: 'Admin' },
     ]);
+  });
+});
+
+describe('write grants on every resource', () => {
+  it('finds write actions granted on "*" and ignores read-only ones and scoped resources', () => {
+    const template = {
+      Resources: {
+        P: {
+          Type: 'AWS::IAM::Policy',
+          Properties: {
+            PolicyDocument: {
+              Statement: [
+                { Effect: 'Allow', Action: ['s3:PutObject', 'ec2:DescribeRegions'], Resource: '*' },
+                { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::b/k/*' },
+                { Effect: 'Allow', Action: 'kinesis:PutRecords', Resource: ['arn:aws:kinesis:us-east-1:1:stream/s', '*'] },
+              ],
+            },
+          },
+        },
+      },
+    };
+    expect(writeGrantsOnAnyResource(template).map((g) => g.action)).toEqual(['s3:PutObject', 'kinesis:PutRecords']);
   });
 });
 

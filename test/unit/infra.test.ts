@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, stackNames } from '../../infra/lib/app.js';
 import { resolveTokens, stateMachineLintTemplate } from '../../infra/lib/asl-lint.js';
 import { registeredCollectors } from '../../infra/lib/collectors.js';
-import { wildcardWriteGrants } from '../../infra/lib/least-privilege.js';
+import { wildcardWriteGrants, writeGrantsOnAnyResource } from '../../infra/lib/least-privilege.js';
 import { feedErrorPrefix, feedPrefix } from '../../infra/lib/streaming.js';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
@@ -356,6 +356,23 @@ describe('least privilege', () => {
   it('no identity policy in any template grants a wildcard action that can reach a write API', () => {
     expect(wildcardWriteGrants(censusJson)).toEqual([]);
     expect(wildcardWriteGrants(auditRole.toJSON())).toEqual([]);
+  });
+
+  it('grants a write API on every resource (`*`) only where the API has no resource ARN: state machine logs and tracing', () => {
+    const anyResource = writeGrantsOnAnyResource(censusJson);
+    // CDK's vended-logs delivery and X-Ray tracing for the state machine; these APIs accept no resource ARN
+    expect([...new Set(anyResource.map((g) => g.resource.replace(/[A-F0-9]{8}$/, '')))]).toEqual(['InventoryRoleDefaultPolicy']);
+    expect(anyResource.map((g) => g.action).sort()).toEqual(
+      [
+        'logs:CreateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:PutResourcePolicy',
+        'logs:UpdateLogDelivery',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ].sort(),
+    );
+    expect(writeGrantsOnAnyResource(auditRole.toJSON())).toEqual([]); // ce:GetCostAndUsage is read-only
   });
 
   it('collectors may only assume the audit role, write to the stream, and park oversize records and dead letters', () => {
