@@ -12,13 +12,33 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateRepositoryCommand, ECRClient, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
+import { CreateDetectorCommand, GuardDutyClient } from '@aws-sdk/client-guardduty';
+import { CreateKeyCommand, EnableKeyRotationCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateDomainCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
+import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CreateSecretCommand, PutResourcePolicyCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { clientConfig, s3Config } from '../../core/aws.js';
 import type { ResourceRecord } from '../../core/schemas.js';
 import { collectResources } from '../../collectors/engine.js';
 import type { Collector, Credentials } from '../../collectors/engine.js';
+import { cloudtrail as ctCollector } from '../../collectors/services/cloudtrail.js';
+import { dynamodb as ddbCollector } from '../../collectors/services/dynamodb.js';
 import { ec2 as ec2Collector } from '../../collectors/services/ec2.js';
+import { ecr as ecrCollector } from '../../collectors/services/ecr.js';
+import { guardduty as gdCollector } from '../../collectors/services/guardduty.js';
+import { kms as kmsCollector } from '../../collectors/services/kms.js';
+import { opensearch as osCollector } from '../../collectors/services/opensearch.js';
+import { rds as rdsCollector } from '../../collectors/services/rds.js';
+import { secretsmanager as smCollector } from '../../collectors/services/secretsmanager.js';
+import { sns as snsCollector } from '../../collectors/services/sns.js';
+import { sqs as sqsCollector } from '../../collectors/services/sqs.js';
 import { iam as iamCollector } from '../../collectors/services/iam.js';
 import { s3 as s3Collector } from '../../collectors/services/s3.js';
 import { CallLimiter, collectorContext, newStats } from '../../collectors/runtime.js';
@@ -138,5 +158,94 @@ describe('the standard over collected IAM and EC2 records (moto)', () => {
     expect(swept['CSS-IAM-04']).toMatchObject(noRoot);
     expect(swept['CSS-IAM-05']).toMatchObject(noRoot);
     expect(swept['CSS-GD-01']).toMatchObject({ status: 'FAIL', evidence: `no GuardDuty detector in ${region}` });
+  });
+});
+
+describe('the standard over collected data-store, policy and detection records (moto)', () => {
+  it('judges keys, secrets, queues, topics, repositories, functions, databases, tables, domains, trails and detectors', async () => {
+    const { accountId, credentials } = await freshAccount();
+    const region = 'us-east-1';
+    const cfg = clientConfig({ credentials, region });
+    const open = (action: string, resource = '*') => JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Anyone', Effect: 'Allow', Principal: '*', Action: action, Resource: resource }] });
+    const orgOnly = (action: string) =>
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: action, Resource: '*', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123def4' } } }] });
+
+    const kms = new KMSClient(cfg);
+    const rotated = (await kms.send(new CreateKeyCommand({ Description: 'rotated' }))).KeyMetadata!.KeyId!;
+    await kms.send(new EnableKeyRotationCommand({ KeyId: rotated }));
+    const still = (await kms.send(new CreateKeyCommand({ Description: 'not rotated' }))).KeyMetadata!.KeyId!;
+    const publicKey = (await kms.send(new CreateKeyCommand({ Description: 'public', Policy: open('kms:Decrypt') }))).KeyMetadata!.KeyId!;
+
+    const sm = new SecretsManagerClient(cfg);
+    const plainSecret = (await sm.send(new CreateSecretCommand({ Name: uniqueName('css-secret'), SecretString: 'x' }))).ARN!;
+    await sm.send(new PutResourcePolicyCommand({ SecretId: plainSecret, ResourcePolicy: open('secretsmanager:GetSecretValue') }));
+
+    const sqs = new SQSClient(cfg);
+    const openQueue = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('css-open'), Attributes: { Policy: open('sqs:SendMessage') } }))).QueueUrl!;
+    const orgQueue = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('css-org'), Attributes: { Policy: orgOnly('sqs:SendMessage') } }))).QueueUrl!;
+
+    const sns = new SNSClient(cfg);
+    const topic = (await sns.send(new CreateTopicCommand({ Name: uniqueName('css-topic') }))).TopicArn!;
+    await sns.send(new SetTopicAttributesCommand({ TopicArn: topic, AttributeName: 'Policy', AttributeValue: open('SNS:Publish', topic) }));
+
+    const ecr = new ECRClient(cfg);
+    const repo = uniqueName('css-repo');
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: repo }));
+    await ecr.send(new SetRepositoryPolicyCommand({ repositoryName: repo, policyText: open('ecr:BatchGetImage') }));
+
+    const rds = new RDSClient(cfg);
+    const db = uniqueName('css-db');
+    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: db, DBInstanceClass: 'db.t3.micro', Engine: 'postgres', MasterUsername: 'admin', MasterUserPassword: 'census-password-1', AllocatedStorage: 20, PubliclyAccessible: true, StorageEncrypted: false }));
+
+    const ddb = new DynamoDBClient(cfg);
+    const key = { AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' as const }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' as const }], BillingMode: 'PAY_PER_REQUEST' as const };
+    const kmsTable = uniqueName('css-kms');
+    const ownedTable = uniqueName('css-owned');
+    await ddb.send(new CreateTableCommand({ TableName: kmsTable, ...key, SSESpecification: { Enabled: true, SSEType: 'KMS' } }));
+    await ddb.send(new CreateTableCommand({ TableName: ownedTable, ...key }));
+
+    const os = new OpenSearchClient(cfg);
+    const domain = `css-${randomInt(100000, 999999)}`;
+    await os.send(new CreateDomainCommand({ DomainName: domain, AccessPolicies: open('es:*') }));
+
+    const s3 = new S3Client(s3Config({ credentials, region }));
+    const trailBucket = uniqueName('css-trail');
+    await s3.send(new CreateBucketCommand({ Bucket: trailBucket }));
+    const ct = new CloudTrailClient(cfg);
+    await ct.send(new CreateTrailCommand({ Name: 'org-trail', S3BucketName: trailBucket, IsMultiRegionTrail: true, EnableLogFileValidation: true }));
+    await ct.send(new StartLoggingCommand({ Name: 'org-trail' }));
+    await ct.send(new CreateTrailCommand({ Name: 'no-validation', S3BucketName: trailBucket }));
+    await new GuardDutyClient(cfg).send(new CreateDetectorCommand({ Enable: true }));
+
+    const records: ResourceRecord[] = [];
+    for (const c of [kmsCollector, smCollector, sqsCollector, snsCollector, ecrCollector, rdsCollector, ddbCollector, osCollector, ctCollector, gdCollector]) {
+      records.push(...(await collect(c, accountId, region, credentials)));
+    }
+    const observedAt = new Date().toISOString();
+    const catalog = loadCatalog();
+    const { findings, problems } = evaluateRecordsDetailed(catalog, records, observedAt);
+    expect(problems).toEqual([]);
+    const arnOf = (idOrName: string) => (records.find((r) => r.resourceId === idOrName) ?? records.find((r) => r.resourceName === idOrName || r.arn === idOrName))?.arn;
+    const status = (req: string, idOrName: string) => findings.find((x) => x.requirementId === req && x.resourceArn === arnOf(idOrName))?.status;
+
+    expect([status('CSS-KMS-02', rotated), status('CSS-KMS-02', still)]).toEqual(['PASS', 'FAIL']);
+    expect([status('CSS-KMS-01', publicKey), status('CSS-KMS-01', still)]).toEqual(['FAIL', 'PASS']);
+    expect([status('CSS-SM-01', plainSecret), status('CSS-SM-02', plainSecret)]).toEqual(['FAIL', 'FAIL']);
+    const queueArn = (url: string) => records.find((r) => r.resourceType === 'AWS::SQS::Queue' && r.resourceId === url)?.arn ?? url;
+    expect([status('CSS-SQS-01', queueArn(openQueue)), status('CSS-SQS-01', queueArn(orgQueue))]).toEqual(['FAIL', 'PASS']);
+    expect(status('CSS-SNS-01', topic)).toBe('FAIL');
+    expect(status('CSS-ECR-01', repo)).toBe('FAIL');
+    expect([status('CSS-RDS-01', db), status('CSS-RDS-02', db)]).toEqual(['FAIL', 'FAIL']);
+    expect([status('CSS-DDB-01', kmsTable), status('CSS-DDB-01', ownedTable)]).toEqual(['PASS', 'FAIL']);
+    expect([status('CSS-OS-01', domain), status('CSS-OS-02', domain)]).toEqual(['FAIL', 'FAIL']);
+    const trailArn = (name: string) => records.find((r) => r.resourceType === 'AWS::CloudTrail::Trail' && r.configuration.Name === name)!.arn;
+    expect([status('CSS-CT-02', trailArn('org-trail')), status('CSS-CT-02', trailArn('no-validation'))]).toEqual(['PASS', 'FAIL']);
+
+    const sweep = evaluateSweepDetailed(catalog, { accountId, regions: [region, 'eu-west-1'], resources: records }, observedAt);
+    expect(sweep.problems).toEqual([]);
+    const swept = (req: string, region: string) => sweep.findings.find((x) => x.requirementId === req && x.region === region);
+    expect(swept('CSS-CT-01', 'global')).toMatchObject({ status: 'PASS', evidence: 'multi-region trail org-trail and logging' });
+    expect(swept('CSS-GD-01', region)?.status).toBe('PASS');
+    expect(swept('CSS-GD-01', 'eu-west-1')).toMatchObject({ status: 'FAIL', resourceId: `${accountId}/eu-west-1` });
   });
 });
