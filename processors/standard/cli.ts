@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FindingRecord, ResourceRecord, SchemaError, parseWith } from '../../core/schemas.js';
+import { FindingRecord, ResourceRecord, SchemaError, StreamRecord, parseRecord, parseWith } from '../../core/schemas.js';
 import { loadCatalogFile, type Catalog } from './catalog.js';
 import { evaluateRecordsDetailed, evaluateSweepDetailed, type EvaluationProblem } from './evaluate.js';
 import { asffBatches, readAsffFile, toAsff, type ImportResult } from './formats/asff.js';
@@ -23,19 +23,34 @@ export function formatTable(header: string[], rows: string[][], maxWidth = 60): 
   return cells.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
 
-/** Records of one kind from a JSON array or NDJSON file; every bad entry is reported with its position. */
-export function readRecords<T>(file: string, schema: typeof ResourceRecord | typeof FindingRecord): { records: T[]; errors: string[] } {
-  const records: T[] = [];
+/**
+ * Records of one kind from a JSON array or NDJSON file (e.g. `census collect --out`, which also holds account
+ * and inventory-run records: those are counted in `others`, not errors); every bad entry is reported with its position.
+ */
+export function readRecords<K extends 'resource' | 'finding'>(
+  file: string,
+  kind: K,
+): { records: Extract<StreamRecord, { recordType: K }>[]; errors: string[]; others: Record<string, number> } {
+  const records: Extract<StreamRecord, { recordType: K }>[] = [];
   const errors: string[] = [];
+  const others: Record<string, number> = {};
+  const schema = kind === 'resource' ? ResourceRecord : FindingRecord;
   for (const entry of readEntries(file, ['records', 'findings', 'Findings'])) {
+    const label = `${file} ${entry.position}`;
     try {
-      records.push(parseWith(schema, entry.value, `${file} ${entry.position}`) as T);
+      const type = (entry.value as { recordType?: unknown } | null)?.recordType;
+      if (typeof type === 'string' && type !== kind && StreamRecord.options.some((o) => o.shape.recordType.value === type)) {
+        parseRecord(entry.value, label);
+        others[type] = (others[type] ?? 0) + 1;
+        continue;
+      }
+      records.push(parseWith(schema, entry.value, label) as Extract<StreamRecord, { recordType: K }>);
     } catch (err) {
       if (!(err instanceof SchemaError)) throw err;
       errors.push(err.message);
     }
   }
-  return { records, errors };
+  return { records, errors, others };
 }
 
 const accountsOf = (records: ResourceRecord[]) => [...new Set(records.map((r) => r.awsAccountId))].sort();
@@ -119,8 +134,9 @@ export function registerStandardCommands(program: Command): void {
       if (Number.isNaN(when.getTime())) throw new Error(`--observed-at "${opts.observedAt}" is not an ISO timestamp`);
       const observedAt = when.toISOString();
       const catalog = loadCatalog(opts.catalog);
-      const { records, errors } = readRecords<ResourceRecord>(file, ResourceRecord);
+      const { records, errors, others } = readRecords(file, 'resource');
       for (const e of errors) console.error(`invalid record: ${e}`);
+      if (Object.keys(others).length) console.error(`not resources, not evaluated: ${Object.entries(others).map(([t, n]) => `${n} ${t}`).join(', ')}`);
       const { findings, problems } = checkRecords(catalog, records, observedAt, opts.sweep);
       for (const p of problems) console.error(`not evaluated: ${p.requirementId} ${p.resource}: ${p.message}`);
       const shown = opts.failOnly ? findings.filter((f) => f.status === 'FAIL') : findings;
@@ -179,7 +195,7 @@ export function registerStandardCommands(program: Command): void {
     )
     .action(async (file: string, opts: { format: string; catalog?: string; region: string; productAccount?: string; out?: string; securityhub?: boolean }) => {
       const catalog = loadCatalog(opts.catalog);
-      const { records, errors } = readRecords<FindingRecord>(file, FindingRecord);
+      const { records, errors } = readRecords(file, 'finding');
       if (errors.length) throw new Error(`${errors.length} invalid findings, first: ${errors[0]}`);
       if (opts.format === 'ocsf') {
         writeOut(`${JSON.stringify(records.map((f) => toOcsf(f, { catalog })), null, 2)}\n`, opts.out);

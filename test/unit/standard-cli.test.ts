@@ -65,7 +65,9 @@ describe('census check', () => {
       f.detector('us-east-1', 'ENABLED'),
     ];
     const file = join(dir, 'inventory.ndjson');
-    writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n'));
+    // as census collect --out writes it: resources among inventory-run (and account) records
+    const run = { recordType: 'inventory-run', schemaVersion: '1.0', runId: 'r1', accountId: f.ACCOUNT, region: 'us-east-1', collector: 'ec2', complete: true, resourceCount: 2, startedAt: f.NOW, finishedAt: f.NOW };
+    writeFileSync(file, [...records, run].map((r) => JSON.stringify(r)).join('\n'));
     const findingsFile = join(dir, 'findings.ndjson');
     expect(await census('check', file, '--format', 'ndjson', '--out', findingsFile, '--observed-at', f.NOW)).toBe(0);
     const findings = readFileSync(findingsFile, 'utf8').trim().split('\n').map((l) => FindingRecord.parse(JSON.parse(l)));
@@ -75,6 +77,7 @@ describe('census check', () => {
     expect(status('CSS-GD-01', `${f.ACCOUNT}/us-east-1`)).toBe('PASS');
     expect(status('CSS-CT-01', f.ACCOUNT)).toBe('FAIL');
     expect(err.join('')).toMatch(/3 records, \d+ findings \(\d+ FAIL, \d+ PASS\), 0 invalid records, 0 not evaluated/);
+    expect(err.join('')).toMatch(/not resources, not evaluated: 1 inventory-run/);
 
     out = [];
     expect(await census('check', file, '--fail-only', '--no-sweep', '--observed-at', f.NOW)).toBe(0);
