@@ -57,7 +57,6 @@ export class CensusStack extends Stack {
         feedBucket: storage.feed.bucketName,
         deadLetterBucket: storage.deadLetter.bucketName,
         scorecardBucket: storage.scorecards.bucketName,
-        opensearchUrl: `https://${search.domain.domainEndpoint}`,
         indexPrefix: config.indexPrefix,
         sesFrom: config.sesFromAddress,
         enterpriseRecipients: config.scorecardRecipients.join(','),
@@ -65,6 +64,11 @@ export class CensusStack extends Stack {
       }),
       // not a CLI setting: the Firehose the processors land the NDJSON feed through
       CENSUS_FEED_DELIVERY_STREAM: streaming.deliveryStream.ref,
+    };
+    // only the stages that use OpenSearch see it (and wait for the domain at deploy time); the collectors do not
+    const withSearch = {
+      ...environment,
+      ...censusEnvironment({ opensearchUrl: `https://${search.domain.domainEndpoint}` }),
       // the domain admits IAM roles through SigV4-signed requests only (core/opensearch.ts)
       CENSUS_OPENSEARCH_SIGV4: 'true',
     };
@@ -88,7 +92,7 @@ export class CensusStack extends Stack {
       role: processorRole,
       memorySize: config.processor.memoryMiB,
       timeout: Duration.minutes(5),
-      environment,
+      environment: withSearch,
     });
     this.processorFailures = this.queue('ProcessorFailures', `${config.namePrefix}-processor-failures`);
     this.processor.addEventSource(
@@ -129,7 +133,7 @@ export class CensusStack extends Stack {
       role: scoringRole,
       memorySize: 2048,
       timeout: Duration.minutes(15),
-      environment,
+      environment: withSearch,
     });
     allowObjects(scoringRole, storage.feed, storage.key, 'read', ['state/*', 'config/*']);
     allowObjects(scoringRole, storage.scorecards, storage.key, 'write', ['scorecards/*']);

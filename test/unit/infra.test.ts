@@ -153,6 +153,8 @@ describe('collectors and the inventory state machine', () => {
     for (const [, p] of fns) {
       expect(p).toMatchObject({ Handler: 'index.inventoryHandler', Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 900 });
       expect(p.Environment.Variables).toMatchObject({ CENSUS_AUDIT_ROLE: 'CensusAudit', CENSUS_PAYERS: payers.join(',') });
+      // collectors never talk to OpenSearch, so they neither know it nor wait for it at deploy time
+      expect(p.Environment.Variables.CENSUS_OPENSEARCH_URL).toBeUndefined();
     }
     census.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.discoverHandler' });
   });
