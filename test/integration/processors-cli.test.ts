@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { clientConfig, s3Config } from '../../core/aws.js';
 import { s3Keys } from '../../core/indexes.js';
 import { uniqueName } from '../helpers.js';
+import { testIndexPrefix } from './processors-helpers.js';
 import { repoRoot } from '../../core/stack.js';
 
 const run = promisify(execFile);
@@ -97,6 +98,7 @@ describe('census exceptions validate', () => {
 });
 
 describe('census process', () => {
+  const cliPrefix = testIndexPrefix('p4cli');
   it('drains the local stream into S3 and OpenSearch and prints what it did', async () => {
     const s3 = new S3Client(s3Config());
     const kinesis = new KinesisClient(clientConfig());
@@ -115,7 +117,7 @@ describe('census process', () => {
       ouPath: 'Root', joinedAt: null, tags: {}, owner: null, executive: null, spend: null, observedAt: '2026-11-24T08:00:00Z',
     };
     await kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: [account, 'not json'].map((r) => ({ Data: Buffer.from(typeof r === 'string' ? r : JSON.stringify(r)), PartitionKey: 'k' })) }));
-    const env = { CENSUS_FEED_BUCKET: bucket, CENSUS_DEAD_LETTER_BUCKET: bucket, CENSUS_INDEX_PREFIX: uniqueName('p4cli'), CENSUS_LOG_LEVEL: 'silent' };
+    const env = { CENSUS_FEED_BUCKET: bucket, CENSUS_DEAD_LETTER_BUCKET: bucket, CENSUS_INDEX_PREFIX: cliPrefix, CENSUS_LOG_LEVEL: 'silent' };
     const res = await censusWith(env, 'process', '--stream', stream, '--until', 'drained');
     expect(res.code).toBe(0);
     expect(JSON.parse(res.stdout)).toMatchObject({ shards: 1, received: 2, landed: 1, deadLettered: 1 });

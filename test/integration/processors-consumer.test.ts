@@ -10,12 +10,14 @@ import { consumeStream, MemoryCheckpoints, S3Checkpoints } from '../../processor
 import { processorDeps } from '../../processors/deps.js';
 import type { ProcessorDeps } from '../../processors/pipeline.js';
 import { uniqueName } from '../helpers.js';
+import { testIndexPrefix } from './processors-helpers.js';
 
 const s3 = new S3Client(s3Config());
 const kinesis = new KinesisClient(clientConfig());
 const os = openSearchClient();
 let deps: ProcessorDeps;
 let prefix: string;
+const consumerPrefix = testIndexPrefix('p4cons');
 let feedBucket: string;
 let streamName: string;
 
@@ -44,7 +46,7 @@ async function countResources(): Promise<number> {
 }
 
 beforeAll(async () => {
-  prefix = uniqueName('p4cons');
+  prefix = consumerPrefix;
   feedBucket = uniqueName('p4-cfeed');
   streamName = uniqueName('p4-stream');
   await s3.send(new CreateBucketCommand({ Bucket: feedBucket }));

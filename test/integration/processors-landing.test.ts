@@ -12,6 +12,7 @@ import { processBatch } from '../../processors/pipeline.js';
 import { ensureIndexTemplates, ensureResourceIndex } from '../../processors/opensearch/templates.js';
 import { FirehoseFeedSink } from '../../processors/sink-s3.js';
 import { uniqueName } from '../helpers.js';
+import { testIndexPrefix } from './processors-helpers.js';
 
 const s3 = new S3Client(s3Config());
 const firehose = new FirehoseClient(clientConfig());
@@ -26,6 +27,8 @@ function resource(n: number, tags: Record<string, string> = {}): ResourceRecord 
 }
 
 let bucket: string;
+// index prefixes are made at collection time so their cleanup hooks register with the file
+const prefixes = { land: testIndexPrefix('p4land'), block: testIndexPrefix('p4block'), busy: testIndexPrefix('p4busy'), redo: testIndexPrefix('p4redo') };
 beforeAll(async () => {
   bucket = uniqueName('p4-land');
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -58,7 +61,7 @@ describe('Firehose feed sink (moto)', () => {
 
 describe('a document the cluster rejects for its content', () => {
   it('goes to the dead-letter location with the reason, while the rest of the batch lands', async () => {
-    const prefix = uniqueName('p4land');
+    const prefix = prefixes.land;
     const deps = await processorDeps(loadConfig({ feedBucket: bucket, deadLetterBucket: bucket, indexPrefix: prefix }, {}), { refresh: true });
     // a tag value over Lucene's 32 KiB term limit: valid for the schema, refused by the index
     const poison = resource(1, { note: 'x'.repeat(40_000) });
@@ -84,7 +87,7 @@ describe('a document the cluster rejects for its content', () => {
 
 describe('a document refused by the cluster state, not its content', () => {
   it('is reported for redelivery, not dead-lettered, and lands once the block is lifted', async () => {
-    const prefix = uniqueName('p4block');
+    const prefix = prefixes.block;
     const deps = await processorDeps(loadConfig({ feedBucket: bucket, deadLetterBucket: bucket, indexPrefix: prefix }, {}), { refresh: true });
     const raws = [resource(7)].map((r, i) => ({ data: Buffer.from(JSON.stringify(r)), shardId: 'shardId-000000000008', sequenceNumber: String(700 + i), arrivalTime: new Date('2026-11-24T10:00:00Z') }));
     await ensureIndexTemplates(os, prefix);
@@ -105,7 +108,7 @@ describe('a document refused by the cluster state, not its content', () => {
 
 describe('an overloaded cluster (429)', () => {
   it('is retried with backoff until the documents land', async () => {
-    const prefix = uniqueName('p4busy');
+    const prefix = prefixes.busy;
     const deps = await processorDeps(loadConfig({ feedBucket: bucket, deadLetterBucket: bucket, indexPrefix: prefix }, {}), { refresh: true });
     await ensureIndexTemplates(os, prefix);
     const alias = await ensureResourceIndex(os, prefix, 'AWS::SNS::Topic');
@@ -122,7 +125,7 @@ describe('an overloaded cluster (429)', () => {
 
 describe('redelivery after a failure in the middle of a batch', () => {
   it('puts every record into exactly one feed object', async () => {
-    const prefix = uniqueName('p4redo');
+    const prefix = prefixes.redo;
     const feedBucket = uniqueName('p4-redo');
     await s3.send(new CreateBucketCommand({ Bucket: feedBucket }));
     await s3.send(new PutObjectCommand({ Bucket: feedBucket, Key: s3Keys.accounts, Body: '[]' }));

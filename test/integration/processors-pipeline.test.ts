@@ -10,6 +10,7 @@ import { processorDeps } from '../../processors/deps.js';
 import { handleEvent, type KinesisEvent } from '../../processors/lambda.js';
 import type { ProcessorDeps } from '../../processors/pipeline.js';
 import { uniqueName } from '../helpers.js';
+import { testIndexPrefix } from './processors-helpers.js';
 
 const OWN = '111111111111';
 const VENDOR = '999999999999';
@@ -20,6 +21,7 @@ const s3 = new S3Client(s3Config());
 const os = openSearchClient();
 let deps: ProcessorDeps;
 let prefix: string;
+const pipelinePrefix = testIndexPrefix('p4pipe');
 let feedBucket: string;
 let deadLetterBucket: string;
 
@@ -79,7 +81,7 @@ async function getDoc(index: string, id: string) {
 }
 
 beforeAll(async () => {
-  prefix = uniqueName('p4pipe');
+  prefix = pipelinePrefix;
   feedBucket = uniqueName('p4-feed');
   deadLetterBucket = uniqueName('p4-dlq');
   await s3.send(new CreateBucketCommand({ Bucket: feedBucket }));
