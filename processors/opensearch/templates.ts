@@ -25,7 +25,8 @@ function templateBody(patterns: string[], kind: IndexKind, aliases: Record<strin
     index_patterns: patterns,
     priority: 200,
     template: {
-      settings: { 'index.mapping.total_fields.limit': 2000, 'index.number_of_shards': 1 },
+      // one replica wherever there is a second node to hold it; none on a single-node cluster (local stack)
+      settings: { 'index.mapping.total_fields.limit': 2000, 'index.number_of_shards': 1, 'index.auto_expand_replicas': '0-1' },
       // unknown fields stay in _source but add no mapping: nothing a collector adds can break the index
       mappings: { dynamic: false, properties: indexMappings[kind] },
       aliases,
