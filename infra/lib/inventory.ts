@@ -222,13 +222,23 @@ export class CensusInventory extends Construct {
     });
     perAccount.itemProcessor(perAccountFlow);
 
+    // an empty organization list means discovery failed (no payer role, wrong payer IDs): fail loudly, not an empty run
+    const anyAccounts = new sfn.Choice(this, 'AnyAccounts')
+      .when(sfn.Condition.isPresent('$.accounts[0]'), perAccount)
+      .otherwise(
+        new sfn.Fail(this, 'NoAccounts', {
+          error: 'Census.NoAccountsDiscovered',
+          cause: 'Discovery found no active account: check payerAccountIds and the audit role in each payer account',
+        }),
+      );
+
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
       logGroupName: `/aws/vendedlogs/states/${config.namePrefix}-inventory`,
       retention: config.logRetentionDays as logs.RetentionDays,
     });
     const stateMachine = new sfn.StateMachine(this, 'Inventory', {
       stateMachineName: `${config.namePrefix}-inventory`,
-      definitionBody: sfn.DefinitionBody.fromChainable(discover.next(perAccount)),
+      definitionBody: sfn.DefinitionBody.fromChainable(discover.next(anyAccounts)),
       timeout: Duration.hours(6),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },

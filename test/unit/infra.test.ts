@@ -193,7 +193,14 @@ describe('collectors and the inventory state machine', () => {
     expect(sm.LoggingConfiguration.Level).toBe('ALL');
     const def = JSON.parse(resolveTokens(sm.DefinitionString)) as Json;
     expect(def.StartAt).toBe('DiscoverAccounts');
-    expect(def.States.DiscoverAccounts.Next).toBe('InventoryAccounts');
+    expect(def.States.DiscoverAccounts.Next).toBe('AnyAccounts');
+    // an empty account list fails the run instead of looking like a clean, empty inventory
+    expect(def.States.AnyAccounts).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.accounts[0]', IsPresent: true, Next: 'InventoryAccounts' }],
+      Default: 'NoAccounts',
+    });
+    expect(def.States.NoAccounts).toMatchObject({ Type: 'Fail', Error: 'Census.NoAccountsDiscovered' });
 
     const accounts = def.States.InventoryAccounts;
     expect(accounts).toMatchObject({
