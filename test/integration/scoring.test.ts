@@ -3,7 +3,8 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { SESClient, VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
 import type { Client } from '@opensearch-project/opensearch';
 import ExcelJS from 'exceljs';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { localStack, repoRoot } from '../../core/stack.js';
 import { indexTemplates, ensureIndexTemplates } from '../../processors/opensearch/templates.js';
 import { deliverScorecards } from '../../processors/scoring/deliver.js';
 import { runScoringJob } from '../../processors/scoring/job.js';
+import { describeWarnings, scoreFolder } from '../../processors/scoring/offline.js';
 import { NO_OWNER } from '../../processors/scoring/score.js';
 import { XLSX_CONTENT_TYPE } from '../../processors/scoring/scorecards/sheet.js';
 import { scoresFeedKey } from '../../processors/scoring/store.js';
@@ -38,15 +40,43 @@ let s3: S3Client;
 let os: Client;
 let config: CensusConfig;
 let offlineOut: string;
+/**
+ * SES messages are read back through moto's /moto-api/data.json, which dumps every model of the server.
+ * On the shared stack that dump is hundreds of MB, and moto answers 500 once any Lambda function exists
+ * (its docker_client property raises outside the dump's except clause). So the mail goes through a
+ * moto server of this test's own (same venv, real moto); S3 and OpenSearch stay on the shared stack.
+ */
+let privateMoto: { url: string; stop: () => void };
+let input: string;
 
 const byId = (a: ScoreRecord, b: ScoreRecord) => a.scoreId.localeCompare(b.scoreId);
 const readNdjson = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l) as ScoreRecord);
 
+async function startMoto(): Promise<{ url: string; stop: () => void }> {
+  const port = await new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = srv.address() as AddressInfo;
+      srv.close(() => resolve(p));
+    });
+  });
+  const env = { ...process.env };
+  delete env.MOTO_ACCOUNT_ID;
+  const child = spawn(join(repoRoot, '.stack/venv/bin/moto_server'), ['-H', '127.0.0.1', '-p', String(port)], { env, stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 120; i++) {
+    if (await fetch(`${url}/moto-api/config`).then((r) => r.ok, () => false)) return { url, stop: () => child.kill() };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  child.kill();
+  throw new Error(`moto server on ${url} did not start`);
+}
+
 beforeAll(async () => {
+  privateMoto = await startMoto();
   ds = makeScoringDataset({ accounts: 30, findings: 3000, domain, seed: 7 });
   s3 = new S3Client(s3Config());
   os = openSearchClient();
-  const input = mkdtempSync(join(tmpdir(), 'scoring-in-'));
+  input = mkdtempSync(join(tmpdir(), 'scoring-in-'));
   writeOfflineFolder(input, ds);
   config = loadConfig(
     {
@@ -68,9 +98,10 @@ beforeAll(async () => {
   await s3.send(new PutObjectCommand({ Bucket: config.feedBucket, Key: s3Keys.accounts, Body: JSON.stringify(ds.accounts) }));
   await s3.send(new PutObjectCommand({ Bucket: config.feedBucket, Key: 'register/exceptions.csv', Body: registerCsv(ds.exceptions) }));
   await ensureIndexTemplates(os, prefix);
+  let observation = 0;
   const bulk = await os.helpers.bulk({
     datasource: ds.findings,
-    onDocument: (f) => ({ index: { _index: indexNames(prefix).findings, _id: `${f.findingId}|${f.observedAt}` } }),
+    onDocument: () => ({ index: { _index: indexNames(prefix).findings, _id: `observation-${observation++}` } }),
     refreshOnCompletion: indexNames(prefix).findings,
   });
   expect(bulk.failed).toBe(0);
@@ -82,6 +113,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  privateMoto?.stop();
   // only this test's own indexes and templates
   await os.indices.delete({ index: `${prefix}-*` }).catch(() => undefined);
   for (const name of Object.keys(indexTemplates(prefix))) await os.indices.deleteIndexTemplate({ name }).catch(() => undefined);
@@ -93,6 +125,10 @@ describe('deployed scoring job', () => {
     const offline = readNdjson(readFileSync(join(offlineOut, 'scores.ndjson'), 'utf8'));
     expect(offline.length).toBe(30 * 12 + 30 + new Set(ds.accounts.map((a) => a.owner ?? NO_OWNER)).size + new Set(ds.accounts.map((a) => a.executive ?? '')).size + 1);
     expect(summary).toMatchObject({ scores: offline.length, indexed: offline.length, feedKey: scoresFeedKey(runAt) });
+    // the same resources were read, unmapped findings included (they are reported, not scored)
+    const offlineWarnings = describeWarnings(await scoreFolder(input, { asOf, runAt }));
+    expect(summary.warnings).toEqual(offlineWarnings);
+    expect(summary.warnings.some((w) => /map to no catalog requirement/.test(w))).toBe(true);
     // the feed object, record for record
     const feed = await s3.send(new GetObjectCommand({ Bucket: config.feedBucket, Key: summary.feedKey }));
     const fed = readNdjson(gunzipSync(Buffer.from(await feed.Body!.transformToByteArray())).toString('utf8'));
@@ -126,7 +162,7 @@ describe('deployed scoring job', () => {
     expect(keys).toContain(`${s3Keys.scorecards(asOf)}manifest.json`);
     expect(keys).toContain(`${s3Keys.scorecards(asOf)}enterprise-${asOf}.xlsx`);
 
-    const ses = new SESClient(clientConfig());
+    const ses = new SESClient({ ...clientConfig(), endpoint: privateMoto.url });
     await ses.send(new VerifyEmailIdentityCommand({ EmailAddress: sender }));
     const results = await deliverScorecards({
       source: { s3, bucket: config.scorecardBucket, asOf },
@@ -138,7 +174,7 @@ describe('deployed scoring job', () => {
     expect(results.filter((r) => r.status === 'sent').map((r) => r.to[0]).sort()).toEqual([...owners, ciso].sort());
     expect(results.filter((r) => r.status !== 'sent')).toEqual([expect.objectContaining({ to: [NO_OWNER], status: 'unaddressed' })]);
 
-    const messages = (await sentMessages(domain)).filter((m) => m.raw_data.includes(`scorecard ${asOf}`));
+    const messages = (await sentMessages(privateMoto.url, domain)).filter((m) => m.raw_data.includes(`scorecard ${asOf}`));
     for (const owner of owners) {
       const mine = messages.filter((m) => m.destinations.includes(owner));
       expect(mine, owner).toHaveLength(1);
@@ -159,19 +195,22 @@ describe('deployed scoring job', () => {
     const enterprise = messages.filter((m) => m.destinations.includes(ciso));
     expect(enterprise).toHaveLength(1);
     expect(attachmentOf(enterprise[0]!.raw_data).filename).toBe(`enterprise-${asOf}.xlsx`);
-  }, 400_000); // moto's /moto-api/data.json dumps every service's state of the shared stack
+  });
 });
 
 describe('Lambda entry points', () => {
   it('scoreHandler and deliverHandler run the job and the delivery from CENSUS_* settings', async () => {
+    const handlerSender = `handler@${domain}`;
     const env = {
       CENSUS_FEED_BUCKET: config.feedBucket,
       CENSUS_SCORECARD_BUCKET: config.scorecardBucket,
       CENSUS_INDEX_PREFIX: prefix,
       CENSUS_EXCEPTIONS: config.exceptions,
       CENSUS_CATALOG: config.catalog,
-      CENSUS_SES_FROM: sender,
+      CENSUS_SES_FROM: handlerSender,
       CENSUS_ENTERPRISE_RECIPIENTS: ciso,
+      // the SDK's per-service endpoint setting: SES goes to this test's moto
+      AWS_ENDPOINT_URL_SES: privateMoto.url,
     };
     const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
     Object.assign(process.env, env);
@@ -180,11 +219,16 @@ describe('Lambda entry points', () => {
       await expect(scoreHandler({ asOf: '2026-13-01' })).rejects.toThrow(/not a calendar date/);
       const summary = await scoreHandler({ asOf: '2026-11-25' });
       expect(summary).toMatchObject({ asOf: '2026-11-25', manifestKey: `${s3Keys.scorecards('2026-11-25')}manifest.json` });
-      const delivered = await deliverHandler({ asOf: '2026-11-25' });
       const owners = new Set(ds.accounts.map((a) => a.owner).filter(Boolean));
+      // an unverified sender: every send is tried, then the invocation fails naming each one
+      const failure = await deliverHandler({ asOf: '2026-11-25' }).then(() => '', (err: Error) => err.message);
+      expect(failure).toMatch(new RegExp(`${owners.size + 1} mail\\(s\\) failed: .*Did not have authority to send from email ${handlerSender}`));
+      await new SESClient({ ...clientConfig(), endpoint: privateMoto.url }).send(new VerifyEmailIdentityCommand({ EmailAddress: handlerSender }));
+      const delivered = await deliverHandler({ asOf: '2026-11-25' });
       expect(delivered.sent).toBe(owners.size + 1);
       expect(delivered.unaddressed.map((d) => d.reason)).toEqual(['accounts without an owner tag']);
-      // (message contents are checked in the SES test above: moto's model dump is slow on a busy shared stack)
+      const messages = (await sentMessages(privateMoto.url, domain)).filter((m) => m.raw_data.includes('scorecard 2026-11-25'));
+      expect(messages).toHaveLength(owners.size + 1);
     } finally {
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
@@ -200,8 +244,9 @@ interface MotoRawMessage {
 }
 
 /** Messages moto's SES recorded for this test's domain (moto exposes them in its model data). */
-async function sentMessages(forDomain: string): Promise<MotoRawMessage[]> {
-  const res = await fetch(`${localStack.moto}/moto-api/data.json`);
+async function sentMessages(motoUrl: string, forDomain: string): Promise<MotoRawMessage[]> {
+  const res = await fetch(`${motoUrl}/moto-api/data.json`);
+  if (!res.ok) throw new Error(`moto ${motoUrl}/moto-api/data.json: HTTP ${res.status}`);
   const data = (await res.json()) as { ses?: { RawMessage?: MotoRawMessage[] } };
   return (data.ses?.RawMessage ?? []).filter((m) => m.destinations.some((d) => d.endsWith(`@${forDomain}`)));
 }
