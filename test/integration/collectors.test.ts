@@ -8,14 +8,40 @@ import { loadConfig } from '../../core/config.js';
 import { s3Keys } from '../../core/indexes.js';
 import type { AccountRecord, CollectionErrorRecord, InventoryRunRecord, ResourceRecord, StreamRecord } from '../../core/schemas.js';
 import { parseRecord } from '../../core/schemas.js';
+import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import { clientConfig } from '../../core/aws.js';
+import { localStack } from '../../core/stack.js';
+import { lastFullMonth } from '../../collectors/discovery.js';
 import { KinesisProducer } from '../../collectors/producer.js';
 import { runCollection, type RunSummary } from '../../collectors/run.js';
 import { uniqueName } from '../helpers.js';
-import { buildOrg, type TestOrg } from '../fixtures/collectors/org.js';
+import { buildOrg, credentialsFor, type TestOrg } from '../fixtures/collectors/org.js';
 import { plantAll, type Planted } from '../fixtures/collectors/plant.js';
 import { createStream, readStream, type StreamEntry } from '../fixtures/collectors/stream.js';
 
 const REGIONS = ['us-east-1', 'eu-west-1'];
+
+/** moto's Cost Explorer answers from results set through its /moto-api/ (its documented way to seed CE). */
+async function setSpend(payerId: string, spend: Record<string, number>): Promise<void> {
+  const { start, end } = lastFullMonth();
+  const result = {
+    ResultsByTime: [
+      {
+        TimePeriod: { Start: start, End: end },
+        Total: {},
+        Groups: Object.entries(spend).map(([id, usd]) => ({ Keys: [id], Metrics: { UnblendedCost: { Amount: usd.toFixed(2), Unit: 'USD' } } })),
+        Estimated: false,
+      },
+    ],
+    DimensionValueAttributes: [],
+  };
+  const res = await fetch(`${localStack.moto}/moto-api/static/ce/cost-and-usage-results`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ account_id: payerId, results: [result] }),
+  });
+  expect(res.status).toBe(201);
+}
 
 describe('census collectors against moto through Kinesis', () => {
   let org: TestOrg;
@@ -34,6 +60,7 @@ describe('census collectors against moto through Kinesis', () => {
     await createStream(stream);
     org = await buildOrg(3);
     planted = await plantAll(org, REGIONS);
+    await setSpend(org.payerId, Object.fromEntries(org.members.map((m, i) => [m.accountId, 1000 * (i + 1) + 0.25])));
     // moto answers the APIs it lacks with HTTP 500s; fewer SDK retries keep the test short
     process.env.CENSUS_AWS_MAX_ATTEMPTS = '2';
     const config = loadConfig({ payers: org.payerId, auditRole: 'CensusAudit', regions: REGIONS.join(','), streamName: stream, feedBucket, deadLetterBucket }, {});
@@ -52,6 +79,10 @@ describe('census collectors against moto through Kinesis', () => {
       expect(a).toMatchObject({ name: m.name, status: 'ACTIVE', payerId: org.payerId, ouPath: m.ou, owner: m.owner, executive: 'ceo@corp.example' });
     }
     expect(byId.get(org.suspended)!.status).toBe('SUSPENDED');
+    // last month's spend from the payer's Cost Explorer; accounts it does not list spent nothing
+    org.members.forEach((m, i) => expect(byId.get(m.accountId)!.spend).toBe(1000 * (i + 1) + 0.25));
+    expect(byId.get(org.payerId)!.spend).toBe(0);
+    expect(summary.spendUnavailable).toEqual([]);
     const stored = await new S3Client(s3Config()).send(new GetObjectCommand({ Bucket: feedBucket, Key: s3Keys.accounts }));
     const list = JSON.parse(await stored.Body!.transformToString()) as AccountRecord[];
     expect(list.map((a) => a.accountId).sort()).toEqual([...byId.keys()].sort());
@@ -90,6 +121,16 @@ describe('census collectors against moto through Kinesis', () => {
     const resourceCount = runs.reduce((n, r) => n + r.resourceCount, 0);
     expect(resourceCount).toBe(records.filter((r) => r.recordType === 'resource').length);
     expect(summary.collectionErrors).toBe(errors.length);
+  });
+
+  it('follows pagination: with page size 3, IAM and SQS lists span several pages and every item arrives', async () => {
+    const member = org.members[0]!.accountId;
+    const iam = new IAMClient(clientConfig({ credentials: await credentialsFor(member) }));
+    const first = await iam.send(new ListRolesCommand({ MaxItems: 3 }));
+    expect(first.IsTruncated).toBe(true);
+    const roles = records.filter((r) => r.recordType === 'resource' && r.resourceType === 'AWS::IAM::Role' && r.awsAccountId === member);
+    expect(roles.length).toBeGreaterThan(3);
+    expect(roles).toHaveLength(planted.expected.filter((e) => e.startsWith(`AWS::IAM::Role arn:aws:iam::${member}:`)).length);
   });
 
   it('keys every resource record by its ARN', () => {
