@@ -99,7 +99,7 @@ export function demoConfig(name: string, manifest: SyntheticOrgManifest, opts: {
 /** Write the demo registers (trusted accounts, risk register) that the generator planted. */
 export function writeRegisters(registerDir: string, manifest: SyntheticOrgManifest): void {
   mkdirSync(registerDir, { recursive: true });
-  writeFileSync(join(registerDir, 'trusted-accounts.csv'), trustedAccountsRegisterCsv());
+  writeFileSync(join(registerDir, 'trusted-accounts.csv'), trustedAccountsRegisterCsv(manifest.securityAccountId));
   writeFileSync(join(registerDir, 'exceptions.csv'), exceptionsCsv(manifest.exceptions));
 }
 

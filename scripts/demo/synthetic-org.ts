@@ -70,6 +70,8 @@ export interface PlantedProblems {
 
 export interface SyntheticOrgManifest {
   seed: number;
+  /** the account Census runs in; every audit role trusts it */
+  securityAccountId: string;
   payers: string[];
   regions: string[];
   auditRole: string;
@@ -145,6 +147,7 @@ export async function buildSyntheticOrg(opts: SyntheticOrgOptions = {}): Promise
   const payers = Array.from({ length: payerCount }, (_, i) => `${200000000000 + seed * 1000 + i + 1}`);
   const manifest: SyntheticOrgManifest = {
     seed,
+    securityAccountId,
     payers,
     regions,
     auditRole,
@@ -429,9 +432,15 @@ async function setCostExplorerResult(motoUrl: string, payerId: string, accounts:
   if (res.status !== 201) throw new Error(`moto refused the Cost Explorer results for payer ${payerId}: HTTP ${res.status}`);
 }
 
-/** The trusted-accounts register shipped with the demo: the vendors it plants, approved. */
-export function trustedAccountsRegisterCsv(): string {
-  return ['accountId,name,approved,note', ...KNOWN_VENDORS.map((v) => `${v.accountId},${v.name},yes,monitoring vendor`)].join('\n') + '\n';
+/** The trusted-accounts register shipped with the demo: the vendors it plants and the Census security account, approved. */
+export function trustedAccountsRegisterCsv(securityAccountId: string): string {
+  return (
+    [
+      'accountId,name,approved,note',
+      `${securityAccountId},Census security account,yes,runs the collectors that assume the audit role`,
+      ...KNOWN_VENDORS.map((v) => `${v.accountId},${v.name},yes,monitoring vendor`),
+    ].join('\n') + '\n'
+  );
 }
 
 export function exceptionsCsv(entries: ExceptionEntry[]): string {
