@@ -2,7 +2,6 @@
 // executives, monthly spend, and in every account a mix of resources with planted problems. Returns a
 // manifest of exactly what it planted, so the demo's summary can be checked against it.
 import { CreateBucketCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import {
   CreateAccountCommand,
   CreateOrganizationCommand,
@@ -25,9 +24,9 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateKeyCommand, EnableKeyRotationCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { AwsCredentialIdentity } from '@smithy/types';
 import pLimit from 'p-limit';
 import { clientConfig, s3Config } from '../../core/aws.js';
+import { assumeRole } from '../../collectors/runtime.js';
 import type { ExceptionEntry } from '../../core/schemas.js';
 
 export interface SyntheticOrgOptions {
@@ -118,14 +117,7 @@ function trustPolicy(principal: Record<string, unknown>, condition?: Record<stri
   });
 }
 
-async function assume(accountId: string, role: string): Promise<AwsCredentialIdentity> {
-  const sts = new STSClient(clientConfig());
-  const out = await sts.send(
-    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/${role}`, RoleSessionName: 'census-synthetic-org' }),
-  );
-  const c = out.Credentials!;
-  return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
-}
+const assume = (accountId: string, roleName: string) => assumeRole({ accountId, roleName, sessionName: 'census-synthetic-org' });
 
 function daysFromNow(days: number): string {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);

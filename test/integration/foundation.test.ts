@@ -4,7 +4,6 @@
 import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutBucketPolicyCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateOrganizationCommand, CreateAccountCommand, DescribeCreateAccountStatusCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clientConfig, s3Config } from '../../core/aws.js';
@@ -14,17 +13,12 @@ import { openSearchClient } from '../../core/opensearch.js';
 import { parseRecord, type ResourceRecord } from '../../core/schemas.js';
 import { KinesisProducer } from '../../collectors/producer.js';
 import { runCollection } from '../../collectors/run.js';
+import { assumeRole } from '../../collectors/runtime.js';
 import { processStream } from '../../processors/consumer.js';
 import { documentId } from '../../processors/opensearch/bulk.js';
 import { uniqueName } from '../helpers.js';
 
-async function credentialsFor(accountId: string) {
-  const out = await new STSClient(clientConfig()).send(
-    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`, RoleSessionName: 'foundation-test' }),
-  );
-  const c = out.Credentials!;
-  return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
-}
+const credentialsFor = (accountId: string) => assumeRole({ accountId, roleName: 'OrganizationAccountAccessRole', sessionName: 'foundation-test' });
 
 describe('one record all the way through (moto → S3 collector → kinesalite → processor → S3 feed + OpenSearch)', () => {
   const name = uniqueName('found');
