@@ -27,30 +27,30 @@ export async function* latestFindingsFromOpenSearch(
   const index = indexNames(opts.prefix).findings;
   let after: Record<string, string> | undefined;
   for (;;) {
-    const res = await client.search({
-      index,
-      body: {
-        size: 0,
-        query: { bool: { filter: [{ terms: { status: ['PASS', 'FAIL'] } }] } },
-        aggs: {
-          resources: {
-            composite: {
-              size: opts.pageSize ?? 1000,
-              sources: [
-                { accountId: { terms: { field: 'accountId' } } },
-                { requirementId: { terms: { field: 'requirementId' } } },
-                { resourceId: { terms: { field: 'resourceId' } } },
-              ],
-              ...(after ? { after } : {}),
-            },
-            aggs: {
-              latest: {
-                top_hits: { size: 1, sort: [{ observedAt: { order: 'desc' } }, { status: { order: 'asc' } }], _source: { includes: SOURCE_FIELDS } },
-              },
+    const body = {
+      size: 0,
+      query: { bool: { filter: [{ terms: { status: ['PASS', 'FAIL'] } }] } },
+      aggs: {
+        resources: {
+          composite: {
+            size: opts.pageSize ?? 1000,
+            sources: [
+              { accountId: { terms: { field: 'accountId' } } },
+              { requirementId: { terms: { field: 'requirementId' } } },
+              { resourceId: { terms: { field: 'resourceId' } } },
+            ],
+            ...(after ? { after } : {}),
+          },
+          aggs: {
+            latest: {
+              top_hits: { size: 1, sort: [{ observedAt: { order: 'desc' } }, { status: { order: 'asc' } }], _source: { includes: SOURCE_FIELDS } },
             },
           },
         },
-      } as never,
+      },
+    };
+    const res = await client.search({ index, body: body as never }).catch((err: unknown) => {
+      throw new Error(`OpenSearch ${index}: cannot read findings: ${describeError(err)}`);
     });
     const agg = (res.body as CompositeResponse).aggregations?.resources;
     if (!agg) throw new Error(`OpenSearch ${index}: the search returned no aggregation (does the index exist?)`);
@@ -62,6 +62,12 @@ export async function* latestFindingsFromOpenSearch(
     if (!agg.after_key || agg.buckets.length === 0) return;
     after = agg.after_key;
   }
+}
+
+function describeError(err: unknown): string {
+  const e = err as { meta?: { body?: { error?: { type?: string; reason?: string } } }; name?: string; message?: string };
+  const body = e.meta?.body?.error;
+  return body?.type ? `${body.type}: ${body.reason ?? ''}` : `${e.name ?? 'Error'}: ${e.message ?? String(err)}`;
 }
 
 /** Index a run's scores; `_id` is the scoreId (which carries runAt), so every run stays as history. */

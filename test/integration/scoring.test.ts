@@ -19,7 +19,7 @@ import type { ScoreRecord } from '../../core/schemas.js';
 import { localStack, repoRoot } from '../../core/stack.js';
 import { indexTemplates, ensureIndexTemplates } from '../../processors/opensearch/templates.js';
 import { deliverScorecards } from '../../processors/scoring/deliver.js';
-import { runScoringJob } from '../../processors/scoring/job.js';
+import { runScoringJob, scoreFromStack } from '../../processors/scoring/job.js';
 import { describeWarnings, scoreFolder } from '../../processors/scoring/offline.js';
 import { NO_OWNER } from '../../processors/scoring/score.js';
 import { XLSX_CONTENT_TYPE } from '../../processors/scoring/scorecards/sheet.js';
@@ -195,6 +195,31 @@ describe('deployed scoring job', () => {
     const enterprise = messages.filter((m) => m.destinations.includes(ciso));
     expect(enterprise).toHaveLength(1);
     expect(attachmentOf(enterprise[0]!.raw_data).filename).toBe(`enterprise-${asOf}.xlsx`);
+  });
+});
+
+describe('errors and the delivery command', () => {
+  it('names the index when the findings cannot be read', async () => {
+    const missing = { ...config, indexPrefix: `${prefix}-nothing-here` };
+    await expect(scoreFromStack(missing, { asOf, runAt }, { s3, opensearch: os })).rejects.toThrow(
+      new RegExp(`OpenSearch ${prefix}-nothing-here-findings: cannot read findings: index_not_found_exception`),
+    );
+  });
+
+  it('census scorecards deliver mails the workbooks of an offline run', async () => {
+    const cliSender = `cli@${domain}`;
+    await new SESClient({ ...clientConfig(), endpoint: privateMoto.url }).send(new VerifyEmailIdentityCommand({ EmailAddress: cliSender }));
+    const { stdout } = await promisify(execFile)(
+      join(repoRoot, 'node_modules/.bin/tsx'),
+      [join(repoRoot, 'bin/census.ts'), 'scorecards', 'deliver', '--dir', offlineOut, '--from', cliSender, '--to', `board@${domain}`],
+      { cwd: repoRoot, env: { ...process.env, AWS_ENDPOINT_URL_SES: privateMoto.url } },
+    );
+    const owners = new Set(ds.accounts.map((a) => a.owner).filter(Boolean));
+    expect(stdout.split('\n').filter((l) => l.startsWith('sent'))).toHaveLength(owners.size + 1);
+    expect(stdout).toMatch(/unaddressed +owner-no_owner-.*accounts without an owner tag/);
+    const board = (await sentMessages(privateMoto.url, domain)).filter((m) => m.destinations.includes(`board@${domain}`));
+    expect(board).toHaveLength(1);
+    expect(board[0]!.raw_data).toContain(`From: ${cliSender}`);
   });
 });
 
