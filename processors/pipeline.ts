@@ -194,15 +194,16 @@ async function land(
   fail: (raw: number, reason: string) => void,
   deadLetters: { raw: number; entry: DeadLetter }[],
 ): Promise<void> {
-  // latest state of each resource in S3
   const resourceIdx = items.flatMap((item, i) => (item.record.recordType === 'resource' ? [i] : []));
-  const latestWrite = writeLatestState(
-    deps.s3,
-    deps.feedBucket,
-    resourceIdx.map((i) => ({ record: items[i]!.record as ResourceRecord, version: recordVersion(items[i]!.record as ResourceRecord) })),
-  ).then((r) => {
-    for (const f of r.failed) fail(items[resourceIdx[f.index]!]!.raw, `latest state: ${f.reason}`);
-  });
+  const latest = (idx: number[], checkStored: boolean) =>
+    writeLatestState(
+      deps.s3,
+      deps.feedBucket,
+      idx.map((i) => ({ record: items[i]!.record as ResourceRecord, version: recordVersion(items[i]!.record as ResourceRecord) })),
+      { checkStored },
+    ).then((r) => {
+      for (const f of r.failed) fail(items[idx[f.index]!]!.raw, `latest state: ${f.reason}`);
+    });
 
   // OpenSearch documents and the trusted-accounts documents
   const osFailed = new Set<number>();
@@ -227,7 +228,10 @@ async function land(
     // only copies that are (still) the stored one may change the trust map: a late, older copy must not
     const conflicted = new Set(outcome.conflicts);
     const superseded = await supersededRefs(deps.opensearch, ops.filter((op) => conflicted.has(op.ref) && items[op.ref]!.record.recordType === 'resource'));
-    const current = resourceIdx.filter((i) => !superseded.has(i) && !osFailed.has(i) && !outcome.rejected.some((r) => r.ref === i));
+    const rejected = new Set(outcome.rejected.map((r) => r.ref));
+    const current = resourceIdx.filter((i) => !superseded.has(i) && !osFailed.has(i) && !rejected.has(i));
+    // the latest state follows OpenSearch's versioning decision; copies it refused for content are checked against S3 itself
+    const latestWrites = Promise.all([latest(current, false), latest([...rejected].filter((i) => resourceIdx.includes(i)), true)]);
     try {
       await updateTrustedAccountDocuments(deps.opensearch, deps.indexPrefix, current.map((i) => items[i]!.record as ResourceRecord));
     } catch (err) {
@@ -236,6 +240,7 @@ async function land(
         fail(items[i]!.raw, `trusted-accounts: ${(err as Error).message}`);
       }
     }
+    await latestWrites;
   })().catch((err: Error) => {
     for (let i = 0; i < items.length; i++) {
       osFailed.add(i);
@@ -243,7 +248,7 @@ async function land(
     }
   });
 
-  await Promise.all([latestWrite, osWrite]);
+  await osWrite;
 
   // complete inventory runs: after this batch's resources are indexed
   for (const [i, item] of items.entries()) {
@@ -261,6 +266,17 @@ async function land(
 async function markDeleted(run: InventoryRunRecord, deps: ProcessorDeps): Promise<number> {
   const markers: DeletionMarker[] = await findUnseenResources(deps.opensearch, deps.indexPrefix, run);
   if (!markers.length) return 0;
+  // OpenSearch last: until it holds the markers, a retry of the run record finds the same resources again
+  const latest = await writeLatestState(deps.s3, deps.feedBucket, markers);
+  if (latest.failed.length) throw new Error(`latest state: ${latest.failed[0]!.reason}`);
+  await updateTrustedAccountDocuments(deps.opensearch, deps.indexPrefix, markers.map((m) => m.record));
+  // the deletions also go to the feed, named by the run so a replay overwrites them
+  await deps.feed.write('resource', markers.map((m) => m.record), {
+    shardId: `deleted-${run.accountId}-${run.region}-${run.collector}`,
+    firstSequenceNumber: run.runId,
+    lastSequenceNumber: 'unseen',
+    at: new Date(run.finishedAt),
+  });
   const ops: IndexOp[] = markers.map((m, ref) => ({
     index: indexFor(m.record, deps.indexPrefix),
     id: documentId(m.record.arn),
@@ -272,15 +288,5 @@ async function markDeleted(run: InventoryRunRecord, deps: ProcessorDeps): Promis
   if (outcome.failed.length || outcome.rejected.length) {
     throw new Error(`${outcome.failed.length + outcome.rejected.length} deletion markers did not land: ${(outcome.failed[0] ?? outcome.rejected[0])!.reason}`);
   }
-  const latest = await writeLatestState(deps.s3, deps.feedBucket, markers);
-  if (latest.failed.length) throw new Error(`latest state: ${latest.failed[0]!.reason}`);
-  await updateTrustedAccountDocuments(deps.opensearch, deps.indexPrefix, markers.map((m) => m.record));
-  // the deletions also go to the feed, named by the run so a replay overwrites them
-  await deps.feed.write('resource', markers.map((m) => m.record), {
-    shardId: `deleted-${run.accountId}-${run.region}-${run.collector}`,
-    firstSequenceNumber: run.runId,
-    lastSequenceNumber: 'unseen',
-    at: new Date(run.finishedAt),
-  });
   return markers.length - outcome.alreadyNewer;
 }

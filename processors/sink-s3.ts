@@ -112,14 +112,15 @@ const VERSION_META = 'census-version';
 export const captureVersion = (r: Pick<ResourceRecord, 'configurationItemCaptureTime'>) => Date.parse(r.configurationItemCaptureTime);
 
 /**
- * Write the latest state of each resource unless S3 already holds a newer copy. The version rides in
- * object metadata, so an older, late copy never replaces a newer one. Returns the indexes that failed.
+ * Write the latest state of each resource. The version rides in object metadata; with `checkStored` an
+ * object holding a newer version is left alone (one HeadObject per resource). Without it the caller has
+ * already decided (OpenSearch's external versioning accepted these copies). Returns the indexes that failed.
  */
 export async function writeLatestState(
   s3: S3Client,
   bucket: string,
   items: { record: ResourceRecord & Record<string, unknown>; version: number }[],
-  concurrency = 16,
+  { checkStored = true, concurrency = 16 }: { checkStored?: boolean; concurrency?: number } = {},
 ): Promise<{ written: number; skipped: number; failed: { index: number; reason: string }[] }> {
   const limit = pLimit(concurrency);
   let written = 0;
@@ -143,7 +144,7 @@ export async function writeLatestState(
           return;
         }
         try {
-          const stored = await storedVersion(s3, bucket, Key);
+          const stored = checkStored ? await storedVersion(s3, bucket, Key) : undefined;
           if (stored !== undefined && stored > version) {
             skipped++;
             return;
