@@ -65,7 +65,7 @@ describe('census collectors against moto through Kinesis', () => {
     process.env.CENSUS_AWS_MAX_ATTEMPTS = '2';
     const config = loadConfig({ payers: org.payerId, auditRole: 'CensusAudit', regions: REGIONS.join(','), streamName: stream, feedBucket, deadLetterBucket }, {});
     const sink = new KinesisProducer({ streamName: stream, feedBucket, deadLetterBucket });
-    summary = await runCollection(config, sink, { collectors: planted.collectors, pageSize: 3, catalog: null });
+    summary = await runCollection(config, sink, { collectors: planted.collectors, pageSize: 3 });
     entries = await readStream(stream);
     records = entries.map((e) => parseRecord(e.data));
   });
@@ -131,6 +131,16 @@ describe('census collectors against moto through Kinesis', () => {
     const roles = records.filter((r) => r.recordType === 'resource' && r.resourceType === 'AWS::IAM::Role' && r.awsAccountId === member);
     expect(roles.length).toBeGreaterThan(3);
     expect(roles).toHaveLength(planted.expected.filter((e) => e.startsWith(`AWS::IAM::Role arn:aws:iam::${member}:`)).length);
+  });
+
+  it("streams the standard's account sweep over each account's inventory", () => {
+    const findings = records.filter((r) => r.recordType === 'finding');
+    const accountPab = findings.filter((f) => f.requirementId === 'CSS-S3-04');
+    const active = [org.payerId, ...org.members.map((m) => m.accountId)];
+    expect(accountPab.map((f) => f.accountId).sort()).toEqual([...active].sort());
+    // only member 0 has an account-level public access block
+    for (const f of accountPab) expect(f.status, f.accountId).toBe(f.accountId === org.members[0]!.accountId ? 'PASS' : 'FAIL');
+    expect(summary.findings).toBe(findings.length);
   });
 
   it('keys every resource record by its ARN', () => {
