@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scoreFolder, writeRunOutputs, type ScoringRun } from '../../processors/scoring/offline.js';
-import type { ScorecardManifest } from '../../processors/scoring/scorecards/index.js';
-import { NO_OWNER } from '../../processors/scoring/score.js';
+import { writeScorecards, type ScorecardManifest } from '../../processors/scoring/scorecards/index.js';
+import { NO_OWNER, scoreFindings } from '../../processors/scoring/score.js';
 
 const fixture = new URL('../fixtures/scoring/offline/', import.meta.url).pathname;
 const asOf = '2026-11-24';
@@ -182,5 +182,34 @@ describe('enterprise workbook', () => {
     expect(xml).toContain('AND(ISNUMBER(L2),L2&lt;0.7)');
     const styles = execFileSync('unzip', ['-p', join(out, manifest.enterprise.file), 'xl/styles.xml']).toString();
     expect(styles).toMatch(/<dxfs count="[1-9]/);
+  });
+});
+
+describe('an account with nothing to fix', () => {
+  it('says so on its sheet, outside the filtered table', async () => {
+    const accounts = [{ accountId: '555555555555', name: 'clean', owner: 'carol@example.com', executive: null, spend: 10 }];
+    const requirements = [{ id: 'R1', title: 't', severity: 'low', weight: 1 }];
+    const findings = [
+      {
+        accountId: '555555555555',
+        requirementId: 'R1',
+        resourceId: 'ok',
+        resourceArn: null,
+        resourceType: 'AWS::S3::Bucket',
+        region: 'us-east-1',
+        status: 'PASS' as const,
+        evidence: 'fine',
+        observedAt: '2026-11-24T00:00:00Z',
+      },
+    ];
+    const result = scoreFindings({ accounts, requirements, findings, exceptions: [], asOf, runAt });
+    const dir = mkdtempSync(join(tmpdir(), 'scorecards-clean-'));
+    const m = await writeScorecards({ ...result, accounts, requirements, asOf, runAt, outDir: dir });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(join(dir, m.owners[0]!.file));
+    const sheet = wb.worksheets[2]!;
+    expect(sheet.getCell('B3').value).toBe(1);
+    expect(sheet.autoFilter).toBe('A5:O5');
+    expect(sheet.getCell('A7').value).toBe('No non-compliant resources.');
   });
 });
