@@ -4,8 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { s3Config } from '../core/aws.js';
 import { loadConfig } from '../core/config.js';
 import { loadCatalog } from './standard/index.js';
-import { consumeStream, MemoryCheckpoints, S3Checkpoints } from './consumer.js';
-import { processorDeps } from './deps.js';
+import { MemoryCheckpoints, processStream, S3Checkpoints } from './consumer.js';
 import { parseAccountList } from './enrich-account.js';
 import { loadExceptionRegister, readSource } from './exceptions.js';
 import { findPolicies, classifyAccount, type TrustContext } from './trust/extract.js';
@@ -129,13 +128,14 @@ Examples:
     .addHelpText('after', '\nExamples:\n  census process --until drained\n  census process --stream census-records --checkpoint s3://census-feed/checkpoints/census-records.json --until forever')
     .action(async (opts: { stream?: string; until: 'drained' | 'forever'; checkpoint?: string }) => {
       const config = loadConfig(program.opts());
-      const deps = await processorDeps(config);
       const m = opts.checkpoint ? /^s3:\/\/([^/]+)\/(.+)$/.exec(opts.checkpoint) : null;
       if (opts.checkpoint && !m) throw new Error(`--checkpoint: "${opts.checkpoint}" is not an s3://bucket/key URL`);
       const checkpoints = m ? new S3Checkpoints(new S3Client(s3Config()), m[1]!, m[2]!) : new MemoryCheckpoints();
       const abort = new AbortController();
       process.once('SIGINT', () => abort.abort());
-      const stats = await consumeStream(deps, {
+      const stats = await processStream(config, {
+        refresh: false,
+        accountListMaxAgeMs: 60_000,
         streamName: opts.stream ?? config.streamName,
         until: opts.until,
         checkpoints,

@@ -116,7 +116,10 @@ async function listShards(kinesis: KinesisClient, streamName: string): Promise<S
   return shards;
 }
 
-export async function consumeStream(deps: ProcessorDeps, opts: ConsumeOptions): Promise<ConsumeStats> {
+/** Fixed dependencies, or a function asked before every batch (lets a long-running consumer re-read its registers). */
+export type DepsSource = ProcessorDeps | (() => Promise<ProcessorDeps>);
+
+export async function consumeStream(deps: DepsSource, opts: ConsumeOptions): Promise<ConsumeStats> {
   const kinesis = opts.kinesis ?? new KinesisClient(clientConfig());
   const checkpoints = opts.checkpoints ?? new MemoryCheckpoints();
   const until = opts.until ?? 'drained';
@@ -153,7 +156,7 @@ async function iteratorFor(kinesis: KinesisClient, streamName: string, shardId: 
 /** Read one shard to its tip (or until aborted), landing each GetRecords batch before moving on. */
 async function consumeShard(
   kinesis: KinesisClient,
-  deps: ProcessorDeps,
+  deps: DepsSource,
   shardId: string,
   checkpoints: CheckpointStore,
   opts: ConsumeOptions,
@@ -172,7 +175,7 @@ async function consumeShard(
       continue;
     }
     const raws = records.map((r) => toRaw(shardId, r));
-    const result = await processBatch(raws, deps);
+    const result = await processBatch(raws, typeof deps === 'function' ? await deps() : deps);
     stats.batches++;
     stats.received += result.received;
     stats.deadLettered += result.deadLettered;
@@ -204,8 +207,18 @@ async function consumeShard(
 /** For the demo and scripts: build the processing dependencies from configuration and drain the stream. */
 export async function processStream(
   config: CensusConfig,
-  opts: Partial<ConsumeOptions> & DepsOptions = {},
+  opts: Partial<ConsumeOptions> & DepsOptions & { registerTtlMs?: number } = {},
 ): Promise<ConsumeStats> {
-  const deps = await processorDeps(config, { refresh: opts.refresh ?? true, accountListMaxAgeMs: opts.accountListMaxAgeMs ?? 0, deliveryStream: opts.deliveryStream });
-  return consumeStream(deps, { ...opts, streamName: opts.streamName ?? config.streamName });
+  const build = () => processorDeps(config, { refresh: opts.refresh ?? true, accountListMaxAgeMs: opts.accountListMaxAgeMs ?? 0, deliveryStream: opts.deliveryStream });
+  let deps = await build();
+  let builtAt = Date.now();
+  // a consumer that runs for hours re-reads the risk and trusted-accounts registers, as the Lambda does
+  const current = async () => {
+    if (Date.now() - builtAt > (opts.registerTtlMs ?? 300_000)) {
+      deps = await build();
+      builtAt = Date.now();
+    }
+    return deps;
+  };
+  return consumeStream(current, { ...opts, streamName: opts.streamName ?? config.streamName });
 }
