@@ -57,7 +57,7 @@ export function registerProcessorCommands(program: Command): void {
     .command('principals')
     .description('print, as JSON, the AWS accounts a policy document lets in (Allow statements), and whether it is public')
     .argument('<file>', 'policy JSON (object, JSON string or URL-encoded), or any JSON holding policies (a resource record, a GetBucketPolicy output); - for stdin')
-    .option('--trusted-accounts <file>', 'trusted-accounts register (CSV/JSON/YAML, or the fwd:cloudsec known_aws_accounts YAML); repeatable', collect)
+    .option('--trusted-accounts <file>', 'trusted-accounts register (CSV/JSON/YAML, or the fwd:cloudsec known_aws_accounts YAML); repeatable (default: CENSUS_TRUSTED_ACCOUNTS)', collect)
     .option('--accounts <file>', 'the organization account list (JSON array of account records, as at state/accounts.json) to classify org accounts')
     .addHelpText(
       'after',
@@ -70,7 +70,7 @@ Examples:
     .action(async (file: string, opts: { trustedAccounts?: string[]; accounts?: string }) => {
       const text = file === '-' ? await readStdin() : (await readSource(file)).toString('utf8');
       const doc = parsePolicyText(text, file === '-' ? 'stdin' : file);
-      const { register, problems } = await loadTrustRegister(opts.trustedAccounts ?? []);
+      const { register, problems } = await loadTrustRegister(opts.trustedAccounts ?? loadConfig(program.opts()).trustedAccounts);
       for (const p of problems) console.error(`warning: ${p.source} row ${p.row}: ${p.reason}`);
       const orgAccounts = new Map<string, string | null>();
       if (opts.accounts) {
