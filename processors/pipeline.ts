@@ -40,7 +40,7 @@ export interface ProcessorDeps {
 
 export interface BatchResult {
   received: number;
-  /** records landed everywhere they belong (incl. findings produced by per-record checks) */
+  /** records landed everywhere incl. the feed (findings of per-record checks count too); records after the first failure are delivered again and not counted */
   landed: number;
   deadLettered: number;
   deadLetterKeys: string[];
