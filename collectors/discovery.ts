@@ -13,6 +13,7 @@ import {
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { clientConfig, s3Config } from '../core/aws.js';
+import type { CensusConfig } from '../core/config.js';
 import { s3Keys } from '../core/indexes.js';
 import { AccountRecord, parseWith, SCHEMA_VERSION, type CollectionErrorRecord } from '../core/schemas.js';
 import { errorCode, errorMessage } from './engine.js';
@@ -48,6 +49,15 @@ export interface DiscoveryResult {
 }
 
 export const SESSION_DISCOVERY = 'census-discovery';
+
+/** Discovery settings from the Census configuration. */
+export function discoveryOptions(
+  config: Pick<CensusConfig, 'payers' | 'auditRole' | 'externalId' | 'ownerTagKey' | 'executiveTagKey'>,
+  run: { runId?: string; observedAt: string; baseCredentials?: Credentials },
+): DiscoveryOptions {
+  const { payers, auditRole, externalId, ownerTagKey, executiveTagKey } = config;
+  return { payers, auditRole, externalId, ownerTagKey, executiveTagKey, ...run };
+}
 
 /** The last full calendar month, as Cost Explorer's [start, end) dates. */
 export function lastFullMonth(now = new Date()): { start: string; end: string } {

@@ -169,9 +169,31 @@ export function paged<C, In, Out, K extends keyof Out>(
 ): (client: C, ctx: CollectorContext) => AsyncIterable<NonNullable<Out[K]> extends (infer E)[] ? E : never> {
   type E = NonNullable<Out[K]> extends (infer X)[] ? X : never;
   return async function* (client, ctx) {
-    const args = typeof input === 'function' ? (input as (c: CollectorContext) => In)(ctx) : input;
+    // a fresh copy per run: SDK paginators write the next token and page size into the input object, and one
+    // declaration's input is shared by every account and region running at once
+    const args = { ...(typeof input === 'function' ? (input as (c: CollectorContext) => In)(ctx) : input) };
     for await (const page of paginate({ client, pageSize: pageSize(ctx, pageBounds) }, args)) {
       for (const item of (page[resultKey] ?? []) as E[]) yield item;
+    }
+  };
+}
+
+/**
+ * List calls that return names or ARNs only (DynamoDB tables, KMS keys, EKS clusters, ...): run the paginator
+ * and describe each listed id; the description is the item (and so the record's configuration).
+ */
+export function pagedDescribe<C, In, Out, K extends keyof Out, Item>(
+  paginate: (config: { client: C; pageSize?: number }, input: In) => AsyncIterable<Out>,
+  input: In,
+  resultKey: K,
+  describe: (client: C, id: NonNullable<Out[K]> extends (infer E)[] ? E : never, ctx: CollectorContext) => Promise<Item | undefined>,
+  pageBounds: { min?: number; max?: number } = {},
+): (client: C, ctx: CollectorContext) => AsyncIterable<Item> {
+  const ids = paged(paginate, input, resultKey, pageBounds);
+  return async function* (client, ctx) {
+    for await (const id of ids(client, ctx)) {
+      const item = await describe(client, id, ctx);
+      if (item !== undefined) yield item;
     }
   };
 }

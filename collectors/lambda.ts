@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../core/config.js';
 import { loadCatalog } from '../processors/standard/index.js';
-import { discoverAccounts, isActive, writeAccountList } from './discovery.js';
+import { discoverAccounts, discoveryOptions, isActive, writeAccountList } from './discovery.js';
 import { inventoryAccount } from './inventory.js';
 import { KinesisProducer } from './producer.js';
 import { selectCollectors } from './registry.js';
@@ -19,16 +19,7 @@ export async function discoverHandler(event: { runId?: string } = {}) {
   const config = loadConfig();
   if (!config.payers.length) throw new Error('discoverHandler: CENSUS_PAYERS is empty');
   const runId = event.runId ?? randomUUID();
-  const observedAt = new Date().toISOString();
-  const result = await discoverAccounts({
-    payers: config.payers,
-    auditRole: config.auditRole,
-    externalId: config.externalId,
-    ownerTagKey: config.ownerTagKey,
-    executiveTagKey: config.executiveTagKey,
-    observedAt,
-    runId,
-  });
+  const result = await discoverAccounts(discoveryOptions(config, { runId, observedAt: new Date().toISOString() }));
   const sink = producer();
   for (const r of [...result.accounts, ...result.errors]) await sink.put(r);
   await sink.close();

@@ -7,7 +7,7 @@ import pLimit from 'p-limit';
 import type { CensusConfig } from '../core/config.js';
 import { log } from '../core/log.js';
 import { loadCatalog, type Catalog } from '../processors/standard/index.js';
-import { discoverAccounts, isActive, writeAccountList, type SpendUnavailable } from './discovery.js';
+import { discoverAccounts, discoveryOptions, isActive, writeAccountList, type SpendUnavailable } from './discovery.js';
 import { inventoryAccount, type AccountInventory } from './inventory.js';
 import type { RecordSink } from './producer.js';
 import { selectCollectors } from './registry.js';
@@ -62,16 +62,7 @@ export async function runCollection(config: CensusConfig, sink: RecordSink, opts
   const stats = newStats();
   const limiter = new CallLimiter(config.concurrency);
 
-  const discovery = await discoverAccounts({
-    payers: config.payers,
-    auditRole: config.auditRole,
-    externalId: config.externalId,
-    ownerTagKey: config.ownerTagKey,
-    executiveTagKey: config.executiveTagKey,
-    observedAt,
-    runId,
-    baseCredentials: opts.baseCredentials,
-  });
+  const discovery = await discoverAccounts(discoveryOptions(config, { runId, observedAt, baseCredentials: opts.baseCredentials }));
   for (const record of discovery.accounts) await sink.put(record);
   for (const record of discovery.errors) await sink.put(record);
   if (opts.writeAccountList !== false && discovery.accounts.length) {

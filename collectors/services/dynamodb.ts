@@ -8,23 +8,14 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { clientConfig, type ClientOptions } from '../../core/aws.js';
-import { detail, pageSize, resource, type Collector, type CollectorContext } from '../engine.js';
+import { detail, pagedDescribe, resource, type Collector } from '../engine.js';
 
 const dynamodbClient = (o: ClientOptions) => new DynamoDBClient(clientConfig(o));
-
-async function* tables(client: DynamoDBClient, ctx: CollectorContext): AsyncGenerator<TableDescription> {
-  for await (const page of paginateListTables({ client, pageSize: pageSize(ctx) }, {})) {
-    for (const name of page.TableNames ?? []) {
-      const t = (await client.send(new DescribeTableCommand({ TableName: name }))).Table;
-      if (t) yield t;
-    }
-  }
-}
 
 const tableSpec = resource<DynamoDBClient, TableDescription>({
   resourceType: 'AWS::DynamoDB::Table',
   client: dynamodbClient,
-  list: tables,
+  list: pagedDescribe(paginateListTables, {}, 'TableNames', async (c, name) => (await c.send(new DescribeTableCommand({ TableName: name }))).Table),
   id: (t) => t.TableName ?? '',
   name: 'TableName',
   arn: (t) => t.TableArn ?? '',

@@ -9,23 +9,14 @@ import {
   type KeyMetadata,
 } from '@aws-sdk/client-kms';
 import { clientConfig, type ClientOptions } from '../../core/aws.js';
-import { detail, pageSize, resource, type Collector, type CollectorContext } from '../engine.js';
+import { detail, pagedDescribe, resource, type Collector } from '../engine.js';
 
 const kmsClient = (o: ClientOptions) => new KMSClient(clientConfig(o));
-
-async function* keys(client: KMSClient, ctx: CollectorContext): AsyncGenerator<KeyMetadata> {
-  for await (const page of paginateListKeys({ client, pageSize: pageSize(ctx) }, {})) {
-    for (const k of page.Keys ?? []) {
-      const meta = (await client.send(new DescribeKeyCommand({ KeyId: k.KeyId }))).KeyMetadata;
-      if (meta) yield meta;
-    }
-  }
-}
 
 const keySpec = resource<KMSClient, KeyMetadata>({
   resourceType: 'AWS::KMS::Key',
   client: kmsClient,
-  list: keys,
+  list: pagedDescribe(paginateListKeys, {}, 'Keys', async (c, k) => (await c.send(new DescribeKeyCommand({ KeyId: k.KeyId }))).KeyMetadata),
   id: (k) => k.KeyId ?? '',
   name: 'Description',
   arn: (k) => k.Arn ?? '',

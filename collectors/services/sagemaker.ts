@@ -7,22 +7,16 @@ import {
   type DescribeNotebookInstanceOutput,
 } from '@aws-sdk/client-sagemaker';
 import { clientConfig, type ClientOptions } from '../../core/aws.js';
-import { detail, pageSize, resource, type Collector, type CollectorContext } from '../engine.js';
+import { detail, pagedDescribe, resource, type Collector } from '../engine.js';
 
 const sagemakerClient = (o: ClientOptions) => new SageMakerClient(clientConfig(o));
-
-async function* notebooks(client: SageMakerClient, ctx: CollectorContext): AsyncGenerator<DescribeNotebookInstanceOutput> {
-  for await (const page of paginateListNotebookInstances({ client, pageSize: pageSize(ctx) }, {})) {
-    for (const n of page.NotebookInstances ?? []) {
-      yield await client.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: n.NotebookInstanceName }));
-    }
-  }
-}
 
 const notebookSpec = resource<SageMakerClient, DescribeNotebookInstanceOutput>({
   resourceType: 'AWS::SageMaker::NotebookInstance',
   client: sagemakerClient,
-  list: notebooks,
+  list: pagedDescribe(paginateListNotebookInstances, {}, 'NotebookInstances', (c, n) =>
+    c.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: n.NotebookInstanceName })),
+  ),
   id: (n) => n.NotebookInstanceName ?? '',
   name: 'NotebookInstanceName',
   arn: (n) => n.NotebookInstanceArn ?? '',

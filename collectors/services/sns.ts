@@ -1,7 +1,7 @@
 // SNS topics: GetTopicAttributes (policy, encryption) as configuration.
 import { GetTopicAttributesCommand, ListTagsForResourceCommand, paginateListTopics, SNSClient } from '@aws-sdk/client-sns';
 import { clientConfig, type ClientOptions } from '../../core/aws.js';
-import { detail, resource, type Collector } from '../engine.js';
+import { detail, pagedDescribe, resource, type Collector } from '../engine.js';
 
 const snsClient = (o: ClientOptions) => new SNSClient(clientConfig(o));
 
@@ -10,20 +10,13 @@ interface Topic {
   Attributes: Record<string, string>;
 }
 
-async function* topics(client: SNSClient): AsyncGenerator<Topic> {
-  for await (const page of paginateListTopics({ client }, {})) {
-    for (const t of page.Topics ?? []) {
-      if (!t.TopicArn) continue;
-      const attrs = (await client.send(new GetTopicAttributesCommand({ TopicArn: t.TopicArn }))).Attributes ?? {};
-      yield { TopicArn: t.TopicArn, Attributes: attrs };
-    }
-  }
-}
-
 const topicSpec = resource<SNSClient, Topic>({
   resourceType: 'AWS::SNS::Topic',
   client: snsClient,
-  list: topics,
+  list: pagedDescribe(paginateListTopics, {}, 'Topics', async (c, t): Promise<Topic> => ({
+    TopicArn: t.TopicArn ?? '',
+    Attributes: (await c.send(new GetTopicAttributesCommand({ TopicArn: t.TopicArn }))).Attributes ?? {},
+  })),
   id: 'TopicArn',
   name: (t) => t.TopicArn.split(':').pop(),
   arn: 'TopicArn',

@@ -103,6 +103,7 @@ describe('census collectors against moto through Kinesis', () => {
     // moto has no DescribeClientVpnEndpoints: the EC2 run of every account and region is incomplete, and says why
     const where = (r: { accountId: string; region: string | null }) => `${r.accountId} ${r.region}`;
     const expectedPlaces = activeAccounts.flatMap((a) => REGIONS.map((region) => `${a} ${region}`)).sort();
+    expect(errors.filter((e) => e.collector !== 'ec2')).toEqual([]);
     expect(errors.map(where).sort()).toEqual(expectedPlaces);
     for (const e of errors) {
       expect(e.collector).toBe('ec2');

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ResourceRecord } from '../../core/schemas.js';
 import { parseWith } from '../../core/schemas.js';
-import { errorCode, isAbsent, normalize, resource, toJson, toTagMap, type AnyResourceSpec, type CollectorContext } from '../../collectors/engine.js';
+import { errorCode, isAbsent, normalize, paged, resource, toJson, toTagMap, type AnyResourceSpec, type CollectorContext } from '../../collectors/engine.js';
 import { accountStatus, lastFullMonth, spendByAccount } from '../../collectors/discovery.js';
 import { plan } from '../../collectors/inventory.js';
 import { backoffDelay, partitionKey } from '../../collectors/producer.js';
@@ -63,6 +63,32 @@ describe('engine helpers', () => {
   });
   it('turns API responses into JSON: ISO dates, no SDK metadata', () => {
     expect(toJson({ d: new Date('2026-01-02T03:04:05Z'), $metadata: { httpStatusCode: 200 } })).toEqual({ d: '2026-01-02T03:04:05.000Z' });
+  });
+});
+
+describe('paged', () => {
+  it('gives each run its own copy of the input: SDK paginators write the next token into it', async () => {
+    // the shape of @smithy createPaginator: it sets input[NextToken] and input[MaxResults] on the object it is given
+    const pages: Record<string, { Items: string[]; NextToken?: string }> = { start: { Items: ['a', 'b'], NextToken: 't1' }, t1: { Items: ['c'] } };
+    async function* paginate(config: { client: unknown; pageSize?: number }, input: { NextToken?: string; MaxResults?: number }) {
+      let token: string | undefined = input.NextToken;
+      do {
+        input.NextToken = token;
+        input.MaxResults = config.pageSize;
+        const page = pages[token ?? 'start']!;
+        yield page;
+        token = page.NextToken;
+      } while (token);
+    }
+    const declared: { NextToken?: string; MaxResults?: number } = {};
+    const list = paged(paginate, declared, 'Items');
+    const all = async () => {
+      const out: string[] = [];
+      for await (const x of list({}, ctx({ pageSize: 2 }))) out.push(x);
+      return out;
+    };
+    expect(await Promise.all([all(), all()])).toEqual([['a', 'b', 'c'], ['a', 'b', 'c']]);
+    expect(declared).toEqual({});
   });
 });
 
