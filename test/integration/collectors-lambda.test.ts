@@ -7,10 +7,11 @@ import { clientConfig, s3Config } from '../../core/aws.js';
 import { s3Keys } from '../../core/indexes.js';
 import { parseRecord, type AccountRecord } from '../../core/schemas.js';
 import { discoverHandler, inventoryHandler } from '../../collectors/lambda.js';
-import { inventoryAccount } from '../../collectors/inventory.js';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { inventoryAccount, sessionName } from '../../collectors/inventory.js';
 import { MemorySink } from '../../collectors/producer.js';
 import { selectCollectors } from '../../collectors/registry.js';
-import { CallLimiter, newStats } from '../../collectors/runtime.js';
+import { assumeRole, CallLimiter, newStats } from '../../collectors/runtime.js';
 import { uniqueName } from '../helpers.js';
 import { buildOrg, credentialsFor, type TestOrg } from '../fixtures/collectors/org.js';
 import { createStream, readStream } from '../fixtures/collectors/stream.js';
@@ -69,6 +70,14 @@ describe('collector Lambda handlers', () => {
       delete process.env.CENSUS_COLLECTOR;
     }
     await expect(inventoryHandler({ accountId: '12345', collector: 'sqs' })).rejects.toThrow(/event.accountId "12345" is not an account ID/);
+  });
+});
+
+describe('role sessions', () => {
+  it("name the collector, so the account's CloudTrail shows which collector asked", async () => {
+    const credentials = await assumeRole({ accountId: '123456789014', roleName: 'CensusAudit', sessionName: sessionName('s3') });
+    const me = await new STSClient(clientConfig({ credentials })).send(new GetCallerIdentityCommand({}));
+    expect(me.Arn).toBe('arn:aws:sts::123456789014:assumed-role/CensusAudit/census-s3');
   });
 });
 
