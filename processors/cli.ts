@@ -72,11 +72,11 @@ Examples:
       const doc = parsePolicyText(text, file === '-' ? 'stdin' : file);
       const { register, problems } = await loadTrustRegister(opts.trustedAccounts ?? loadConfig(program.opts()).trustedAccounts);
       for (const p of problems) console.error(`warning: ${p.source} row ${p.row}: ${p.reason}`);
-      const orgAccounts = new Map<string, string | null>();
+      const orgAccounts = new Map<string, { name: string | null }>();
       if (opts.accounts) {
         const list = parseAccountList(parsePolicyText((await readSource(opts.accounts)).toString('utf8'), opts.accounts), opts.accounts);
         for (const p of list.problems) console.error(`warning: ${p}`);
-        for (const a of list.accounts.values()) orgAccounts.set(a.accountId, a.name);
+        for (const a of list.accounts.values()) orgAccounts.set(a.accountId, { name: a.name });
       }
       console.log(JSON.stringify(principalsReport(doc, file, { orgAccounts, register }), null, 2));
     });

@@ -65,8 +65,7 @@ export function enrichRecord<R extends Item['record']>(
 ): R {
   let out = withAccount(record, ctx.accounts);
   if (out.recordType === 'resource') {
-    const orgAccounts = new Map([...ctx.accounts.values()].map((a) => [a.accountId, a.name]));
-    const trust = recordTrust(out, { orgAccounts, register: ctx.trustRegister });
+    const trust = recordTrust(out, { orgAccounts: ctx.accounts, register: ctx.trustRegister });
     out = { ...out, trustedAccounts: trust.trustedAccounts, public: trust.public };
   } else if (out.recordType === 'finding') {
     out = withException(out, ctx.exceptions) as typeof out;

@@ -66,8 +66,8 @@ export function findPolicies(record: Pick<ResourceRecord, 'configuration' | 'sup
 }
 
 export interface TrustContext {
-  /** every account in the payers' organizations, with its name */
-  orgAccounts: ReadonlyMap<string, string | null>;
+  /** every account in the payers' organizations, with its name (the account list itself serves) */
+  orgAccounts: ReadonlyMap<string, { name: string | null }>;
   register: TrustRegister;
 }
 
@@ -78,7 +78,7 @@ export interface RecordTrust {
 }
 
 export function classifyAccount(accountId: string, ctx: TrustContext): Pick<TrustedAccount, 'classification' | 'name' | 'approved'> {
-  if (ctx.orgAccounts.has(accountId)) return { classification: 'org', name: ctx.orgAccounts.get(accountId) ?? null, approved: null };
+  if (ctx.orgAccounts.has(accountId)) return { classification: 'org', name: ctx.orgAccounts.get(accountId)?.name ?? null, approved: null };
   const known = ctx.register.get(accountId);
   if (known) return { classification: 'known', name: known.name, approved: known.approved };
   return { classification: 'unknown', name: null, approved: null };

@@ -51,7 +51,7 @@ describe('policies in records', () => {
         },
       },
     });
-    const trust = recordTrust(record, { orgAccounts: new Map([[OWN, 'own'], [ORG, 'shared-services']]), register });
+    const trust = recordTrust(record, { orgAccounts: new Map([[OWN, { name: 'own' }], [ORG, { name: 'shared-services' }]]), register });
     expect(trust.public).toBe(false);
     const policy = 'supplementaryConfiguration.BucketPolicy';
     expect(trust.trustedAccounts).toEqual([
