@@ -98,6 +98,7 @@ Examples:
         );
       } else if (sink instanceof NdjsonFileSink) {
         process.stderr.write(`wrote ${sink.records} records to ${sink.path}\n`);
+        if (sink.rejected) process.stderr.write(`${sink.rejected} records broke the record contract: see ${sink.rejectedPath}\n`);
       }
       console.log(flags.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
     });

@@ -270,13 +270,15 @@ export async function normalize<C, I>(spec: ResourceSpec<C, I>, item: I, client:
     }),
   );
   const id = String(read(spec.id, item, itemCtx) ?? '');
+  const arn = String(read(spec.arn, item, itemCtx) ?? '');
   const global = ctx.region === 'global';
   return {
     recordType: 'resource',
     schemaVersion: SCHEMA_VERSION,
     resourceType: spec.resourceType,
-    resourceId: id,
-    arn: String(read(spec.arn, item, itemCtx) ?? id),
+    // an item without an id or ARN breaks the contract and is caught (dead letter) at the sink, not dropped here
+    resourceId: id || arn,
+    arn: arn || id,
     resourceName: read(spec.name, item, itemCtx) ?? null,
     awsAccountId: ctx.accountId,
     awsRegion: global && !spec.region ? 'global' : region,

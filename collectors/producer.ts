@@ -216,24 +216,47 @@ function describe(record: unknown): string {
   return `${r?.recordType ?? 'record'} ${r?.arn ?? r?.findingId ?? r?.accountId ?? ''}`.trim();
 }
 
-/** `--out FILE`: one validated record per line. */
+/** `--out FILE`: one validated record per line; a record that breaks the contract goes to `FILE.rejected.ndjson` with the reason. */
 export class NdjsonFileSink implements RecordSink {
   records = 0;
+  rejected = 0;
   private readonly out: WriteStream;
+  private rejects?: WriteStream;
 
   constructor(readonly path: string) {
     this.out = createWriteStream(path, { flags: 'w' });
   }
 
+  get rejectedPath(): string {
+    return `${this.path}.rejected.ndjson`;
+  }
+
   async put(record: StreamRecord): Promise<void> {
-    const valid = parseRecord(record);
-    this.records++;
-    if (!this.out.write(`${JSON.stringify(valid)}\n`)) await once(this.out, 'drain');
+    let line: string;
+    try {
+      line = `${JSON.stringify(parseRecord(record))}\n`;
+      this.records++;
+    } catch (err) {
+      this.rejected++;
+      this.rejects ??= createWriteStream(this.rejectedPath, { flags: 'w' });
+      log.warn({ file: this.rejectedPath }, `rejected ${describe(record)}: ${(err as Error).message}`);
+      await write(this.rejects, `${JSON.stringify({ reason: (err as Error).message, record })}\n`);
+      return;
+    }
+    await write(this.out, line);
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve, reject) => this.out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await Promise.all([this.out, this.rejects].filter((s): s is WriteStream => Boolean(s)).map(end));
   }
+}
+
+async function write(stream: WriteStream, text: string): Promise<void> {
+  if (!stream.write(text)) await once(stream, 'drain');
+}
+
+function end(stream: WriteStream): Promise<void> {
+  return new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
 }
 
 /** Keeps records in memory (programmatic use and tests). */

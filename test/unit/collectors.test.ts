@@ -7,7 +7,10 @@ import { parseWith } from '../../core/schemas.js';
 import { errorCode, isAbsent, normalize, paged, resource, toJson, toTagMap, type AnyResourceSpec, type CollectorContext } from '../../collectors/engine.js';
 import { accountStatus, lastFullMonth, spendByAccount } from '../../collectors/discovery.js';
 import { plan } from '../../collectors/inventory.js';
-import { backoffDelay, partitionKey } from '../../collectors/producer.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { backoffDelay, NdjsonFileSink, partitionKey } from '../../collectors/producer.js';
 import { collectors, resourceTypes, selectCollectors } from '../../collectors/registry.js';
 import { parseConcurrency } from '../../collectors/cli.js';
 import { parseCredentialReport } from '../../collectors/services/iam.js';
@@ -313,6 +316,22 @@ describe('producer helpers', () => {
       expect(backoffDelay(3, 100)).toBeLessThanOrEqual(800);
       expect(backoffDelay(30, 100)).toBeLessThanOrEqual(5000);
     }
+  });
+});
+
+describe('NdjsonFileSink', () => {
+  it('writes valid records one per line and puts a record that breaks the contract aside with the reason', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'census-sink-')), 'out.ndjson');
+    const sink = new NdjsonFileSink(path);
+    const good = { recordType: 'inventory-run', schemaVersion: '1.0', runId: 'r', accountId: '111122223333', region: 'global', collector: 'iam', complete: true, resourceCount: 0, startedAt: '2026-11-24T10:00:00.000Z', finishedAt: '2026-11-24T10:00:01.000Z' } as const;
+    await sink.put(good);
+    await sink.put({ ...good, accountId: 'nope' } as never);
+    await sink.close();
+    expect(readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l))).toEqual([good]);
+    const rejected = readFileSync(sink.rejectedPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string });
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.reason).toMatch(/accountId/);
+    expect([sink.records, sink.rejected]).toEqual([1, 1]);
   });
 });
 
