@@ -42,7 +42,7 @@ export interface SpendUnavailable {
 
 export interface DiscoveryResult {
   accounts: AccountRecord[];
-  /** payers whose organization could not be read */
+  /** payers whose organization could not be read, accounts whose tags or OU path could not be read */
   errors: CollectionErrorRecord[];
   /** payers whose Cost Explorer could not be read: their accounts' spend is null */
   spendUnavailable: SpendUnavailable[];
@@ -182,7 +182,15 @@ export async function discoverAccounts(o: DiscoveryOptions): Promise<DiscoveryRe
         for (const a of page.Accounts ?? []) {
           if (!a.Id || seen.has(a.Id)) continue;
           seen.add(a.Id);
-          const tags = await tagsOf(org, a.Id);
+          // tags and OU path are worth having but not worth losing the account over: a failure is recorded
+          let tags: Record<string, string> = {};
+          let path = 'unknown';
+          try {
+            tags = await tagsOf(org, a.Id);
+            path = await ouPath(org, a.Id, ouNames);
+          } catch (err) {
+            result.errors.push(collectionError(a.Id, errorCode(err), `reading tags and OU path of account ${a.Id}: ${errorMessage(err)}`, o));
+          }
           const record = {
             recordType: 'account' as const,
             schemaVersion: SCHEMA_VERSION,
@@ -191,7 +199,7 @@ export async function discoverAccounts(o: DiscoveryOptions): Promise<DiscoveryRe
             email: a.Email ?? '',
             status: accountStatus(a),
             payerId,
-            ouPath: await ouPath(org, a.Id, ouNames),
+            ouPath: path,
             joinedAt: a.JoinedTimestamp ? new Date(a.JoinedTimestamp).toISOString() : null,
             tags,
             owner: tags[o.ownerTagKey] ?? null,
