@@ -220,9 +220,11 @@ export async function discoverAccounts(o: DiscoveryOptions): Promise<DiscoveryRe
 
 /** The latest account list, where processors and scoring read it (`s3Keys.accounts`, a JSON array of AccountRecord). */
 export async function writeAccountList(bucket: string, accounts: AccountRecord[], s3 = new S3Client(s3Config())): Promise<void> {
-  await s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: s3Keys.accounts, Body: JSON.stringify(accounts), ContentType: 'application/json' }),
-  );
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: s3Keys.accounts, Body: JSON.stringify(accounts), ContentType: 'application/json' }));
+  } catch (err) {
+    throw new Error(`cannot write the account list to s3://${bucket}/${s3Keys.accounts}: ${errorCode(err)}: ${errorMessage(err)}`);
+  }
 }
 
 /** Regions enabled for the account (opt-in regions included once opted in). */

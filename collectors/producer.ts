@@ -83,6 +83,9 @@ interface Entry {
   lastError?: string;
 }
 
+/** Whole-request errors no retry fixes. */
+const FATAL = new Set(['ResourceNotFoundException', 'AccessDeniedException', 'KMSAccessDeniedException', 'KMSNotFoundException']);
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Exponential backoff with full jitter, capped at 5 s. */
@@ -161,6 +164,11 @@ export class KinesisProducer implements RecordSink {
       } catch (err) {
         // the whole request failed (after the SDK's own retries): every entry counts one attempt
         const msg = `${(err as Error).name}: ${(err as Error).message}`;
+        if (FATAL.has((err as Error).name)) {
+          // retrying cannot help (no such stream, no permission): keep the batch, then stop the run loudly
+          for (const e of pending) await this.deadLetter(JSON.parse(Buffer.from(e.data).toString('utf8')), `PutRecords to ${this.opts.streamName}: ${msg}`);
+          throw new Error(`cannot write to Kinesis stream ${this.opts.streamName}: ${msg} (${pending.length} records dead-lettered)`);
+        }
         for (const e of pending) failed.push({ ...e, attempts: e.attempts + 1, lastError: msg });
       }
       if (out) {

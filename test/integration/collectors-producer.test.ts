@@ -116,6 +116,18 @@ describe('KinesisProducer', () => {
     expect(back.filter((r) => r.recordType === 'resource').map((r) => (r as ResourceRecord).arn)).toEqual([resource(2).arn]);
   });
 
+  it('stops loudly on a stream that does not exist, after dead-lettering the batch', async () => {
+    const stream = uniqueName('prod-missing');
+    const dlq = uniqueName('dlq-missing');
+    await s3.send(new CreateBucketCommand({ Bucket: dlq }));
+    const producer = new KinesisProducer({ streamName: stream, feedBucket, deadLetterBucket: dlq });
+    await producer.put(resource(1));
+    await producer.put(resource(2));
+    await expect(producer.close()).rejects.toThrow(new RegExp(`cannot write to Kinesis stream ${stream}: ResourceNotFoundException.*2 records dead-lettered`));
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: dlq }));
+    expect(listed.Contents).toHaveLength(2);
+  });
+
   it('dead-letters, with the reason, a record Kinesis keeps refusing and a record that breaks the contract', async () => {
     const stream = uniqueName('prod-dlq');
     await createStream(stream, 1);
