@@ -14,6 +14,7 @@ import { backoffDelay, NdjsonFileSink, partitionKey } from '../../collectors/pro
 import { collectors, resourceTypes, selectCollectors } from '../../collectors/registry.js';
 import { parseConcurrency } from '../../collectors/cli.js';
 import { parseCredentialReport } from '../../collectors/services/iam.js';
+import { CallLimiter } from '../../collectors/runtime.js';
 import type { Collector } from '../../collectors/engine.js';
 
 const ctx = (over: Partial<CollectorContext> = {}): CollectorContext => ({
@@ -299,6 +300,33 @@ describe('inventory plan', () => {
       'r@us-east-1',
       'o@us-east-1',
     ]);
+  });
+});
+
+describe('CallLimiter', () => {
+  it('never has more calls in flight than allowed per account, per region and overall', async () => {
+    const limiter = new CallLimiter({ overall: 5, perAccount: 3, perRegion: 2 });
+    const inFlight = { all: 0, account: new Map<string, number>(), region: new Map<string, number>() };
+    const peak = { all: 0, account: 0, region: 0 };
+    const bump = (m: Map<string, number>, k: string, d: number) => m.set(k, (m.get(k) ?? 0) + d).get(k)!;
+    const call = (account: string, region: string) =>
+      limiter.run(account, region, async () => {
+        inFlight.all++;
+        peak.all = Math.max(peak.all, inFlight.all);
+        peak.account = Math.max(peak.account, bump(inFlight.account, account, 1));
+        peak.region = Math.max(peak.region, bump(inFlight.region, region, 1));
+        await new Promise((r) => setTimeout(r, 1));
+        inFlight.all--;
+        bump(inFlight.account, account, -1);
+        bump(inFlight.region, region, -1);
+      });
+    const accounts = ['a', 'b', 'c', 'd'];
+    const regions = ['us-east-1', 'eu-west-1', 'ap-south-1'];
+    await Promise.all(Array.from({ length: 120 }, (_, i) => call(accounts[i % 4]!, regions[i % 3]!)));
+    expect(peak.all).toBeLessThanOrEqual(5);
+    expect(peak.account).toBeLessThanOrEqual(3);
+    expect(peak.region).toBeLessThanOrEqual(2);
+    expect(peak.all).toBeGreaterThan(1);
   });
 });
 
