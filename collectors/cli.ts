@@ -30,6 +30,13 @@ export function parseConcurrency(v: string | undefined): { overall: number; perA
   return { overall: overall!, perAccount: perAccount!, perRegion: perRegion! };
 }
 
+export function parsePageSize(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--page-size "${v}": expected a positive integer`);
+  return n;
+}
+
 function progressLine(e: ProgressEvent): string {
   if (e.kind === 'discovered') return `discovered ${e.accounts} accounts in ${e.payers} organization(s), ${e.active} active to inventory`;
   const a = e.account;
@@ -86,7 +93,7 @@ Examples:
         : new KinesisProducer({ streamName: config.streamName, feedBucket: config.feedBucket, deadLetterBucket: config.deadLetterBucket });
       const summary = await runCollection(config, sink, {
         collectors: flags.collectors?.split(',').map((s) => s.trim()).filter(Boolean),
-        pageSize: flags.pageSize ? Number(flags.pageSize) : undefined,
+        pageSize: parsePageSize(flags.pageSize),
         // offline runs keep the account list only in the file, unless a feed bucket is named
         writeAccountList: !flags.out || Boolean(flags.feedBucket),
         onProgress: (e) => process.stderr.write(`${progressLine(e)}\n`),

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backoffDelay, NdjsonFileSink, partitionKey } from '../../collectors/producer.js';
 import { collectors, resourceTypes, selectCollectors } from '../../collectors/registry.js';
-import { parseConcurrency } from '../../collectors/cli.js';
+import { parseConcurrency, parsePageSize } from '../../collectors/cli.js';
 import { parseCredentialReport } from '../../collectors/services/iam.js';
 import { CallLimiter } from '../../collectors/runtime.js';
 import type { Collector } from '../../collectors/engine.js';
@@ -368,5 +368,7 @@ describe('census collect flags', () => {
     expect(parseConcurrency('32,8,4')).toEqual({ overall: 32, perAccount: 8, perRegion: 4 });
     expect(parseConcurrency(undefined)).toBeUndefined();
     expect(() => parseConcurrency('8,x')).toThrow(/--concurrency "8,x"/);
+    expect(parsePageSize('25')).toBe(25);
+    expect(() => parsePageSize('0')).toThrow(/--page-size "0"/);
   });
 });
