@@ -3,6 +3,7 @@
 // policy documents: every one is decoded.
 import {
   GenerateCredentialReportCommand,
+  GetAccountPasswordPolicyCommand,
   GetAccessKeyLastUsedCommand,
   GetCredentialReportCommand,
   GetGroupPolicyCommand,
@@ -34,7 +35,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { parse } from 'csv-parse/sync';
 import { clientConfig, decodePolicyDocument, type ClientOptions } from '../../core/aws.js';
-import { detail, paged, resource, type Collector, type CollectorContext } from '../engine.js';
+import { detail, isAbsent, paged, resource, type Collector, type CollectorContext } from '../engine.js';
 
 export const iamClient = (o: ClientOptions) => new IAMClient(clientConfig(o));
 
@@ -187,4 +188,25 @@ const credentialReportSpec = resource<IAMClient, { GeneratedTime?: Date; Report:
   created: 'GeneratedTime',
 });
 
-export const iam: Collector = { name: 'iam', global: true, resources: [userSpec, roleSpec, groupSpec, policySpec, credentialReportSpec] };
+/** One record per account; `{}` when the account has no password policy (IAM's defaults apply). */
+const passwordPolicySpec = resource<IAMClient, Record<string, unknown>>({
+  resourceType: 'AWS::IAM::AccountPasswordPolicy',
+  client: iamClient,
+  list: async function* (client) {
+    try {
+      yield { ...(await client.send(new GetAccountPasswordPolicyCommand({}))).PasswordPolicy };
+    } catch (err) {
+      if (!isAbsent(err)) throw err;
+      yield {};
+    }
+  },
+  id: (_p, ctx) => ctx.accountId,
+  name: () => undefined,
+  arn: (_p, ctx) => `arn:${ctx.partition}:iam::${ctx.accountId}:account-password-policy`,
+});
+
+export const iam: Collector = {
+  name: 'iam',
+  global: true,
+  resources: [userSpec, roleSpec, groupSpec, policySpec, credentialReportSpec, passwordPolicySpec],
+};
