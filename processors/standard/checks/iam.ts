@@ -36,43 +36,52 @@ export function accessKeys(record: ResourceRecord): AccessKey[] {
   });
 }
 
-export const accessKeyRotated: ResourceCheck = {
-  id: 'iam_access_key_rotated_90d',
-  scope: 'resource',
-  resourceTypes: ['AWS::IAM::User'],
-  reads: 'supplementaryConfiguration.AccessKeys (ListAccessKeys)',
-  evaluate(record, ctx) {
-    assertCollected(record, 'ListAccessKeys');
-    const active = accessKeys(record).filter((k) => k.active);
-    if (active.length === 0) return pass('no active access keys');
-    const old = active.filter((k) => !k.created || ageInDays(k.created, ctx.now) > MAX_KEY_AGE_DAYS);
-    return old.length
-      ? fail(old.map((k) => `active key ${k.id} ${k.created ? `is ${ageInDays(k.created, ctx.now)} days old` : 'has no creation date'}`).join('; '))
-      : pass(`active keys created within ${MAX_KEY_AGE_DAYS} days: ${active.map((k) => k.id).join(', ')}`);
-  },
-};
+/**
+ * A check over a user's active access keys: a user without any passes; otherwise every key `isBad` flags is
+ * named in the evidence (`describe`), and none flagged passes with `passText`.
+ */
+function activeKeysCheck(
+  id: string,
+  reads: string,
+  judge: { isBad(k: AccessKey, now: Date): boolean; describe(k: AccessKey, now: Date): string; passText: string },
+): ResourceCheck {
+  return {
+    id,
+    scope: 'resource',
+    resourceTypes: ['AWS::IAM::User'],
+    reads,
+    evaluate(record, ctx) {
+      assertCollected(record, 'ListAccessKeys');
+      const active = accessKeys(record).filter((k) => k.active);
+      if (active.length === 0) return pass('no active access keys');
+      const bad = active.filter((k) => judge.isBad(k, ctx.now));
+      return bad.length
+        ? fail(bad.map((k) => `active key ${k.id} ${judge.describe(k, ctx.now)}`).join('; '))
+        : pass(`${judge.passText}: ${active.map((k) => k.id).join(', ')}`);
+    },
+  };
+}
 
-export const accessKeyUsed: ResourceCheck = {
-  id: 'iam_access_key_unused_90d',
-  scope: 'resource',
-  resourceTypes: ['AWS::IAM::User'],
-  reads: 'supplementaryConfiguration.AccessKeys, supplementaryConfiguration.AccessKeyLastUsed (GetAccessKeyLastUsed)',
-  evaluate(record, ctx) {
-    assertCollected(record, 'ListAccessKeys');
-    const active = accessKeys(record).filter((k) => k.active);
-    if (active.length === 0) return pass('no active access keys');
+export const accessKeyRotated = activeKeysCheck('iam_access_key_rotated_90d', 'supplementaryConfiguration.AccessKeys (ListAccessKeys)', {
+  isBad: (k, now) => !k.created || ageInDays(k.created, now) > MAX_KEY_AGE_DAYS,
+  describe: (k, now) => (k.created ? `is ${ageInDays(k.created, now)} days old` : 'has no creation date'),
+  passText: `active keys created within ${MAX_KEY_AGE_DAYS} days`,
+});
+
+export const accessKeyUsed = activeKeysCheck(
+  'iam_access_key_unused_90d',
+  'supplementaryConfiguration.AccessKeys, supplementaryConfiguration.AccessKeyLastUsed (GetAccessKeyLastUsed)',
+  {
     // a key never used counts from its creation
-    const stale = active.filter((k) => {
+    isBad: (k, now) => {
       const since = k.lastUsed ?? k.created;
-      return !since || ageInDays(since, ctx.now) > MAX_UNUSED_DAYS;
-    });
-    const describe = (k: AccessKey) =>
-      k.lastUsed ? `last used ${ageInDays(k.lastUsed, ctx.now)} days ago` : `never used, created ${k.created ? `${ageInDays(k.created, ctx.now)} days ago` : 'at an unknown date'}`;
-    return stale.length
-      ? fail(stale.map((k) => `active key ${k.id} ${describe(k)}`).join('; '))
-      : pass(`active keys used within ${MAX_UNUSED_DAYS} days: ${active.map((k) => k.id).join(', ')}`);
+      return !since || ageInDays(since, now) > MAX_UNUSED_DAYS;
+    },
+    describe: (k, now) =>
+      k.lastUsed ? `last used ${ageInDays(k.lastUsed, now)} days ago` : `never used, created ${k.created ? `${ageInDays(k.created, now)} days ago` : 'at an unknown date'}`,
+    passText: `active keys used within ${MAX_UNUSED_DAYS} days`,
   },
-};
+);
 
 export const consoleUserMfa: ResourceCheck = {
   id: 'iam_console_user_mfa',

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { SCHEMA_VERSION, type FindingRecord, type Severity } from '../../../core/schemas.js';
 import { mapExternalId, type Catalog } from '../catalog.js';
-import { InputFileError, readEntries, type Entry } from './entries.js';
+import { parseEntry, readEntries, type Entry } from './entries.js';
 import { asffResourceType, cfnResourceType } from './resource-types.js';
 import { ASFF_LABEL, severityFromLabel, severityFromNormalized } from './severity.js';
 
@@ -139,12 +139,7 @@ export function fromAsff(entries: Entry[], catalog: Catalog, file = 'ASFF input'
   const findings: FindingRecord[] = [];
   const skipped: ImportResult['skipped'] = [];
   for (const entry of entries) {
-    const parsed = AsffFinding.safeParse(entry.value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new InputFileError(file, entry.position, `not an ASFF finding: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    }
-    const f = parsed.data;
+    const f = parseEntry(AsffFinding, entry, file, 'an ASFF finding');
     const status = statusOf(f);
     if (!status) {
       skipped.push({ position: entry.position, reason: `${f.Id}: Compliance.Status NOT_AVAILABLE (the control could not be evaluated)` });

@@ -1,6 +1,7 @@
 // Reading findings files of other tools: a JSON document (array or wrapper object) or NDJSON, with the
 // position of every entry so a malformed file is reported at its first bad entry.
 import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
 
 export interface Entry {
   /** where the entry is, for errors: `Findings[3]`, `line 12` */
@@ -57,4 +58,12 @@ export function readEntries(file: string, arrayKeys: string[], text = readFileSy
     return [{ position: 'document', value: doc }];
   }
   throw new InputFileError(file, 'document', `expected a JSON array or object, found ${typeof doc}`);
+}
+
+/** Parse one entry with `schema`, or throw naming the file, the entry's position and the first bad field. */
+export function parseEntry<S extends z.ZodType>(schema: S, entry: Entry, file: string, what: string): z.infer<S> {
+  const parsed = schema.safeParse(entry.value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new InputFileError(file, entry.position, `not ${what}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
 }

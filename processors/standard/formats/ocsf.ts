@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { SCHEMA_VERSION, type FindingRecord } from '../../../core/schemas.js';
 import { mapExternalId, type Catalog } from '../catalog.js';
 import type { ImportResult } from './asff.js';
-import { InputFileError, readEntries, type Entry } from './entries.js';
+import { InputFileError, parseEntry, readEntries, type Entry } from './entries.js';
 import { cfnResourceType } from './resource-types.js';
 import { OCSF_SEVERITY_ID, severityFromOcsf } from './severity.js';
 
@@ -127,12 +127,7 @@ export function fromProwlerOcsf(entries: Entry[], catalog: Catalog, file = 'OCSF
   const findings: FindingRecord[] = [];
   const skipped: ImportResult['skipped'] = [];
   for (const entry of entries) {
-    const parsed = ProwlerFinding.safeParse(entry.value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new InputFileError(file, entry.position, `not a Prowler OCSF finding: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    }
-    const f = parsed.data;
+    const f = parseEntry(ProwlerFinding, entry, file, 'a Prowler OCSF finding');
     const check = f.metadata.event_code;
     if (f.status_code !== 'PASS' && f.status_code !== 'FAIL') {
       skipped.push({ position: entry.position, reason: `${f.finding_info.uid}: status_code ${f.status_code} (not evaluated automatically)` });
