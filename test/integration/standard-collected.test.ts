@@ -1,7 +1,8 @@
 // The standard over what the real collectors (S3, IAM, EC2) read from moto: proves the checks and the collectors agree on
 // where each API response lands (supplementaryConfiguration keys, wrapped or unwrapped outputs).
 import { AuthorizeSecurityGroupIngressCommand, CreateFlowLogsCommand, CreateSecurityGroupCommand, CreateVpcCommand, EC2Client, EnableEbsEncryptionByDefaultCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { CreateAccessKeyCommand, CreateLoginProfileCommand, CreateUserCommand, CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, IAMClient } from '@aws-sdk/client-iam';
+import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateAccessKeyCommand, CreateLoginProfileCommand, CreateRoleCommand, CreateUserCommand, CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
   PutBucketAclCommand,
   PutBucketEncryptionCommand,
@@ -34,6 +35,7 @@ import { ec2 as ec2Collector } from '../../collectors/services/ec2.js';
 import { ecr as ecrCollector } from '../../collectors/services/ecr.js';
 import { guardduty as gdCollector } from '../../collectors/services/guardduty.js';
 import { kms as kmsCollector } from '../../collectors/services/kms.js';
+import { lambda as lambdaCollector } from '../../collectors/services/lambda.js';
 import { opensearch as osCollector } from '../../collectors/services/opensearch.js';
 import { rds as rdsCollector } from '../../collectors/services/rds.js';
 import { secretsmanager as smCollector } from '../../collectors/services/secretsmanager.js';
@@ -247,5 +249,33 @@ describe('the standard over collected data-store, policy and detection records (
     expect(swept('CSS-CT-01', 'global')).toMatchObject({ status: 'PASS', evidence: 'multi-region trail org-trail and logging' });
     expect(swept('CSS-GD-01', region)?.status).toBe('PASS');
     expect(swept('CSS-GD-01', 'eu-west-1')).toMatchObject({ status: 'FAIL', resourceId: `${accountId}/eu-west-1` });
+  });
+});
+
+describe('the standard over collected Lambda functions (moto)', () => {
+  it('fails a function anyone may invoke and passes one only S3 of this account may', async () => {
+    const { accountId, credentials } = await freshAccount();
+    const region = 'us-east-1';
+    const iam = new IAMClient(clientConfig({ credentials, region }));
+    const role = await iam.send(new CreateRoleCommand({
+      RoleName: 'fn-role',
+      AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+    }));
+    const lambda = new LambdaClient(clientConfig({ credentials, region }));
+    // a minimal zip archive holding index.js: moto stores the code, nothing runs
+    const zip = Buffer.from('UEsDBBQAAAAAAOFWeF2lBlDiGwAAABsAAAAIAAAAaW5kZXguanNleHBvcnRzLmhhbmRsZXI9YXN5bmMoKT0+MTtQSwECFAMUAAAAAADhVnhdpQZQ4hsAAAAbAAAACAAAAAAAAAAAAAAAgAEAAAAAaW5kZXguanNQSwUGAAAAAAEAAQA2AAAAQQAAAAAA', 'base64');
+    const fn = async (name: string) =>
+      (await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs20.x', Role: role.Role!.Arn!, Handler: 'index.handler', Code: { ZipFile: zip } }))).FunctionArn!;
+    const openFn = await fn('css-open-fn');
+    const s3Fn = await fn('css-s3-fn');
+    await lambda.send(new AddPermissionCommand({ FunctionName: 'css-open-fn', StatementId: 'anyone', Action: 'lambda:InvokeFunction', Principal: '*' }));
+    await lambda.send(new AddPermissionCommand({ FunctionName: 'css-s3-fn', StatementId: 's3', Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceAccount: accountId }));
+
+    const records = await collect(lambdaCollector, accountId, region, credentials);
+    const { findings, problems } = evaluateRecordsDetailed(loadCatalog(), records, new Date().toISOString());
+    expect(problems).toEqual([]);
+    const status = (arn: string) => findings.find((x) => x.requirementId === 'CSS-LAMBDA-01' && x.resourceArn === arn);
+    expect(status(openFn)).toMatchObject({ status: 'FAIL', evidence: expect.stringMatching(/statement "anyone" allows lambda:InvokeFunction to Principal \*/) });
+    expect(status(s3Fn)?.status).toBe('PASS');
   });
 });
