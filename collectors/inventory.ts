@@ -111,6 +111,10 @@ export async function inventoryAccount(o: InventoryOptions): Promise<AccountInve
   summary.inventoried = true;
   summary.regions = regions;
 
+  // the sweep reads only the types its requirements name: keep just those in memory
+  const sweepTypes = new Set(
+    o.catalog?.requirements.filter((r) => (r as { scope?: string }).scope !== 'resource').flatMap((r) => r.resourceTypes) ?? [],
+  );
   const resources: ResourceRecord[] = [];
   /** types whose listing failed somewhere: the sweep must not judge them from a partial inventory */
   const failedTypes = new Set<string>();
@@ -152,7 +156,7 @@ export async function inventoryAccount(o: InventoryOptions): Promise<AccountInve
               count++;
               summary.resourcesByType[record.resourceType] = (summary.resourcesByType[record.resourceType] ?? 0) + 1;
               summary.resourceErrors += record.errors.length;
-              resources.push(record);
+              if (sweepTypes.has(record.resourceType)) resources.push(record);
               await o.sink.put(record);
             }
           } catch (err) {
