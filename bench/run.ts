@@ -19,6 +19,11 @@ const only = process.argv.slice(2).filter((a) => a !== '--');
 for (const o of only) if (!(CASES as readonly string[]).includes(o)) throw new Error(`unknown bench case ${o}: choose from ${CASES.join(', ')}`);
 const wanted = (name: (typeof CASES)[number]) => only.length === 0 || only.includes(name);
 const results: PairResult[] = [];
+/** print each finished case at once, so a long run shows its numbers as it goes */
+const record = (r: PairResult) => {
+  results.push(r);
+  process.stderr.write(`${formatTable([r])}\n`);
+};
 if (!process.env.CENSUS_LOG_LEVEL) log.level = 'warn';
 
 stackUp();
@@ -29,28 +34,28 @@ const resources = benchResources(30_000, accounts);
 
 if (wanted('processor')) {
   process.stderr.write('▶ processor throughput\n');
-  results.push(await processorCase(accounts, resources));
+  record(await processorCase(accounts, resources));
 }
 if (wanted('opensearch')) {
   process.stderr.write('▶ OpenSearch indexing\n');
   const url = process.env.CENSUS_OPENSEARCH_URL!;
-  results.push(await opensearchCase(openSearchClient(url), url, resources.slice(0, 20_000), stem));
+  record(await opensearchCase(openSearchClient(url), url, resources.slice(0, 20_000), stem));
 }
 if (wanted('scorecards')) {
   process.stderr.write('▶ scorecards\n');
   const ids = loadCatalog().requirements.map((r) => r.id);
-  results.push(await scorecardCase(accounts, benchFindings(100_000, accounts, ids)));
+  record(await scorecardCase(accounts, benchFindings(100_000, accounts, ids)));
 }
 if (wanted('kinesis')) {
   process.stderr.write('▶ Kinesis producer\n');
   const s3 = new S3Client(s3Config());
   const buckets = { feed: `${stem}-feed`, deadLetter: `${stem}-dlq` };
   for (const b of Object.values(buckets)) await s3.send(new CreateBucketCommand({ Bucket: b }));
-  results.push(await kinesisCase(resources.slice(0, 20_000), `${stem}-producer`, buckets));
+  record(await kinesisCase(resources.slice(0, 20_000), `${stem}-producer`, buckets));
 }
 if (wanted('e2e')) {
   process.stderr.write('▶ end to end (50 and 250 accounts)\n');
-  results.push(await endToEndCase(50, 250, stem));
+  record(await endToEndCase(50, 250, stem));
 }
 
 console.log(`\nCensus benchmark, ${new Date().toISOString()}, Node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);

@@ -9,7 +9,7 @@ import pLimit from 'p-limit';
 import type { ExceptionIndex } from '../core/exceptions.js';
 import { log } from '../core/log.js';
 import type { AccountRecord, FindingRecord, InventoryRunRecord, ResourceRecord, StreamRecord } from '../core/schemas.js';
-import { evaluateRecords, type Catalog } from './standard/index.js';
+import { evaluateRecords, toOcsf, type Catalog } from './standard/index.js';
 import { withAccount, type AccountDirectory } from './enrich-account.js';
 import { withException } from './exceptions.js';
 import { bulkIndex, supersededRefs, type IndexOp } from './opensearch/bulk.js';
@@ -168,8 +168,14 @@ export async function processBatch(raws: RawRecord[], deps: ProcessorDeps): Prom
     await Promise.all(
       [...byKind].map(async ([kind, kindItems]) => {
         try {
-          await deps.feed.write(kind, kindItems.map((i) => i.record), batch);
+          const records = kindItems.map((i) => i.record);
+          await deps.feed.write(kind, records, batch);
           result.feedKeys.push(feedKey(kind, batch));
+          // findings also go out as OCSF Compliance Findings (class 2003) for SIEMs that read OCSF
+          if (kind === 'finding') {
+            await deps.feed.write('ocsf-finding', records.map((f) => toOcsf(f as FindingRecord, { catalog: deps.catalog })), batch);
+            result.feedKeys.push(feedKey('ocsf-finding', batch));
+          }
           result.landed += kindItems.length;
         } catch (err) {
           for (const i of kindItems) fail(i.raw, `feed ${kind}: ${(err as Error).message}`);

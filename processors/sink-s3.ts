@@ -19,7 +19,8 @@ export interface BatchId {
   at: Date;
 }
 
-export type FeedKind = 'resource' | 'finding' | 'account' | 'collection-error' | 'inventory-run';
+/** record kinds, plus findings again in OCSF (which carry no recordType) */
+export type FeedKind = 'resource' | 'finding' | 'account' | 'collection-error' | 'inventory-run' | 'ocsf-finding';
 
 export interface FeedSink {
   /** Land one batch's records of one kind; throws when they did not all land. */

@@ -15,7 +15,13 @@ const noProgress = { total: () => undefined, update: () => undefined };
 
 async function oneRun(accounts: number, seed: number, name: string): Promise<{ sample: Sample; records: number }> {
   process.stderr.write(`  seeding ${accounts} accounts in moto (not timed)\n`);
-  const manifest = await buildSyntheticOrg({ seed, accounts });
+  const manifest = await buildSyntheticOrg({
+    seed,
+    accounts,
+    onProgress: (done, total) => {
+      if (done % 25 === 0 || done === total) process.stderr.write(`    ${done}/${total} accounts seeded\n`);
+    },
+  });
   const registerDir = mkdtempSync(join(tmpdir(), 'census-bench-registers-'));
   writeRegisters(registerDir, manifest);
   const config = demoConfig(name, manifest, { registerDir });

@@ -83,7 +83,8 @@ export class CensusStreaming extends Construct {
             {
               type: 'MetadataExtraction',
               parameters: [
-                { parameterName: 'MetadataExtractionQuery', parameterValue: '{recordType: .recordType}' },
+                // OCSF findings carry no recordType: they land under feed/ocsf-finding/
+                { parameterName: 'MetadataExtractionQuery', parameterValue: '{recordType: (.recordType // "ocsf-finding")}' },
                 { parameterName: 'JsonParsingEngine', parameterValue: 'JQ-1.6' },
               ],
             },

@@ -90,16 +90,17 @@ describe('one record all the way through (moto → S3 collector → kinesalite �
     return out;
   }
 
-  async function feedRecords(): Promise<ResourceRecord[]> {
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: config.feedBucket, Prefix: 'feed/resource/' }));
-    const out: ResourceRecord[] = [];
+  async function feedLines(kind: string): Promise<unknown[]> {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: config.feedBucket, Prefix: `feed/${kind}/` }));
+    const out: unknown[] = [];
     for (const obj of listed.Contents ?? []) {
       const body = await s3.send(new GetObjectCommand({ Bucket: config.feedBucket, Key: obj.Key! }));
       const text = gunzipSync(Buffer.from(await body.Body!.transformToByteArray())).toString('utf8');
-      for (const line of text.split('\n').filter(Boolean)) out.push(parseRecord(JSON.parse(line)) as ResourceRecord);
+      for (const line of text.split('\n').filter(Boolean)) out.push(JSON.parse(line));
     }
     return out;
   }
+  const feedRecords = async () => (await feedLines('resource')).map((l) => parseRecord(l) as ResourceRecord);
 
   it('streams one ResourceRecord per bucket moto holds', async () => {
     const inMoto = (await memberS3.send(new ListBucketsCommand({}))).Buckets!.map((b) => b.Name!).sort();
@@ -139,6 +140,14 @@ describe('one record all the way through (moto → S3 collector → kinesalite �
     const pub = feed.find((r) => r.resourceId === buckets[1])!;
     expect(pub.trustedAccounts?.map((t) => [t.accountId, t.classification])).toEqual([['999988887777', 'unknown']]);
     expect(resourceFamily(pub.resourceType)).toBe('s3');
+  });
+
+  it('writes every finding to the feed twice: as a FindingRecord and as an OCSF Compliance Finding', async () => {
+    const findings = (await feedLines('finding')).map((l) => parseRecord(l));
+    const ocsf = (await feedLines('ocsf-finding')) as { class_uid: number; finding_info: { uid: string } }[];
+    expect(findings.length).toBeGreaterThan(0);
+    expect(ocsf.map((o) => o.class_uid)).toEqual(findings.map(() => 2003));
+    expect(ocsf.map((o) => o.finding_info.uid).sort()).toEqual(findings.map((f) => (f.recordType === 'finding' ? f.findingId : '')).sort());
   });
 
   it('dead-letters nothing when every record is valid', async () => {
