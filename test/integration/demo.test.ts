@@ -6,7 +6,7 @@ import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resourceTypes } from '../../collectors/registry.js';
 import { runDemo, type DemoResult } from '../../scripts/demo/run-demo.js';
-import { uniqueName } from '../helpers.js';
+import { testIndexPrefix } from './processors-helpers.js';
 
 /**
  * Types the services add to themselves: a default VPC and security group per account and region, and an
@@ -15,7 +15,7 @@ import { uniqueName } from '../helpers.js';
 const SERVICE_CREATED = new Set(['AWS::EC2::VPC', 'AWS::EC2::SecurityGroup', 'AWS::KMS::Key']);
 
 describe('census demo on a small synthetic organization', () => {
-  const name = uniqueName('demo');
+  const name = testIndexPrefix('demo'); // its indexes are removed after the file
   const out = join(tmpdir(), name);
   let result: DemoResult;
 

@@ -16,12 +16,12 @@ import { runCollection } from '../../collectors/run.js';
 import { assumeRole } from '../../collectors/runtime.js';
 import { processStream } from '../../processors/consumer.js';
 import { documentId } from '../../processors/opensearch/bulk.js';
-import { uniqueName } from '../helpers.js';
+import { testIndexPrefix } from './processors-helpers.js';
 
 const credentialsFor = (accountId: string) => assumeRole({ accountId, roleName: 'OrganizationAccountAccessRole', sessionName: 'foundation-test' });
 
 describe('one record all the way through (moto → S3 collector → kinesalite → processor → S3 feed + OpenSearch)', () => {
-  const name = uniqueName('found');
+  const name = testIndexPrefix('found'); // its indexes are removed after the file
   const payer = `${Math.floor(Math.random() * 9e11) + 1e11}`;
   let member = '';
   let config: CensusConfig;
