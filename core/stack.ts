@@ -1,5 +1,8 @@
 // Endpoints of the local real stack started by scripts/stack.sh (moto, kinesalite, OpenSearch).
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { execFileSync } from 'node:child_process';
+import { clientConfig } from './aws.js';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -28,4 +31,29 @@ export function stackUp(): void {
 
 export function stackDown(): void {
   execFileSync('bash', [`${repoRoot}scripts/stack.sh`, 'down'], { stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+/** Create a Kinesis stream on the local stack if it is missing and wait until it is ACTIVE (in AWS, infra/ creates it). */
+export async function ensureStream(name: string, shards: number, kinesis = new KinesisClient(clientConfig())): Promise<void> {
+  try {
+    await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+  } catch (err) {
+    if ((err as Error).name !== 'ResourceInUseException') throw err;
+  }
+  for (let i = 0; i < 100; i++) {
+    const s = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+    if (s.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`stream ${name} did not become ACTIVE`);
+}
+
+/** Create a bucket on the local stack unless it exists already. */
+export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
+  }
 }

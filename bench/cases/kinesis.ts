@@ -1,21 +1,15 @@
 // Kinesis producer: Census's producer (validation, 500-record/5 MiB batching, partial-failure resend,
 // oversize pointers) against raw PutRecords of the same payloads, both into kinesalite.
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { clientConfig } from '../../core/aws.js';
+import { ensureStream } from '../../core/stack.js';
 import type { StreamRecord } from '../../core/schemas.js';
 import { KinesisProducer, partitionKey } from '../../collectors/producer.js';
 import { pair, type PairResult } from '../measure.js';
 
 export async function kinesisCase(records: StreamRecord[], streamName: string, buckets: { feed: string; deadLetter: string }): Promise<PairResult> {
   const kinesis = new KinesisClient(clientConfig());
-  await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: 4 })).catch((err: Error) => {
-    if (err.name !== 'ResourceInUseException') throw err;
-  });
-  for (let i = 0; i < 100; i++) {
-    const s = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-    if (s.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await ensureStream(streamName, 4, kinesis);
   const entries = records.map((r) => ({ Data: Buffer.from(JSON.stringify(r)), PartitionKey: partitionKey(r) }));
   return pair(
     `Kinesis producer: ${records.length.toLocaleString('en-US')} records into kinesalite`,

@@ -1,7 +1,6 @@
 // `census demo`: a synthetic organization through the whole pipeline, on the local real stack.
 // moto (AWS APIs) → collectors → kinesalite (Kinesis) → processors → S3 feed + OpenSearch → scoring → workbooks + SES.
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SESClient, VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,7 +9,7 @@ import { loadConfig, type CensusConfig } from '../../core/config.js';
 import type { Client } from '@opensearch-project/opensearch';
 import { log } from '../../core/log.js';
 import { openSearchClient } from '../../core/opensearch.js';
-import { localStack, stackUp, useLocalStack } from '../../core/stack.js';
+import { ensureBucket, ensureStream, localStack, stackUp, useLocalStack } from '../../core/stack.js';
 import { savedObjectsNdjson } from '../../dashboards/objects.js';
 import { ensureIndexTemplates } from '../../processors/opensearch/templates.js';
 import { scoreFromStack } from '../../processors/scoring/job.js';
@@ -42,29 +41,6 @@ const DEMO_ENTERPRISE_RECIPIENTS = ['security-leadership@corp.example'];
 export interface DemoResult {
   summary: DemoSummary;
   manifest: SyntheticOrgManifest;
-}
-
-async function ensureStream(kinesis: KinesisClient, name: string, shards: number): Promise<void> {
-  try {
-    await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-  } catch (err) {
-    if ((err as Error).name !== 'ResourceInUseException') throw err;
-  }
-  for (let i = 0; i < 100; i++) {
-    const s = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-    if (s.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`stream ${name} did not become ACTIVE`);
-}
-
-async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
-  try {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  } catch (err) {
-    const name = (err as Error).name;
-    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
-  }
 }
 
 async function countObjects(s3: S3Client, bucket: string, prefix: string): Promise<number> {
@@ -105,7 +81,7 @@ export function writeRegisters(registerDir: string, manifest: SyntheticOrgManife
 
 /** The stream, buckets and index templates a run lands in. */
 export async function prepareTargets(config: CensusConfig, s3: S3Client, os: Client): Promise<void> {
-  await ensureStream(new KinesisClient(clientConfig()), config.streamName, 4);
+  await ensureStream(config.streamName, 4);
   for (const b of [config.feedBucket, config.deadLetterBucket, config.scorecardBucket]) await ensureBucket(s3, b);
   await ensureIndexTemplates(os, config.indexPrefix);
 }

@@ -3,13 +3,14 @@
 // the S3 feed (moto) and in OpenSearch. Both copies are compared field by field with what moto holds.
 import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutBucketPolicyCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateOrganizationCommand, CreateAccountCommand, DescribeCreateAccountStatusCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clientConfig, s3Config } from '../../core/aws.js';
 import { loadConfig, type CensusConfig } from '../../core/config.js';
 import { indexNames, resourceFamily } from '../../core/indexes.js';
 import { openSearchClient } from '../../core/opensearch.js';
+import { ensureStream } from '../../core/stack.js';
 import { parseRecord, type ResourceRecord } from '../../core/schemas.js';
 import { KinesisProducer } from '../../collectors/producer.js';
 import { runCollection } from '../../collectors/run.js';
@@ -58,12 +59,7 @@ describe('one record all the way through (moto → S3 collector → kinesalite �
     });
     await s3.send(new CreateBucketCommand({ Bucket: config.feedBucket }));
     await s3.send(new CreateBucketCommand({ Bucket: config.deadLetterBucket }));
-    await kinesis.send(new CreateStreamCommand({ StreamName: config.streamName, ShardCount: 2 }));
-    for (let i = 0; i < 50; i++) {
-      const s = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: config.streamName }));
-      if (s.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await ensureStream(config.streamName, 2, kinesis);
 
     const producer = new KinesisProducer({ streamName: config.streamName, feedBucket: config.feedBucket, deadLetterBucket: config.deadLetterBucket, kinesis });
     await runCollection(config, producer, { collectors: ['s3'], catalog: null });

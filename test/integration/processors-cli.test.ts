@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { describe, expect, it } from 'vitest';
 import { clientConfig, s3Config } from '../../core/aws.js';
 import { s3Keys } from '../../core/indexes.js';
 import { uniqueName } from '../helpers.js';
 import { testIndexPrefix } from './processors-helpers.js';
-import { repoRoot } from '../../core/stack.js';
+import { ensureStream, repoRoot } from '../../core/stack.js';
 
 const run = promisify(execFile);
 const fixtures = join(repoRoot, 'test/fixtures/processors');
@@ -106,12 +106,7 @@ describe('census process', () => {
     const stream = uniqueName('p4-clis');
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: s3Keys.accounts, Body: '[]' }));
-    await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
-    for (let i = 0; i < 50; i++) {
-      const d = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
-      if (d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await ensureStream(stream, 1, kinesis);
     const account = {
       recordType: 'account', schemaVersion: '1.0', accountId: '111111111111', name: 'prod', email: 'e@example.com', status: 'ACTIVE', payerId: '111111111111',
       ouPath: 'Root', joinedAt: null, tags: {}, owner: null, executive: null, spend: null, observedAt: '2026-11-24T08:00:00Z',

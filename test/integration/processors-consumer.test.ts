@@ -1,10 +1,11 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clientConfig, s3Config } from '../../core/aws.js';
 import { loadConfig } from '../../core/config.js';
 import { indexNames, s3Keys } from '../../core/indexes.js';
 import { openSearchClient } from '../../core/opensearch.js';
+import { ensureStream } from '../../core/stack.js';
 import type { ResourceRecord } from '../../core/schemas.js';
 import { consumeStream, MemoryCheckpoints, S3Checkpoints } from '../../processors/consumer.js';
 import { processorDeps } from '../../processors/deps.js';
@@ -51,12 +52,7 @@ beforeAll(async () => {
   streamName = uniqueName('p4-stream');
   await s3.send(new CreateBucketCommand({ Bucket: feedBucket }));
   await s3.send(new PutObjectCommand({ Bucket: feedBucket, Key: s3Keys.accounts, Body: '[]' }));
-  await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: 2 }));
-  for (let i = 0; i < 50; i++) {
-    const d = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-    if (d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await ensureStream(streamName, 2, kinesis);
   deps = await processorDeps(loadConfig({ feedBucket, deadLetterBucket: feedBucket, indexPrefix: prefix }, {}), { refresh: true });
 });
 
