@@ -10,9 +10,7 @@ import { registerScoringCommands } from '../processors/scoring/cli.js';
 import { registerDemoCommand } from './demo.js';
 import { registerDashboardCommands } from '../dashboards/cli.js';
 import { jsonSchemas } from '../core/schemas.js';
-import { stackDown, stackUp } from '../core/stack.js';
-import { execFileSync } from 'node:child_process';
-import { repoRoot } from '../core/stack.js';
+import { stackDown, stackStatus, stackUp } from '../core/stack.js';
 
 export function buildProgram(): Command {
   const program = new Command('census')
@@ -40,9 +38,7 @@ export function buildProgram(): Command {
   stack
     .command('status')
     .description('print each service endpoint and whether it answers')
-    .action(() => {
-      execFileSync('bash', [`${repoRoot}scripts/stack.sh`, 'status'], { stdio: 'inherit' });
-    });
+    .action(() => stackStatus());
 
   registerCollectorCommands(program);
   registerProcessorCommands(program);

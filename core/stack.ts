@@ -29,6 +29,10 @@ export function stackUp(): void {
   execFileSync('bash', [`${repoRoot}scripts/stack.sh`, 'up'], { stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
+export function stackStatus(): void {
+  execFileSync('bash', [`${repoRoot}scripts/stack.sh`, 'status'], { stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
 export function stackDown(): void {
   execFileSync('bash', [`${repoRoot}scripts/stack.sh`, 'down'], { stdio: ['ignore', 'inherit', 'inherit'] });
 }
