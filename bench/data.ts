@@ -2,7 +2,7 @@
 // at the scale of a large organization. Generated in memory so every case measures the same input.
 import { SCHEMA_VERSION, type AccountRecord, type FindingRecord, type ResourceRecord } from '../core/schemas.js';
 import { seededRandom } from '../scripts/demo/synthetic-org.js';
-import { findingIdFor } from '../processors/standard/index.js';
+import { findingIdFor } from '../standard/index.js';
 
 export function benchAccounts(n: number, seed = 1): AccountRecord[] {
   const rand = seededRandom(seed);

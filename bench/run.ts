@@ -1,9 +1,9 @@
 // `npm run bench`: measurements taken side by side in one run on the same data, each with the ratio
 // to its baseline. Prints numbers; never fails for being slow. `npm run bench -- processor kinesis` runs a subset.
-import { useLocalStack, stackUp } from '../core/stack.js';
-import { openSearchClient } from '../core/opensearch.js';
-import { log } from '../core/log.js';
-import { loadCatalog } from '../processors/standard/index.js';
+import { useLocalStack, stackUp } from '../platform/local-stack.js';
+import { openSearchClient } from '../platform/opensearch.js';
+import { log } from '../platform/log.js';
+import { loadCatalog } from '../standard/index.js';
 import { benchAccounts, benchFindings, benchResources } from './data.js';
 import { formatTable, type PairResult } from './measure.js';
 import { processorCase } from './cases/processor.js';
@@ -12,7 +12,7 @@ import { opensearchCase } from './cases/opensearch.js';
 import { kinesisCase } from './cases/kinesis.js';
 import { endToEndCase } from './cases/end-to-end.js';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { s3Config } from '../core/aws.js';
+import { s3Config } from '../platform/aws.js';
 
 const CASES = ['processor', 'opensearch', 'scorecards', 'kinesis', 'e2e'] as const;
 const only = process.argv.slice(2).filter((a) => a !== '--');

@@ -3,5 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('./census.ts');
+const { main } = await import('./census.js');
 process.exitCode = await main(process.argv);

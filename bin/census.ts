@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { registerCollectorCommands } from '../collectors/cli.js';
 import { registerProcessorCommands } from '../processors/cli.js';
-import { registerStandardCommands } from '../processors/standard/cli.js';
-import { registerScoringCommands } from '../processors/scoring/cli.js';
+import { registerStandardCommands } from '../standard/cli.js';
+import { registerScoringCommands } from '../scoring/cli.js';
 import { registerDemoCommand } from './demo.js';
 import { registerDashboardCommands } from '../dashboards/cli.js';
 import { jsonSchemas } from '../core/schemas.js';
-import { stackDown, stackStatus, stackUp } from '../core/stack.js';
+import { stackDown, stackStatus, stackUp } from '../platform/local-stack.js';
 
 export function buildProgram(): Command {
   const program = new Command('census')

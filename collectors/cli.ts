@@ -1,6 +1,6 @@
 // `census collect`: discovery and inventory from a laptop or CI with the caller's AWS credentials.
 import type { Command } from 'commander';
-import { loadConfig } from '../core/config.js';
+import { loadConfig } from '../platform/config.js';
 import { KinesisProducer, NdjsonFileSink, type RecordSink } from './producer.js';
 import { collectorNames } from './registry.js';
 import { formatSummary, runCollection, type ProgressEvent } from './run.js';

@@ -12,8 +12,8 @@ import {
 } from '@aws-sdk/client-organizations';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { clientConfig, s3Config } from '../core/aws.js';
-import type { CensusConfig } from '../core/config.js';
+import { clientConfig, s3Config } from '../platform/aws.js';
+import type { CensusConfig } from '../platform/config.js';
 import { s3Keys } from '../core/indexes.js';
 import { AccountRecord, parseWith, SCHEMA_VERSION, type CollectionErrorRecord } from '../core/schemas.js';
 import { errorCode, errorMessage } from './engine.js';

@@ -4,7 +4,7 @@
 // a failed call in the resource's `errors` while the rest goes on.
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import pLimit from 'p-limit';
-import { decodePolicyDocument, type ClientOptions } from '../core/aws.js';
+import { decodePolicyDocument, type ClientOptions } from '../platform/aws.js';
 import { SCHEMA_VERSION, type CollectionError, type ResourceRecord } from '../core/schemas.js';
 
 export type Obj = Record<string, unknown>;

@@ -4,7 +4,7 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import pLimit from 'p-limit';
 import { SCHEMA_VERSION, type CollectionErrorRecord, type InventoryRunRecord, type ResourceRecord } from '../core/schemas.js';
-import { evaluateSweep, type Catalog } from '../processors/standard/index.js';
+import { evaluateSweep, type Catalog } from '../standard/index.js';
 import { collectResources, errorCode, errorMessage, type Collector } from './engine.js';
 import { enabledRegions } from './discovery.js';
 import type { RecordSink } from './producer.js';

@@ -2,8 +2,8 @@
 //   discoverHandler({ runId })                        -> { runId, accounts: [{ accountId, name, payerId }] } (active only)
 //   inventoryHandler({ runId, accountId, collector }) -> the account's inventory summary for that collector
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../core/config.js';
-import { loadCatalog } from '../processors/standard/index.js';
+import { loadConfig } from '../platform/config.js';
+import { loadCatalog } from '../standard/index.js';
 import { discoverAccounts, discoveryOptions, isActive, writeAccountList } from './discovery.js';
 import { inventoryAccount } from './inventory.js';
 import { KinesisProducer } from './producer.js';

@@ -5,9 +5,10 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { clientConfig, s3Config } from '../core/aws.js';
+import { clientConfig, s3Config } from '../platform/aws.js';
 import { s3Keys } from '../core/indexes.js';
-import { log } from '../core/log.js';
+import { log } from '../platform/log.js';
+import { sleep } from '../core/util.js';
 import { parseRecord, SCHEMA_VERSION, type PointerRecord, type StreamRecord } from '../core/schemas.js';
 
 /** Anything collected records can be written to. */
@@ -86,7 +87,6 @@ interface Entry {
 /** Whole-request errors no retry fixes. */
 const FATAL = new Set(['ResourceNotFoundException', 'AccessDeniedException', 'KMSAccessDeniedException', 'KMSNotFoundException']);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Exponential backoff with full jitter, capped at 5 s. */
 export function backoffDelay(attempt: number, baseMs: number): number {

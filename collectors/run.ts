@@ -4,9 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import pLimit from 'p-limit';
-import type { CensusConfig } from '../core/config.js';
-import { log } from '../core/log.js';
-import { loadCatalog, type Catalog } from '../processors/standard/index.js';
+import type { CensusConfig } from '../platform/config.js';
+import { log } from '../platform/log.js';
+import { loadCatalog, type Catalog } from '../standard/index.js';
 import { discoverAccounts, discoveryOptions, isActive, writeAccountList, type SpendUnavailable } from './discovery.js';
 import { inventoryAccount, type AccountInventory } from './inventory.js';
 import type { RecordSink } from './producer.js';

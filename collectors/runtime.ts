@@ -3,7 +3,7 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { clientConfig } from '../core/aws.js';
+import { clientConfig } from '../platform/aws.js';
 import type { ClientFactory, CollectorContext } from './engine.js';
 
 export interface CallStats {

@@ -1,15 +1,15 @@
 // `census policy principals`, `census exceptions validate` and `census process` (the local consumer).
 import { S3Client } from '@aws-sdk/client-s3';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { s3Config } from '../core/aws.js';
-import { loadConfig } from '../core/config.js';
-import { loadCatalog } from './standard/index.js';
+import { s3Config } from '../platform/aws.js';
+import { loadConfig } from '../platform/config.js';
+import { loadCatalog } from '../standard/index.js';
 import { MemoryCheckpoints, processStream, S3Checkpoints } from './consumer.js';
 import { parseAccountList } from './enrich-account.js';
-import { loadExceptionRegister, readSource } from './exceptions.js';
-import { findPolicies, classifyAccount, type TrustContext } from './trust/extract.js';
-import { policyPrincipals, unionPrincipals } from './trust/policy.js';
-import { loadTrustRegister } from './trust/register.js';
+import { loadExceptionRegister, readSource } from '../registers/exceptions.js';
+import { findPolicies, classifyAccount, type TrustContext } from '../policy/trust.js';
+import { policyPrincipals, unionPrincipals } from '../policy/principals.js';
+import { loadTrustRegister } from '../registers/trusted-accounts.js';
 
 /** A policy file: JSON, a JSON string holding JSON, or URL-encoded JSON (as IAM returns it). */
 export function parsePolicyText(text: string, source: string): unknown {

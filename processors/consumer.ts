@@ -3,12 +3,12 @@
 // only past records that landed or were dead-lettered.
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, type Shard, type _Record } from '@aws-sdk/client-kinesis';
-import { clientConfig } from '../core/aws.js';
-import type { CensusConfig } from '../core/config.js';
+import { clientConfig } from '../platform/aws.js';
+import type { CensusConfig } from '../platform/config.js';
 import { processorDeps, type DepsOptions } from './deps.js';
-import { log } from '../core/log.js';
+import { log } from '../platform/log.js';
 import { processBatch, type BatchResult, type ProcessorDeps } from './pipeline.js';
-import { sleep } from './sink-s3.js';
+import { sleep } from '../core/util.js';
 import type { RawRecord } from './validate.js';
 
 export interface CheckpointStore {

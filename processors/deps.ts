@@ -2,17 +2,17 @@
 // the local consumer and the CLI.
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { S3Client } from '@aws-sdk/client-s3';
-import { clientConfig, s3Config } from '../core/aws.js';
-import type { CensusConfig } from '../core/config.js';
+import { clientConfig, s3Config } from '../platform/aws.js';
+import type { CensusConfig } from '../platform/config.js';
 import { ExceptionIndex } from '../core/exceptions.js';
-import { log } from '../core/log.js';
-import { openSearchClient } from '../core/opensearch.js';
-import { loadCatalog } from './standard/index.js';
+import { log } from '../platform/log.js';
+import { openSearchClient } from '../platform/opensearch.js';
+import { loadCatalog } from '../standard/index.js';
 import { AccountDirectory } from './enrich-account.js';
-import { loadExceptionRegister } from './exceptions.js';
+import { loadExceptionRegister } from '../registers/exceptions.js';
 import type { ProcessorDeps } from './pipeline.js';
 import { FirehoseFeedSink, S3FeedSink } from './sink-s3.js';
-import { loadTrustRegister } from './trust/register.js';
+import { loadTrustRegister } from '../registers/trusted-accounts.js';
 
 export interface DepsOptions {
   /** Firehose delivery stream for the feed (AWS); unset: write the feed straight to the feed bucket */

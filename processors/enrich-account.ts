@@ -2,7 +2,7 @@
 // collectors write to `s3Keys.accounts`; it is cached and re-read only when its ETag changes.
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { s3Keys } from '../core/indexes.js';
-import { log } from '../core/log.js';
+import { log } from '../platform/log.js';
 import { AccountRecord, parseWith, type AccountContext, type StreamRecord } from '../core/schemas.js';
 
 export function accountContext(accountId: string, accounts: ReadonlyMap<string, AccountRecord>): AccountContext {

@@ -1,8 +1,8 @@
 // Lambda entry point of the stream processor (Kinesis event source with ReportBatchItemFailures).
 // Poison records are dead-lettered and not reported; records whose landing failed are, so Lambda
 // delivers them again from the lowest reported sequence number.
-import { loadConfig } from '../core/config.js';
-import { log } from '../core/log.js';
+import { loadConfig } from '../platform/config.js';
+import { log } from '../platform/log.js';
 import { processorDeps } from './deps.js';
 import { processBatch, type ProcessorDeps } from './pipeline.js';
 import type { RawRecord } from './validate.js';

@@ -1,6 +1,7 @@
 // Landing in S3: the NDJSON gzip feed (partitioned by kind and hour), the latest state of each
 // resource at a stable key, and dead-letter entries. Object names are deterministic, so a replayed
 // batch overwrites its own objects instead of adding duplicates.
+import { sleep } from '../core/util.js';
 import { FirehoseClient, PutRecordBatchCommand, type PutRecordBatchResponseEntry } from '@aws-sdk/client-firehose';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
@@ -105,7 +106,6 @@ export class FirehoseFeedSink implements FeedSink {
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const VERSION_META = 'census-version';
 

@@ -1,8 +1,8 @@
 // Kinesis producer: Census's producer (validation, 500-record/5 MiB batching, partial-failure resend,
 // oversize pointers) against raw PutRecords of the same payloads, both into kinesalite.
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { clientConfig } from '../../core/aws.js';
-import { ensureStream } from '../../core/stack.js';
+import { clientConfig } from '../../platform/aws.js';
+import { ensureStream } from '../../platform/local-stack.js';
 import type { StreamRecord } from '../../core/schemas.js';
 import { KinesisProducer, partitionKey } from '../../collectors/producer.js';
 import { pair, type PairResult } from '../measure.js';

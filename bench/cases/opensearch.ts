@@ -2,9 +2,9 @@
 // document) against a plain `_bulk` of the same documents sent from pre-built NDJSON.
 import type { Client } from '@opensearch-project/opensearch';
 import type { ResourceRecord } from '../../core/schemas.js';
-import { bulkIndex, type IndexOp } from '../../processors/opensearch/bulk.js';
-import { documentFor, documentId, indexFor, recordIdentity, recordVersion } from '../../processors/opensearch/ops.js';
-import { ensureIndexTemplates, ensureResourceIndex } from '../../processors/opensearch/templates.js';
+import { bulkIndex, type IndexOp } from '../../opensearch/bulk.js';
+import { documentFor, documentId, indexFor, recordIdentity, recordVersion } from '../../opensearch/ops.js';
+import { ensureIndexTemplates, ensureResourceIndex } from '../../opensearch/templates.js';
 import { pair, type PairResult } from '../measure.js';
 
 const CHUNK_BYTES = 5_000_000;

@@ -3,8 +3,8 @@
 import { ExceptionIndex } from '../../core/exceptions.js';
 import type { AccountRecord, ResourceRecord } from '../../core/schemas.js';
 import { enrichRecord } from '../../processors/pipeline.js';
-import { evaluateRecords, loadCatalog } from '../../processors/standard/index.js';
-import { parseTrustRegister } from '../../processors/trust/register.js';
+import { evaluateRecords, loadCatalog } from '../../standard/index.js';
+import { parseTrustRegister } from '../../registers/trusted-accounts.js';
 import { decodeRecord } from '../../processors/validate.js';
 import { pair, type PairResult } from '../measure.js';
 

@@ -3,11 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../../core/stack.js';
+import { repoRoot } from '../../platform/local-stack.js';
 import type { AccountRecord, FindingRecord } from '../../core/schemas.js';
-import { scoreFindings } from '../../processors/scoring/score.js';
-import { writeScorecards } from '../../processors/scoring/scorecards/index.js';
-import { loadCatalog } from '../../processors/standard/index.js';
+import { scoreFindings } from '../../scoring/score.js';
+import { writeScorecards } from '../../scoring/scorecards/index.js';
+import { loadCatalog } from '../../standard/index.js';
 import { pair, type PairResult, type Sample } from '../measure.js';
 
 export async function scorecardCase(accounts: AccountRecord[], findings: FindingRecord[]): Promise<PairResult> {

@@ -1,6 +1,6 @@
 // IAM Access Analyzer analyzers (type and status in configuration).
 import { AccessAnalyzerClient, paginateListAnalyzers, type AnalyzerSummary } from '@aws-sdk/client-accessanalyzer';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { paged, resource, type Collector } from '../engine.js';
 
 const analyzerClient = (o: ClientOptions) => new AccessAnalyzerClient(clientConfig(o));

@@ -1,6 +1,6 @@
 // AWS Backup vaults: access policy, lock settings (in configuration), tags.
 import { BackupClient, GetBackupVaultAccessPolicyCommand, ListTagsCommand, paginateListBackupVaults, type BackupVaultListMember } from '@aws-sdk/client-backup';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { detail, paged, resource, type Collector } from '../engine.js';
 
 const backupClient = (o: ClientOptions) => new BackupClient(clientConfig(o));

@@ -1,6 +1,6 @@
 // CloudFormation stacks (deleted stacks are not listed by DescribeStacks).
 import { CloudFormationClient, paginateDescribeStacks, type Stack } from '@aws-sdk/client-cloudformation';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { paged, resource, type Collector } from '../engine.js';
 
 const cloudformationClient = (o: ClientOptions) => new CloudFormationClient(clientConfig(o));

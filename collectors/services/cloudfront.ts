@@ -1,6 +1,6 @@
 // CloudFront distributions (global): origins, viewer protocol and TLS settings in configuration, tags.
 import { CloudFrontClient, ListTagsForResourceCommand, paginateListDistributions, type DistributionSummary } from '@aws-sdk/client-cloudfront';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { detail, pageSize, resource, type Collector, type CollectorContext } from '../engine.js';
 
 const cloudfrontClient = (o: ClientOptions) => new CloudFrontClient(clientConfig(o));

@@ -1,7 +1,7 @@
 // CloudTrail trails: configuration (multi-region, log validation), status (IsLogging), event selectors, tags.
 // Listed in their home region only (no shadow trails), so one trail is one record.
 import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand, ListTagsCommand, type Trail } from '@aws-sdk/client-cloudtrail';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { detail, resource, single, type Collector } from '../engine.js';
 
 const cloudtrailClient = (o: ClientOptions) => new CloudTrailClient(clientConfig(o));

@@ -1,6 +1,6 @@
 // CloudWatch metric alarms.
 import { CloudWatchClient, ListTagsForResourceCommand, paginateDescribeAlarms, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { detail, paged, resource, type Collector } from '../engine.js';
 
 const cloudwatchClient = (o: ClientOptions) => new CloudWatchClient(clientConfig(o));

@@ -7,7 +7,7 @@ import {
   paginateListTables,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { detail, pagedDescribe, resource, type Collector } from '../engine.js';
 
 const dynamodbClient = (o: ClientOptions) => new DynamoDBClient(clientConfig(o));

@@ -31,7 +31,7 @@ import {
   type Volume,
   type Vpc,
 } from '@aws-sdk/client-ec2';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { arnOf, detail, paged, pageSize, resource, single, type Collector, type CollectorContext } from '../engine.js';
 
 export const ec2Client = (o: ClientOptions) => new EC2Client(clientConfig(o));

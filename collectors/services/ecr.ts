@@ -1,6 +1,6 @@
 // ECR repositories: repository policy, scan on push (in configuration), tags.
 import { ECRClient, GetRepositoryPolicyCommand, ListTagsForResourceCommand, paginateDescribeRepositories, type Repository } from '@aws-sdk/client-ecr';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { detail, paged, resource, type Collector } from '../engine.js';
 
 const ecrClient = (o: ClientOptions) => new ECRClient(clientConfig(o));

@@ -12,7 +12,7 @@ import {
   type Service,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { resource, type Collector, type CollectorContext } from '../engine.js';
 
 const ecsClient = (o: ClientOptions) => new ECSClient(clientConfig(o));

@@ -1,6 +1,6 @@
 // EKS clusters: DescribeCluster (endpoint public access, logging, encryption) as configuration.
 import { DescribeClusterCommand, EKSClient, paginateListClusters, type Cluster } from '@aws-sdk/client-eks';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { pagedDescribe, resource, type Collector } from '../engine.js';
 
 const eksClient = (o: ClientOptions) => new EKSClient(clientConfig(o));

@@ -6,7 +6,7 @@ import {
   paginateDescribeLoadBalancers,
   type LoadBalancerDescription,
 } from '@aws-sdk/client-elastic-load-balancing';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { arnOf, detail, paged, resource, type Collector } from '../engine.js';
 
 const elbClient = (o: ClientOptions) => new ElasticLoadBalancingClient(clientConfig(o));

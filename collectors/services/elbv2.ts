@@ -7,7 +7,7 @@ import {
   paginateDescribeLoadBalancers,
   type LoadBalancer,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { detail, paged, resource, type Collector } from '../engine.js';
 
 const elbv2Client = (o: ClientOptions) => new ElasticLoadBalancingV2Client(clientConfig(o));

@@ -6,7 +6,7 @@ import {
   ListTagsForDeliveryStreamCommand,
   type DeliveryStreamDescription,
 } from '@aws-sdk/client-firehose';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { detail, resource, type Collector, type CollectorContext } from '../engine.js';
 
 const firehoseClient = (o: ClientOptions) => new FirehoseClient(clientConfig(o));

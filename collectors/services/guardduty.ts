@@ -1,6 +1,6 @@
 // GuardDuty detectors: GetDetector output (status, data sources) as configuration.
 import { GetDetectorCommand, GuardDutyClient, paginateListDetectors, type GetDetectorResponse } from '@aws-sdk/client-guardduty';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { arnOf, pagedDescribe, resource, type Collector } from '../engine.js';
 
 const guarddutyClient = (o: ClientOptions) => new GuardDutyClient(clientConfig(o));

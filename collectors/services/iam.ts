@@ -34,7 +34,8 @@ import {
   type User,
 } from '@aws-sdk/client-iam';
 import { parse } from 'csv-parse/sync';
-import { clientConfig, decodePolicyDocument, type ClientOptions } from '../../core/aws.js';
+import { sleep } from '../../core/util.js';
+import { clientConfig, decodePolicyDocument, type ClientOptions } from '../../platform/aws.js';
 import { detail, isAbsent, paged, resource, type Collector, type CollectorContext } from '../engine.js';
 
 export const iamClient = (o: ClientOptions) => new IAMClient(clientConfig(o));
@@ -165,7 +166,6 @@ export function parseCredentialReport(content: Uint8Array | string | undefined):
   return parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Generate the report (IAM builds it asynchronously) and read it once COMPLETE. */
 async function* credentialReport(client: IAMClient, _ctx: CollectorContext) {

@@ -8,7 +8,7 @@ import {
   paginateListKeys,
   type KeyMetadata,
 } from '@aws-sdk/client-kms';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { detail, pagedDescribe, resource, type Collector } from '../engine.js';
 
 const kmsClient = (o: ClientOptions) => new KMSClient(clientConfig(o));

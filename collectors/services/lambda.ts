@@ -1,6 +1,6 @@
 // Lambda functions: runtime (in configuration), resource policy, function URLs, tags.
 import { GetPolicyCommand, LambdaClient, ListFunctionUrlConfigsCommand, ListTagsCommand, paginateListFunctions, type FunctionConfiguration } from '@aws-sdk/client-lambda';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { detail, paged, resource, type Collector } from '../engine.js';
 
 const lambdaClient = (o: ClientOptions) => new LambdaClient(clientConfig(o));

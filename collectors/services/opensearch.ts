@@ -1,6 +1,6 @@
 // OpenSearch Service domains (Elasticsearch ones included): access policy, endpoint (public or VPC), encryption.
 import { DescribeDomainsCommand, ListDomainNamesCommand, ListTagsCommand, OpenSearchClient, type DomainStatus } from '@aws-sdk/client-opensearch';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { detail, resource, type Collector } from '../engine.js';
 
 const opensearchClient = (o: ClientOptions) => new OpenSearchClient(clientConfig(o));

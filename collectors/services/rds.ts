@@ -1,6 +1,6 @@
 // RDS: DB instances (public, encrypted) and DB clusters.
 import { paginateDescribeDBClusters, paginateDescribeDBInstances, RDSClient, type DBCluster, type DBInstance } from '@aws-sdk/client-rds';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { paged, resource, type Collector } from '../engine.js';
 
 const rdsClient = (o: ClientOptions) => new RDSClient(clientConfig(o));

@@ -1,6 +1,6 @@
 // Redshift clusters: public accessibility and encryption in configuration, audit logging status.
 import { DescribeLoggingStatusCommand, paginateDescribeClusters, RedshiftClient, type Cluster } from '@aws-sdk/client-redshift';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { arnOf, detail, paged, resource, type Collector } from '../engine.js';
 
 const redshiftClient = (o: ClientOptions) => new RedshiftClient(clientConfig(o));

@@ -1,7 +1,7 @@
 // Route 53 (global): hosted zones, and registered domains (the Route 53 Domains API answers in us-east-1 only).
 import { ListTagsForResourceCommand, paginateListHostedZones, Route53Client, type HostedZone } from '@aws-sdk/client-route-53';
 import { GetDomainDetailCommand, paginateListDomains, Route53DomainsClient, type DomainSummary } from '@aws-sdk/client-route-53-domains';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { detail, paged, resource, type Collector } from '../engine.js';
 
 const route53Client = (o: ClientOptions) => new Route53Client(clientConfig(o));

@@ -13,7 +13,7 @@ import {
   type Bucket,
 } from '@aws-sdk/client-s3';
 import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand, S3ControlClient } from '@aws-sdk/client-s3-control';
-import { clientConfig, s3Config, usingLocalEndpoint, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, s3Config, usingLocalEndpoint, type ClientOptions } from '../../platform/aws.js';
 import { detail, isAbsent, resource, type Collector, type CollectorContext } from '../engine.js';
 
 export const s3Client = (o: ClientOptions) => new S3Client(s3Config(o));

@@ -6,7 +6,7 @@ import {
   SageMakerClient,
   type DescribeNotebookInstanceOutput,
 } from '@aws-sdk/client-sagemaker';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { detail, pagedDescribe, resource, type Collector } from '../engine.js';
 
 const sagemakerClient = (o: ClientOptions) => new SageMakerClient(clientConfig(o));

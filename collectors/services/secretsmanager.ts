@@ -1,6 +1,6 @@
 // Secrets Manager secrets: rotation (in configuration) and resource policy. Never the secret value.
 import { GetResourcePolicyCommand, paginateListSecrets, SecretsManagerClient, type SecretListEntry } from '@aws-sdk/client-secrets-manager';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { detail, paged, resource, type Collector } from '../engine.js';
 
 const secretsClient = (o: ClientOptions) => new SecretsManagerClient(clientConfig(o));

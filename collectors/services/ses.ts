@@ -1,6 +1,6 @@
 // SES identities (email addresses and domains): verification status and sending-authorization policies.
 import { GetIdentityPoliciesCommand, GetIdentityVerificationAttributesCommand, ListIdentityPoliciesCommand, paginateListIdentities, SESClient } from '@aws-sdk/client-ses';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { arnOf, decodePolicies, detail, pageSize, resource, type Collector, type CollectorContext } from '../engine.js';
 
 const sesClient = (o: ClientOptions) => new SESClient(clientConfig(o));

@@ -1,6 +1,6 @@
 // SNS topics: GetTopicAttributes (policy, encryption) as configuration.
 import { GetTopicAttributesCommand, ListTagsForResourceCommand, paginateListTopics, SNSClient } from '@aws-sdk/client-sns';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { detail, pagedDescribe, resource, type Collector } from '../engine.js';
 
 const snsClient = (o: ClientOptions) => new SNSClient(clientConfig(o));

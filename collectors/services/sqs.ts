@@ -1,6 +1,6 @@
 // SQS queues: GetQueueAttributes (policy, encryption) as configuration.
 import { GetQueueAttributesCommand, ListQueueTagsCommand, paginateListQueues, SQSClient } from '@aws-sdk/client-sqs';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { detail, pagedDescribe, resource, type Collector } from '../engine.js';
 
 const sqsClient = (o: ClientOptions) => new SQSClient(clientConfig(o));

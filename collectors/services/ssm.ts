@@ -1,6 +1,6 @@
 // SSM managed instances: agent version, ping status, platform (AWS Config's ManagedInstanceInventory).
 import { paginateDescribeInstanceInformation, SSMClient, type InstanceInformation } from '@aws-sdk/client-ssm';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { arnOf, paged, resource, type Collector } from '../engine.js';
 
 const ssmClient = (o: ClientOptions) => new SSMClient(clientConfig(o));

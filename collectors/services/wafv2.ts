@@ -8,7 +8,7 @@ import {
   type Scope,
   type WebACL,
 } from '@aws-sdk/client-wafv2';
-import { clientConfig, type ClientOptions } from '../../core/aws.js';
+import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { detail, resource, type Collector, type CollectorContext } from '../engine.js';
 
 const wafClient = (o: ClientOptions) => new WAFV2Client(clientConfig(o));

@@ -44,7 +44,7 @@ export class CensusStack extends Stack {
     this.search = new CensusSearch(this, 'Search', config, this.storage, defaults);
     const { storage, streaming, search } = this;
 
-    // the same settings the CLI reads (core/config.ts), as CENSUS_* variables
+    // the same settings the CLI reads (platform/config.ts), as CENSUS_* variables
     const environment = {
       ...censusEnvironment({
         payers: config.payerAccountIds.join(','),
@@ -69,7 +69,7 @@ export class CensusStack extends Stack {
     const withSearch = {
       ...environment,
       ...censusEnvironment({ opensearchUrl: `https://${search.domain.domainEndpoint}` }),
-      // the domain admits IAM roles through SigV4-signed requests only (core/opensearch.ts)
+      // the domain admits IAM roles through SigV4-signed requests only (platform/opensearch.ts)
       CENSUS_OPENSEARCH_SIGV4: 'true',
     };
 

@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { CensusConfig } from '../../core/config.js';
+import type { CensusConfig } from '../../platform/config.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -14,7 +14,7 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const entries = {
   collectors: `${repoRoot}collectors/lambda.ts`,
   processors: `${repoRoot}processors/lambda.ts`,
-  scoring: `${repoRoot}processors/scoring/lambda.ts`,
+  scoring: `${repoRoot}scoring/lambda.ts`,
   opensearchSecurity: `${repoRoot}infra/lambda/opensearch-security.ts`,
 } as const;
 
@@ -23,7 +23,7 @@ export const entries = {
  * code, not data: each is copied beside the bundle's index.mjs, where that URL points once bundled.
  * The infra test fails if a bundle refers to a file that is not there.
  */
-export const bundledDataFiles = [{ from: 'processors/standard/catalog.yaml', to: 'catalog.yaml' }] as const;
+export const bundledDataFiles = [{ from: 'standard/catalog.yaml', to: 'catalog.yaml' }] as const;
 
 const copyDataFiles: ICommandHooks = {
   beforeBundling: () => [],
@@ -33,7 +33,7 @@ const copyDataFiles: ICommandHooks = {
 };
 
 /**
- * The CensusConfig key -> environment variable rule of core/config.ts (`streamName` -> CENSUS_STREAM_NAME),
+ * The CensusConfig key -> environment variable rule of platform/config.ts (`streamName` -> CENSUS_STREAM_NAME),
  * typed against CensusConfig so a renamed setting breaks the build instead of the deployment.
  */
 export function censusEnvironment(settings: Partial<Record<keyof CensusConfig, string>>): Record<string, string> {

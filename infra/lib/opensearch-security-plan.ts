@@ -36,7 +36,7 @@ export function securityRequests(props: SecurityProps): SecurityRequest[] {
     `${names.trustedAccounts}*`,
     `${names.collectionErrors}*`,
   ];
-  // Both stages bootstrap the whole layout (processors/opensearch/templates.ts ensureIndexTemplates): every template
+  // Both stages bootstrap the whole layout (opensearch/templates.ts ensureIndexTemplates): every template
   // (cluster-level) and every empty `<alias>-000001` index behind its alias. Creating an empty index of the
   // prefix is allowed to both; writing documents only to their own indexes.
   const templateActions = ['indices:admin/index_template/*', 'indices:admin/template/*'];

@@ -1,5 +1,5 @@
 // The demo's two streaming stages, calling the same code the Lambdas and `census collect` run.
-import type { CensusConfig } from '../../core/config.js';
+import type { CensusConfig } from '../../platform/config.js';
 import { KinesisProducer } from '../../collectors/producer.js';
 import { runCollection, type RunSummary } from '../../collectors/run.js';
 import { processStream } from '../../processors/consumer.js';

@@ -25,7 +25,7 @@ import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateKeyCommand, EnableKeyRotationCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import pLimit from 'p-limit';
-import { clientConfig, s3Config } from '../../core/aws.js';
+import { clientConfig, s3Config } from '../../platform/aws.js';
 import { assumeRole } from '../../collectors/runtime.js';
 import type { ExceptionEntry } from '../../core/schemas.js';
 

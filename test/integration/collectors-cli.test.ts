@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { clientConfig } from '../../core/aws.js';
+import { clientConfig } from '../../platform/aws.js';
 import { parseRecord, type StreamRecord } from '../../core/schemas.js';
-import { repoRoot } from '../../core/stack.js';
+import { repoRoot } from '../../platform/local-stack.js';
 import { buildOrg, credentialsFor, type TestOrg } from '../fixtures/collectors/org.js';
 
 const run = promisify(execFile);

@@ -3,7 +3,7 @@
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { clientConfig, s3Config } from '../../core/aws.js';
+import { clientConfig, s3Config } from '../../platform/aws.js';
 import { s3Keys } from '../../core/indexes.js';
 import { parseRecord, type AccountRecord } from '../../core/schemas.js';
 import { discoverHandler, inventoryHandler } from '../../collectors/lambda.js';

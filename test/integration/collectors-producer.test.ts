@@ -4,7 +4,7 @@ import { KinesisClient, PutRecordsCommand, type PutRecordsCommandInput, type Put
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { clientConfig, s3Config } from '../../core/aws.js';
+import { clientConfig, s3Config } from '../../platform/aws.js';
 import { parseRecord, SCHEMA_VERSION, type ResourceRecord, type StreamRecord } from '../../core/schemas.js';
 import { KinesisProducer, type PutRecordsFn } from '../../collectors/producer.js';
 import { uniqueName } from '../helpers.js';

@@ -3,14 +3,14 @@
 // back: the exact set of records by resourceType and ARN.
 import { GetObjectCommand, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { s3Config } from '../../core/aws.js';
-import { loadConfig } from '../../core/config.js';
+import { s3Config } from '../../platform/aws.js';
+import { loadConfig } from '../../platform/config.js';
 import { s3Keys } from '../../core/indexes.js';
 import type { AccountRecord, CollectionErrorRecord, InventoryRunRecord, ResourceRecord, StreamRecord } from '../../core/schemas.js';
 import { parseRecord } from '../../core/schemas.js';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
-import { clientConfig } from '../../core/aws.js';
-import { localStack } from '../../core/stack.js';
+import { clientConfig } from '../../platform/aws.js';
+import { localStack } from '../../platform/local-stack.js';
 import { lastFullMonth } from '../../collectors/discovery.js';
 import { KinesisProducer } from '../../collectors/producer.js';
 import { resourceTypes } from '../../collectors/registry.js';

@@ -1,3 +1,3 @@
-import { useLocalStack } from '../../core/stack.js';
+import { useLocalStack } from '../../platform/local-stack.js';
 
 useLocalStack();

@@ -6,17 +6,17 @@ import { CreateOrganizationCommand, CreateAccountCommand, DescribeCreateAccountS
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { clientConfig, s3Config } from '../../core/aws.js';
-import { loadConfig, type CensusConfig } from '../../core/config.js';
+import { clientConfig, s3Config } from '../../platform/aws.js';
+import { loadConfig, type CensusConfig } from '../../platform/config.js';
 import { indexNames, resourceFamily } from '../../core/indexes.js';
-import { openSearchClient } from '../../core/opensearch.js';
-import { ensureStream } from '../../core/stack.js';
+import { openSearchClient } from '../../platform/opensearch.js';
+import { ensureStream } from '../../platform/local-stack.js';
 import { parseRecord, type ResourceRecord } from '../../core/schemas.js';
 import { KinesisProducer } from '../../collectors/producer.js';
 import { runCollection } from '../../collectors/run.js';
 import { assumeRole } from '../../collectors/runtime.js';
 import { processStream } from '../../processors/consumer.js';
-import { documentId } from '../../processors/opensearch/bulk.js';
+import { documentId } from '../../opensearch/bulk.js';
 import { testIndexPrefix } from './processors-helpers.js';
 
 const credentialsFor = (accountId: string) => assumeRole({ accountId, roleName: 'OrganizationAccountAccessRole', sessionName: 'foundation-test' });

@@ -1,6 +1,6 @@
 // Starts the real local stack (moto, kinesalite, OpenSearch) once for the integration tests and
 // stops afterwards only what it started itself.
-import { localStack, stackDown, stackUp } from '../../core/stack.js';
+import { localStack, stackDown, stackUp } from '../../platform/local-stack.js';
 
 async function answers(url: string): Promise<boolean> {
   try {

@@ -5,7 +5,7 @@ import { GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { clientConfig, decodePolicyDocument } from '../../core/aws.js';
+import { clientConfig, decodePolicyDocument } from '../../platform/aws.js';
 import { AuditRoleStack } from '../../infra/lib/audit-role-stack.js';
 import { parseInfraConfig } from '../../infra/lib/config.js';
 import { uniqueName } from '../helpers.js';

@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localStack } from '../../core/stack.js';
+import { localStack } from '../../platform/local-stack.js';
 import { onEvent } from '../../infra/lambda/opensearch-security.js';
 import { uniqueName } from '../helpers.js';
 

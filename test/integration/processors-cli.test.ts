@@ -7,11 +7,11 @@ import { promisify } from 'node:util';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { describe, expect, it } from 'vitest';
-import { clientConfig, s3Config } from '../../core/aws.js';
+import { clientConfig, s3Config } from '../../platform/aws.js';
 import { s3Keys } from '../../core/indexes.js';
 import { uniqueName } from '../helpers.js';
 import { testIndexPrefix } from './processors-helpers.js';
-import { ensureStream, repoRoot } from '../../core/stack.js';
+import { ensureStream, repoRoot } from '../../platform/local-stack.js';
 
 const run = promisify(execFile);
 const fixtures = join(repoRoot, 'test/fixtures/processors');

@@ -1,11 +1,11 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { clientConfig, s3Config } from '../../core/aws.js';
-import { loadConfig } from '../../core/config.js';
+import { clientConfig, s3Config } from '../../platform/aws.js';
+import { loadConfig } from '../../platform/config.js';
 import { indexNames, s3Keys } from '../../core/indexes.js';
-import { openSearchClient } from '../../core/opensearch.js';
-import { ensureStream } from '../../core/stack.js';
+import { openSearchClient } from '../../platform/opensearch.js';
+import { ensureStream } from '../../platform/local-stack.js';
 import type { ResourceRecord } from '../../core/schemas.js';
 import { consumeStream, MemoryCheckpoints, S3Checkpoints } from '../../processors/consumer.js';
 import { processorDeps } from '../../processors/deps.js';

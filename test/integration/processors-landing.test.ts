@@ -2,14 +2,14 @@ import { FirehoseClient, CreateDeliveryStreamCommand } from '@aws-sdk/client-fir
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { clientConfig, s3Config } from '../../core/aws.js';
-import { loadConfig } from '../../core/config.js';
+import { clientConfig, s3Config } from '../../platform/aws.js';
+import { loadConfig } from '../../platform/config.js';
 import { indexNames, s3Keys } from '../../core/indexes.js';
-import { openSearchClient } from '../../core/opensearch.js';
+import { openSearchClient } from '../../platform/opensearch.js';
 import type { ResourceRecord } from '../../core/schemas.js';
 import { processorDeps } from '../../processors/deps.js';
 import { processBatch } from '../../processors/pipeline.js';
-import { ensureIndexTemplates, ensureResourceIndex } from '../../processors/opensearch/templates.js';
+import { ensureIndexTemplates, ensureResourceIndex } from '../../opensearch/templates.js';
 import { FirehoseFeedSink } from '../../processors/sink-s3.js';
 import { uniqueName } from '../helpers.js';
 import { testIndexPrefix } from './processors-helpers.js';

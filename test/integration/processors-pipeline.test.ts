@@ -1,10 +1,10 @@
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { s3Config } from '../../core/aws.js';
-import { loadConfig } from '../../core/config.js';
+import { s3Config } from '../../platform/aws.js';
+import { loadConfig } from '../../platform/config.js';
 import { indexNames, s3Keys } from '../../core/indexes.js';
-import { openSearchClient } from '../../core/opensearch.js';
+import { openSearchClient } from '../../platform/opensearch.js';
 import type { AccountRecord, FindingRecord, InventoryRunRecord, PointerRecord, ResourceRecord } from '../../core/schemas.js';
 import { processorDeps } from '../../processors/deps.js';
 import { handleEvent, type KinesisEvent } from '../../processors/lambda.js';

@@ -2,11 +2,11 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { s3Config } from '../../core/aws.js';
+import { s3Config } from '../../platform/aws.js';
 import { s3Keys } from '../../core/indexes.js';
 import type { AccountRecord } from '../../core/schemas.js';
 import { AccountDirectory } from '../../processors/enrich-account.js';
-import { loadExceptionRegister } from '../../processors/exceptions.js';
+import { loadExceptionRegister } from '../../registers/exceptions.js';
 import { uniqueName } from '../helpers.js';
 
 const s3 = new S3Client(s3Config());

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { indexNames } from '../../core/indexes.js';
-import { openSearchClient } from '../../core/opensearch.js';
-import { ensureIndexTemplates, ensureResourceIndex } from '../../processors/opensearch/templates.js';
+import { openSearchClient } from '../../platform/opensearch.js';
+import { ensureIndexTemplates, ensureResourceIndex } from '../../opensearch/templates.js';
 import { uniqueName } from '../helpers.js';
 
 describe('OpenSearch index templates', () => {

@@ -25,7 +25,7 @@ import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from '@aws-s
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { clientConfig, s3Config } from '../../core/aws.js';
+import { clientConfig, s3Config } from '../../platform/aws.js';
 import type { ResourceRecord } from '../../core/schemas.js';
 import { collectResources } from '../../collectors/engine.js';
 import type { Collector, Credentials } from '../../collectors/engine.js';
@@ -44,7 +44,7 @@ import { sqs as sqsCollector } from '../../collectors/services/sqs.js';
 import { iam as iamCollector } from '../../collectors/services/iam.js';
 import { s3 as s3Collector } from '../../collectors/services/s3.js';
 import { CallLimiter, collectorContext, newStats } from '../../collectors/runtime.js';
-import { evaluateRecordsDetailed, evaluateSweepDetailed, loadCatalog } from '../../processors/standard/index.js';
+import { evaluateRecordsDetailed, evaluateSweepDetailed, loadCatalog } from '../../standard/index.js';
 import { uniqueName } from '../helpers.js';
 
 /** Credentials of a fresh moto account (STS-issued keys map to the assumed account). */

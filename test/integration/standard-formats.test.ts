@@ -5,11 +5,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../../core/stack.js';
+import { repoRoot } from '../../platform/local-stack.js';
 import type { FindingRecord } from '../../core/schemas.js';
-import { evaluateRecords, evaluateSweep, loadCatalog } from '../../processors/standard/index.js';
-import { asffBatches, toAsff } from '../../processors/standard/formats/asff.js';
-import { readProwlerOcsfFile, toOcsf } from '../../processors/standard/formats/ocsf.js';
+import { evaluateRecords, evaluateSweep, loadCatalog } from '../../standard/index.js';
+import { asffBatches, toAsff } from '../../standard/formats/asff.js';
+import { readProwlerOcsfFile, toOcsf } from '../../standard/formats/ocsf.js';
 import * as f from '../fixtures/standard/aws-shapes.js';
 
 const python = join(repoRoot, '.stack/venv/bin/python');

@@ -3,13 +3,13 @@
 import { BatchImportFindingsCommand, paginateGetFindings, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readAsffFile } from '../../processors/standard/formats/asff.js';
+import { readAsffFile } from '../../standard/formats/asff.js';
 import { randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { clientConfig } from '../../core/aws.js';
+import { clientConfig } from '../../platform/aws.js';
 import { FindingRecord } from '../../core/schemas.js';
-import { evaluateRecords, evaluateSweep, loadCatalog } from '../../processors/standard/index.js';
-import { exportToSecurityHub, importFromSecurityHub } from '../../processors/standard/securityhub.js';
+import { evaluateRecords, evaluateSweep, loadCatalog } from '../../standard/index.js';
+import { exportToSecurityHub, importFromSecurityHub } from '../../standard/securityhub.js';
 import * as f from '../fixtures/standard/aws-shapes.js';
 
 /** A Security Hub client in a fresh moto account (moto's x-moto-account-id header), so other tests' findings never mix in. */

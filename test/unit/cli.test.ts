@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram, main } from '../../bin/census.js';
-import { loadConfig } from '../../core/config.js';
+import { loadConfig } from '../../platform/config.js';
 
 function leaves(cmd: Command, path: string[] = []): { path: string; cmd: Command }[] {
   const here = [...path, cmd.name()];

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ExceptionIndex } from '../../core/exceptions.js';
 import type { FindingRecord } from '../../core/schemas.js';
-import { loadExceptionRegister, parseExceptionRegister, withException } from '../../processors/exceptions.js';
+import { loadExceptionRegister, parseExceptionRegister, withException } from '../../registers/exceptions.js';
 
 const fixture = new URL('../fixtures/processors/register-broken.csv', import.meta.url).pathname;
 const known = ['CSS-S3-01', 'CSS-S3-02'];

@@ -5,11 +5,11 @@ import type { AccountRecord, PointerRecord, ResourceRecord } from '../../core/sc
 import { shardOrder } from '../../processors/consumer.js';
 import { accountContext, parseAccountList, withAccount } from '../../processors/enrich-account.js';
 import { rawRecords } from '../../processors/lambda.js';
-import { documentId } from '../../processors/opensearch/bulk.js';
-import { unseenQuery } from '../../processors/opensearch/deleted.js';
-import { indexMappings } from '../../processors/opensearch/mappings.js';
-import { recordIdentity, recordVersion, resourceDocument } from '../../processors/opensearch/ops.js';
-import { mergeTrustDocument, trustUpdateOf } from '../../processors/opensearch/trusted-accounts.js';
+import { documentId } from '../../opensearch/bulk.js';
+import { unseenQuery } from '../../opensearch/deleted.js';
+import { indexMappings } from '../../opensearch/mappings.js';
+import { recordIdentity, recordVersion, resourceDocument } from '../../opensearch/ops.js';
+import { mergeTrustDocument, trustUpdateOf } from '../../opensearch/trusted-accounts.js';
 import { verifyPointed } from '../../processors/pointer.js';
 import { feedKey, firehoseChunks, ndjson } from '../../processors/sink-s3.js';
 import { decodeRecord } from '../../processors/validate.js';

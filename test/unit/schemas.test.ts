@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRecord, SchemaError, SCHEMA_VERSION, jsonSchemas } from '../../core/schemas.js';
 import { ExceptionIndex, isExceptionActive } from '../../core/exceptions.js';
-import { loadConfig } from '../../core/config.js';
+import { loadConfig } from '../../platform/config.js';
 
 const bucket = {
   recordType: 'resource',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildRawEmail, isEmailAddress } from '../../processors/scoring/deliver.js';
-import { ownerFileName } from '../../processors/scoring/scorecards/index.js';
-import { sheetName } from '../../processors/scoring/scorecards/sheet.js';
+import { buildRawEmail, isEmailAddress } from '../../scoring/deliver.js';
+import { ownerFileName } from '../../scoring/scorecards/index.js';
+import { sheetName } from '../../scoring/scorecards/sheet.js';
 
 describe('raw MIME message', () => {
   const content = Buffer.from(Array.from({ length: 300 }, (_, i) => i % 256));

@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { scoreFolder, writeRunOutputs, type ScoringRun } from '../../processors/scoring/offline.js';
-import { writeScorecards, type ScorecardManifest } from '../../processors/scoring/scorecards/index.js';
-import { NO_OWNER, scoreFindings } from '../../processors/scoring/score.js';
+import { scoreFolder, writeRunOutputs, type ScoringRun } from '../../scoring/offline.js';
+import { writeScorecards, type ScorecardManifest } from '../../scoring/scorecards/index.js';
+import { NO_OWNER, scoreFindings } from '../../scoring/score.js';
 
 const fixture = new URL('../fixtures/scoring/offline/', import.meta.url).pathname;
 const asOf = '2026-11-24';

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadRequirements, locateInputs, parseAccountList, readFindings, type InputProblem } from '../../processors/scoring/inputs.js';
+import { loadRequirements, locateInputs, parseAccountList, readFindings, type InputProblem } from '../../scoring/inputs.js';
 
 describe('account list', () => {
   it('accepts AccountRecords and the offline shape, reports bad and duplicate entries and keeps the rest', () => {

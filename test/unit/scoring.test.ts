@@ -10,7 +10,7 @@ import {
   weightedMean,
   type ScoringAccount,
   type ScoringRequirement,
-} from '../../processors/scoring/score.js';
+} from '../../scoring/score.js';
 
 const A = '111111111111';
 const B = '222222222222';

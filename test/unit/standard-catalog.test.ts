@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { CatalogError, evaluateRecords, findingIdFor, loadCatalog, parseCatalog } from '../../processors/standard/index.js';
-import { DEFAULT_CATALOG_PATH } from '../../processors/standard/catalog.js';
+import { CatalogError, evaluateRecords, findingIdFor, loadCatalog, parseCatalog } from '../../standard/index.js';
+import { DEFAULT_CATALOG_PATH } from '../../standard/catalog.js';
 import * as f from '../fixtures/standard/aws-shapes.js';
 
 const customPath = join(import.meta.dirname, '../fixtures/standard/custom-catalog.yaml');

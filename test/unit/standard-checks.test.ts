@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ResourceRecord } from '../../core/schemas.js';
 import { FindingRecord } from '../../core/schemas.js';
-import { evaluateRecordsDetailed, evaluateSweepDetailed, loadCatalog } from '../../processors/standard/index.js';
+import { evaluateRecordsDetailed, evaluateSweepDetailed, loadCatalog } from '../../standard/index.js';
 import * as f from '../fixtures/standard/aws-shapes.js';
 
 const catalog = loadCatalog();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Command, CommanderError } from 'commander';
-import { registerStandardCommands } from '../../processors/standard/cli.js';
+import { registerStandardCommands } from '../../standard/cli.js';
 import { FindingRecord } from '../../core/schemas.js';
 import * as f from '../fixtures/standard/aws-shapes.js';
 

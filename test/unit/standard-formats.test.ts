@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FindingRecord } from '../../core/schemas.js';
-import { evaluateRecords, evaluateSweep, loadCatalog } from '../../processors/standard/index.js';
-import { asffBatches, fromAsff, readAsffFile, toAsff } from '../../processors/standard/formats/asff.js';
-import { InputFileError, readEntries } from '../../processors/standard/formats/entries.js';
-import { readProwlerOcsfFile, toOcsf } from '../../processors/standard/formats/ocsf.js';
+import { evaluateRecords, evaluateSweep, loadCatalog } from '../../standard/index.js';
+import { asffBatches, fromAsff, readAsffFile, toAsff } from '../../standard/formats/asff.js';
+import { InputFileError, readEntries } from '../../standard/formats/entries.js';
+import { readProwlerOcsfFile, toOcsf } from '../../standard/formats/ocsf.js';
 import * as f from '../fixtures/standard/aws-shapes.js';
 
 const catalog = loadCatalog();

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FindingRecord, type ResourceRecord } from '../../core/schemas.js';
-import { evaluateRecordsDetailed, evaluateSweepDetailed, loadCatalog } from '../../processors/standard/index.js';
+import { evaluateRecordsDetailed, evaluateSweepDetailed, loadCatalog } from '../../standard/index.js';
 import * as f from '../fixtures/standard/aws-shapes.js';
 
 const catalog = loadCatalog();

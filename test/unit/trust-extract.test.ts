@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ResourceRecord } from '../../core/schemas.js';
-import { findPolicies, recordTrust } from '../../processors/trust/extract.js';
-import { loadTrustRegister, parseTrustRegister } from '../../processors/trust/register.js';
+import { findPolicies, recordTrust } from '../../policy/trust.js';
+import { loadTrustRegister, parseTrustRegister } from '../../registers/trusted-accounts.js';
 
 const OWN = '111111111111';
 const ORG = '222222222222';

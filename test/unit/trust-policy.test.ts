@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ResourceRecord } from '../../core/schemas.js';
-import { recordTrust } from '../../processors/trust/extract.js';
-import { accountOf, policyPrincipals, statementPrincipals, unionPrincipals } from '../../processors/trust/policy.js';
+import { recordTrust } from '../../policy/trust.js';
+import { accountOf, policyPrincipals, statementPrincipals, unionPrincipals } from '../../policy/principals.js';
 
 const A = '111111111111';
 const B = '222222222222';

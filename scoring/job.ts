@@ -1,0 +1,93 @@
+// The deployed scoring job (hourly): findings from OpenSearch, accounts and register from S3, the same
+// scoring core as the offline command; scores indexed with history and fed to S3, scorecards to S3.
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Client } from '@opensearch-project/opensearch';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { s3Config } from '../platform/aws.js';
+import type { CensusConfig } from '../platform/config.js';
+import { s3Keys } from '../core/indexes.js';
+import { log } from '../platform/log.js';
+import { openSearchClient } from '../platform/opensearch.js';
+import { loadAccounts, loadRegister, loadRequirements } from './inputs.js';
+import { describeWarnings, type ScoringRun } from './offline.js';
+import { indexScores, latestFindingsFromOpenSearch } from './opensearch.js';
+import { ScoreAccumulator, finishScoring } from './score.js';
+import { writeScorecards } from './scorecards/index.js';
+import { uploadScorecards, writeScoresFeed } from './store.js';
+
+export interface JobClients {
+  s3?: S3Client;
+  opensearch?: Client;
+}
+
+/** Read and score, without writing anything: the deployed twin of `scoreFolder`. */
+export interface JobOptions {
+  asOf: string;
+  runAt: string;
+  /** resources per composite-aggregation page */
+  pageSize?: number;
+}
+
+export async function scoreFromStack(config: CensusConfig, opts: JobOptions, clients: JobClients = {}): Promise<ScoringRun> {
+  const s3 = clients.s3 ?? new S3Client(s3Config());
+  const os = clients.opensearch ?? openSearchClient(config.opensearchUrl);
+  const requirements = loadRequirements(config.catalog);
+  const { accounts, problems } = await loadAccounts(`s3://${config.feedBucket}/${s3Keys.accounts}`, s3);
+  if (!config.exceptions) log.warn('no exception register configured (CENSUS_EXCEPTIONS): no finding is excepted');
+  const register = await loadRegister(config.exceptions, requirements, s3);
+  problems.push(...register.problems);
+  const acc = new ScoreAccumulator(requirements, register.entries, opts.asOf);
+  let resources = 0;
+  for await (const f of latestFindingsFromOpenSearch(os, { prefix: config.indexPrefix, pageSize: opts.pageSize, onPage: (n) => (resources += n) })) acc.add(f);
+  log.info({ resources }, 'read the latest finding of each evaluated resource');
+  const result = finishScoring(acc, { accounts, requirements, asOf: opts.asOf, runAt: opts.runAt });
+  return { ...result, accounts, requirements, asOf: opts.asOf, runAt: opts.runAt, problems };
+}
+
+export interface JobSummary {
+  asOf: string;
+  runAt: string;
+  scores: number;
+  enterpriseScore: number | null;
+  indexed: number;
+  feedKey: string;
+  manifestKey?: string;
+  warnings: string[];
+}
+
+/** One scheduled run: score, index the scores, write them to the feed, store the scorecards. */
+export async function runScoringJob(
+  config: CensusConfig,
+  opts: JobOptions & { workbooks?: boolean },
+  clients: JobClients = {},
+): Promise<JobSummary> {
+  const s3 = clients.s3 ?? new S3Client(s3Config());
+  const os = clients.opensearch ?? openSearchClient(config.opensearchUrl);
+  const run = await scoreFromStack(config, opts, { s3, opensearch: os });
+  const warnings = describeWarnings(run);
+  for (const w of warnings) log.warn(w);
+  const { indexed } = await indexScores(os, run.scores, config.indexPrefix);
+  const feedKey = await writeScoresFeed(s3, config.feedBucket, run.scores, run.runAt);
+  let manifestKey: string | undefined;
+  if (opts.workbooks !== false) {
+    const dir = await mkdtemp(join(tmpdir(), 'census-scorecards-'));
+    try {
+      const manifest = await writeScorecards({ ...run, outDir: dir });
+      manifestKey = await uploadScorecards(s3, config.scorecardBucket, dir, manifest);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  return {
+    asOf: run.asOf,
+    runAt: run.runAt,
+    scores: run.scores.length,
+    enterpriseScore: run.scores.find((s) => s.scope === 'enterprise')?.score ?? null,
+    indexed,
+    feedKey,
+    ...(manifestKey ? { manifestKey } : {}),
+    warnings,
+  };
+}

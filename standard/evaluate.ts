@@ -1,0 +1,151 @@
+// Evaluation: requirements × records → FindingRecords (PASS and FAIL; the passes are the score's denominator).
+import { createHash } from 'node:crypto';
+import { log } from '../platform/log.js';
+import { SCHEMA_VERSION, type FindingRecord, type ResourceRecord } from '../core/schemas.js';
+import type { Catalog, Requirement } from './catalog.js';
+import { builtinChecks, CheckError } from './checks/index.js';
+import { evaluateCondition } from './condition.js';
+import type { CheckContext, CheckResult, SweepScope } from './types.js';
+
+export const SOURCE = 'census';
+/** The resource type of account- and region-level findings, as AWS Config names the account. */
+export const ACCOUNT_RESOURCE_TYPE = 'AWS::::Account';
+
+/** Stable: the same requirement and resource always give the same id (sha256 hex, first 32). */
+export function findingIdFor(requirementId: string, resourceKey: string): string {
+  return createHash('sha256').update(`${requirementId}|${resourceKey}`).digest('hex').slice(0, 32);
+}
+
+/** A requirement that could not be decided for a record; reported beside the findings, never turned into a PASS. */
+export interface EvaluationProblem {
+  requirementId: string;
+  resource: string;
+  message: string;
+  /** true when a check failed on its own (a bug), not on data it could not use */
+  unexpected?: boolean;
+}
+
+function problem(requirementId: string, resource: string, err: unknown): EvaluationProblem {
+  const unexpected = !(err instanceof CheckError);
+  return { requirementId, resource, message: (err as Error).message ?? String(err), ...(unexpected ? { unexpected } : {}) };
+}
+
+export interface Evaluation {
+  findings: FindingRecord[];
+  problems: EvaluationProblem[];
+}
+
+const byType = new WeakMap<Catalog, Map<string, Requirement[]>>();
+
+/** The catalog's resource-level requirements indexed by resource type (computed once per catalog). */
+function requirementsByType(catalog: Catalog): Map<string, Requirement[]> {
+  let index = byType.get(catalog);
+  if (!index) {
+    index = new Map();
+    for (const req of catalog.requirements) {
+      if (req.scope !== 'resource') continue;
+      for (const t of req.resourceTypes) index.set(t, [...(index.get(t) ?? []), req]);
+    }
+    byType.set(catalog, index);
+  }
+  return index;
+}
+
+function runRequirement(req: Requirement, record: ResourceRecord, ctx: CheckContext): CheckResult | undefined {
+  if (req.condition) return evaluateCondition(req.condition, req.when, record);
+  const check = builtinChecks.get(req.check!);
+  if (!check || check.scope !== 'resource') return undefined;
+  return check.evaluate(record, ctx);
+}
+
+function finding(req: Requirement, result: CheckResult, subject: Omit<FindingRecord, 'recordType' | 'schemaVersion' | 'findingId' | 'requirementId' | 'status' | 'severity' | 'title' | 'source' | 'evidence' | 'observedAt'>, observedAt: string): FindingRecord {
+  return {
+    recordType: 'finding',
+    schemaVersion: SCHEMA_VERSION,
+    findingId: findingIdFor(req.id, subject.resourceArn ?? subject.resourceId),
+    requirementId: req.id,
+    status: result.status,
+    severity: req.severity,
+    title: req.title,
+    ...subject,
+    source: SOURCE,
+    evidence: result.evidence,
+    observedAt,
+  };
+}
+
+/** Every resource-level requirement over these records, with the ones that could not be decided. */
+export function evaluateRecordsDetailed(catalog: Catalog, records: ResourceRecord[], observedAt: string): Evaluation {
+  const ctx: CheckContext = { now: new Date(observedAt) };
+  const index = requirementsByType(catalog);
+  const findings: FindingRecord[] = [];
+  const problems: EvaluationProblem[] = [];
+  for (const record of records) {
+    // a deleted resource no longer counts for or against anyone
+    if (record.configurationItemStatus === 'ResourceDeleted') continue;
+    for (const req of index.get(record.resourceType) ?? []) {
+      let result: CheckResult | undefined;
+      try {
+        result = runRequirement(req, record, ctx);
+      } catch (err) {
+        problems.push(problem(req.id, record.arn, err));
+        continue;
+      }
+      if (!result) continue;
+      findings.push(
+        finding(req, result, {
+          resourceType: record.resourceType,
+          resourceId: record.resourceId,
+          resourceArn: record.arn,
+          accountId: record.awsAccountId,
+          region: record.awsRegion,
+          ...(record.account ? { account: record.account } : {}),
+        }, observedAt),
+      );
+    }
+  }
+  return { findings, problems };
+}
+
+/** Account- and region-level requirements over one account's complete inventory. */
+export function evaluateSweepDetailed(catalog: Catalog, scope: SweepScope, observedAt: string): Evaluation {
+  const ctx: CheckContext = { now: new Date(observedAt) };
+  const account = scope.resources.find((r) => r.account)?.account;
+  const resources = scope.resources.filter((r) => r.awsAccountId === scope.accountId && r.configurationItemStatus !== 'ResourceDeleted');
+  const findings: FindingRecord[] = [];
+  const problems: EvaluationProblem[] = [];
+  for (const req of catalog.requirements) {
+    if (req.scope !== 'sweep') continue;
+    const check = builtinChecks.get(req.check!);
+    if (!check || check.scope !== 'sweep') continue;
+    let results;
+    try {
+      results = check.evaluate({ ...scope, resources }, ctx);
+    } catch (err) {
+      problems.push(problem(req.id, scope.accountId, err));
+      continue;
+    }
+    for (const r of results) {
+      const resourceId = r.region === 'global' ? scope.accountId : `${scope.accountId}/${r.region}`;
+      findings.push(
+        finding(req, r, {
+          resourceType: ACCOUNT_RESOURCE_TYPE,
+          resourceId,
+          resourceArn: null,
+          accountId: scope.accountId,
+          region: r.region,
+          ...(account ? { account } : {}),
+        }, observedAt),
+      );
+    }
+  }
+  return { findings, problems };
+}
+
+export function logProblems(problems: EvaluationProblem[]): void {
+  for (const p of problems) {
+    const fields = { requirementId: p.requirementId, resource: p.resource };
+    if (p.unexpected) log.error(fields, `check failed unexpectedly: ${p.message}`);
+    else log.warn(fields, `requirement not evaluated: ${p.message}`);
+  }
+}

@@ -1,0 +1,58 @@
+// Shapes shared by the catalog, the built-in checks and the evaluator.
+import type { ResourceRecord } from '../core/schemas.js';
+
+export type CheckStatus = 'PASS' | 'FAIL';
+
+/** What a check says about one resource: PASS or FAIL, and evidence a security engineer can act on. */
+export interface CheckResult {
+  status: CheckStatus;
+  evidence: string;
+}
+
+export interface CheckContext {
+  /** when the evaluation happens: age thresholds (90-day keys) are measured from here */
+  now: Date;
+}
+
+/**
+ * A resource-level built-in check. Pure: takes one record, returns its result, or `undefined`
+ * when the record is out of the check's scope (an AWS-managed KMS key, a user without keys...).
+ */
+export interface ResourceCheck {
+  id: string;
+  scope: 'resource';
+  /** CloudFormation types the check understands; a requirement may narrow them */
+  resourceTypes: string[];
+  /** which AWS API response fields the check reads, for people writing collectors */
+  reads: string;
+  evaluate(record: ResourceRecord, ctx: CheckContext): CheckResult | undefined;
+}
+
+/**
+ * An account- or region-level result, e.g. a region without a GuardDuty detector. Its subject is always
+ * the account (`global`) or `account/region`, never the detector, so a FAIL and the later PASS share one findingId.
+ */
+export interface SweepResult extends CheckResult {
+  /** `global` for account-level requirements */
+  region: string;
+}
+
+export interface SweepScope {
+  accountId: string;
+  regions: string[];
+  resources: ResourceRecord[];
+}
+
+/** An account- or region-level check over one account's complete inventory. */
+export interface SweepCheck {
+  id: string;
+  scope: 'sweep';
+  /** the types the check looks for in the inventory */
+  resourceTypes: string[];
+  reads: string;
+  /** `account`: one result per account; `region`: one result per inventoried region */
+  level: 'account' | 'region';
+  evaluate(scope: SweepScope, ctx: CheckContext): SweepResult[];
+}
+
+export type BuiltinCheck = ResourceCheck | SweepCheck;
