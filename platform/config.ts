@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseWith } from '../core/schemas.js';
+import { KNOWN_AWS_ACCOUNTS_PATH } from '../data/index.js';
 
 const csv = z.preprocess(
   (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
@@ -26,7 +27,11 @@ export const CensusConfig = z.object({
   indexPrefix: z.string().default('census'),
   catalog: z.string().optional(),
   exceptions: z.string().optional(),
+  /** known-vendor register read before trustedAccounts; the vendored fwd:cloudsec list by default, `none` for no list */
+  knownAccounts: z.string().default(KNOWN_AWS_ACCOUNTS_PATH),
   trustedAccounts: csv.default([]),
+  /** salt of the hashes collectors keep in place of secret values (a deployment secret; without it only lengths are kept) */
+  redactionSalt: z.string().min(16, 'redactionSalt: at least 16 characters').optional(),
   concurrency: z
     .object({ overall: int.default(16), perAccount: int.default(4), perRegion: int.default(4) })
     .default({ overall: 16, perAccount: 4, perRegion: 4 }),
@@ -72,4 +77,9 @@ export function loadConfig(flags: Record<string, unknown> = {}, env: NodeJS.Proc
   delete merged.config;
   const known = Object.fromEntries(Object.entries(merged).filter(([k]) => k in CensusConfig.shape));
   return parseWith(CensusConfig, known, `configuration${configPath ? ` (${configPath})` : ''}`);
+}
+
+/** Trusted-accounts register sources in load order: the known-vendor list, then the organization's own registers (which win). */
+export function trustRegisterSources(config: Pick<CensusConfig, 'knownAccounts' | 'trustedAccounts'>): string[] {
+  return [...(config.knownAccounts === 'none' ? [] : [config.knownAccounts]), ...config.trustedAccounts];
 }

@@ -2,7 +2,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { s3Config } from '../platform/aws.js';
-import { loadConfig } from '../platform/config.js';
+import { loadConfig, trustRegisterSources } from '../platform/config.js';
 import { loadCatalog } from '../standard/index.js';
 import { MemoryCheckpoints, processStream, S3Checkpoints } from './consumer.js';
 import { parseAccountList } from './enrich-account.js';
@@ -57,7 +57,8 @@ export function registerProcessorCommands(program: Command): void {
     .command('principals')
     .description('print, as JSON, the AWS accounts a policy document lets in (Allow statements), and whether it is public')
     .argument('<file>', 'policy JSON (object, JSON string or URL-encoded), or any JSON holding policies (a resource record, a GetBucketPolicy output); - for stdin')
-    .option('--trusted-accounts <file>', 'trusted-accounts register (CSV/JSON/YAML, or the fwd:cloudsec known_aws_accounts YAML); repeatable (default: CENSUS_TRUSTED_ACCOUNTS)', collect)
+    .option('--trusted-accounts <file>', "the organization's trusted-accounts register (CSV/JSON/YAML); repeatable (default: CENSUS_TRUSTED_ACCOUNTS)", collect)
+    .option('--known-accounts <file>', 'known-vendor list read first (default: the vendored fwd:cloudsec known_aws_accounts list; none: no list)')
     .option('--accounts <file>', 'the organization account list (JSON array of account records, as at state/accounts.json) to classify org accounts')
     .addHelpText(
       'after',
@@ -65,12 +66,13 @@ export function registerProcessorCommands(program: Command): void {
 Examples:
   census policy principals bucket-policy.json
   aws iam get-role --role-name x --query Role.AssumeRolePolicyDocument | census policy principals -
-  census policy principals role.json --trusted-accounts ../shared/data/known-aws-accounts/accounts.yaml --accounts accounts.json`,
+  census policy principals role.json --trusted-accounts our-vendors.csv --accounts accounts.json`,
     )
-    .action(async (file: string, opts: { trustedAccounts?: string[]; accounts?: string }) => {
+    .action(async (file: string, opts: { trustedAccounts?: string[]; knownAccounts?: string; accounts?: string }) => {
       const text = file === '-' ? await readStdin() : (await readSource(file)).toString('utf8');
       const doc = parsePolicyText(text, file === '-' ? 'stdin' : file);
-      const { register, problems } = await loadTrustRegister(opts.trustedAccounts ?? loadConfig(program.opts()).trustedAccounts);
+      const config = loadConfig({ ...program.opts(), trustedAccounts: opts.trustedAccounts, knownAccounts: opts.knownAccounts });
+      const { register, problems } = await loadTrustRegister(trustRegisterSources(config));
       for (const p of problems) console.error(`warning: ${p.source} row ${p.row}: ${p.reason}`);
       const orgAccounts = new Map<string, { name: string | null }>();
       if (opts.accounts) {

@@ -3,7 +3,7 @@
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { S3Client } from '@aws-sdk/client-s3';
 import { clientConfig, s3Config } from '../platform/aws.js';
-import type { CensusConfig } from '../platform/config.js';
+import { trustRegisterSources, type CensusConfig } from '../platform/config.js';
 import { ExceptionIndex } from '../core/exceptions.js';
 import { log } from '../platform/log.js';
 import { openSearchClient } from '../platform/opensearch.js';
@@ -25,7 +25,7 @@ export async function processorDeps(config: CensusConfig, opts: DepsOptions = {}
   const s3 = new S3Client(s3Config());
   const catalog = loadCatalog(config.catalog);
   const deliveryStream = opts.deliveryStream ?? process.env.CENSUS_FEED_DELIVERY_STREAM;
-  const trust = await loadTrustRegister(config.trustedAccounts, s3);
+  const trust = await loadTrustRegister(trustRegisterSources(config), s3);
   for (const p of trust.problems) log.warn(p, 'trusted-accounts register: row skipped');
   let exceptions = new ExceptionIndex([]);
   if (config.exceptions) {

@@ -8,6 +8,7 @@ import { evaluateRecordsDetailed, evaluateSweepDetailed, type EvaluationProblem 
 import { asffBatches, readAsffFile, toAsff, type ImportResult } from './formats/asff.js';
 import { readEntries } from './formats/entries.js';
 import { readProwlerOcsfFile, toOcsf } from './formats/ocsf.js';
+import { describeExport, exportLakeFiles } from '../feed/export.js';
 import { exportToSecurityHub, importFromSecurityHub, securityHubClient } from './securityhub.js';
 import { loadCatalog } from './index.js';
 
@@ -70,6 +71,29 @@ export function checkRecords(catalog: Catalog, records: ResourceRecord[], observ
   return out;
 }
 
+/**
+ * Records straight from `census collect --out` carry no `trustedAccounts` (the processors add them): classify their
+ * policies here with the same pure rule, the known-vendor list and the organization's accounts found in the file.
+ */
+async function withTrust(records: ResourceRecord[], file: string, flags: Record<string, unknown>): Promise<ResourceRecord[]> {
+  if (records.every((r) => r.trustedAccounts !== undefined)) return records;
+  const { loadConfig, trustRegisterSources } = await import('../platform/config.js');
+  const { loadTrustRegister } = await import('../registers/trusted-accounts.js');
+  const { recordTrust } = await import('../policy/trust.js');
+  const { register, problems } = await loadTrustRegister(trustRegisterSources(loadConfig(flags)));
+  for (const p of problems) console.error(`warning: ${p.source} row ${p.row}: ${p.reason}`);
+  const orgAccounts = new Map<string, { name: string | null }>();
+  for (const entry of readEntries(file, ['records'])) {
+    const v = entry.value as { recordType?: unknown; accountId?: unknown; name?: unknown } | null;
+    if (v?.recordType === 'account' && typeof v.accountId === 'string') orgAccounts.set(v.accountId, { name: typeof v.name === 'string' ? v.name : null });
+  }
+  return records.map((r) => {
+    if (r.trustedAccounts !== undefined) return r;
+    const trust = recordTrust(r, { orgAccounts, register });
+    return { ...r, trustedAccounts: trust.trustedAccounts, public: trust.public };
+  });
+}
+
 function writeOut(text: string, out?: string): void {
   if (out) writeFileSync(out, text);
   else process.stdout.write(text);
@@ -128,14 +152,18 @@ export function registerStandardCommands(program: Command): void {
     .option('--no-sweep', 'skip account- and region-level requirements (GuardDuty, CloudTrail, ...)')
     .option('--out <file>', 'write the findings here instead of stdout')
     .option('--observed-at <timestamp>', 'evaluation time (ISO); ages like 90-day keys are measured from it (default: now)')
+    .option('--trusted-accounts <file>', "the organization's trusted-accounts register for records not yet enriched (default: CENSUS_TRUSTED_ACCOUNTS)", (v: string, p: string[] = []) => [...p, v])
+    .option('--known-accounts <file>', 'known-vendor list (default: the vendored fwd:cloudsec list; none: no list)')
     .addHelpText('after', '\nExamples:\n  census check inventory.ndjson\n  census check inventory.ndjson --catalog my-standard.yaml --format ndjson --out findings.ndjson')
-    .action((file: string, opts: { catalog?: string; format: string; failOnly?: boolean; sweep: boolean; out?: string; observedAt?: string }) => {
+    .action(async (file: string, opts: { catalog?: string; format: string; failOnly?: boolean; sweep: boolean; out?: string; observedAt?: string; trustedAccounts?: string[]; knownAccounts?: string }) => {
       const when = new Date(opts.observedAt ?? Date.now());
       if (Number.isNaN(when.getTime())) throw new Error(`--observed-at "${opts.observedAt}" is not an ISO timestamp`);
       const observedAt = when.toISOString();
       const catalog = loadCatalog(opts.catalog);
-      const { records, errors, others } = readRecords(file, 'resource');
+      const read = readRecords(file, 'resource');
+      const { errors, others } = read;
       for (const e of errors) console.error(`invalid record: ${e}`);
+      const records = await withTrust(read.records, file, { ...program.opts(), trustedAccounts: opts.trustedAccounts, knownAccounts: opts.knownAccounts });
       if (Object.keys(others).length) console.error(`not resources, not evaluated: ${Object.entries(others).map(([t, n]) => `${n} ${t}`).join(', ')}`);
       const { findings, problems } = checkRecords(catalog, records, observedAt, opts.sweep);
       for (const p of problems) console.error(`not evaluated: ${p.requirementId} ${p.resource}: ${p.message}`);
@@ -182,21 +210,26 @@ export function registerStandardCommands(program: Command): void {
   findings
     .command('export')
     .description('write FindingRecords as ASFF (BatchImportFindings requests of ≤100) or OCSF Compliance Findings (class 2003)')
-    .addOption(new Option('--format <format>', 'output format').choices(['asff', 'ocsf']).makeOptionMandatory())
+    .addOption(new Option('--format <format>', 'output format').choices(['asff', 'ocsf', 'ocsf-parquet']).makeOptionMandatory())
     .argument('<file>', 'FindingRecords (NDJSON or JSON array), e.g. from census check --format ndjson')
     .addOption(catalogOption())
     .option('--region <region>', 'ASFF: Security Hub region named in ProductArn', process.env.AWS_REGION ?? 'us-east-1')
     .option('--product-account <id>', 'ASFF: the account that will call BatchImportFindings (default: each finding\'s account; with --securityhub: the caller)')
-    .option('--out <path>', 'ASFF: a folder for batch-0001.json...; OCSF: a file (default: stdout)')
+    .option('--out <path>', 'ASFF: a folder for batch-0001.json...; OCSF: a file (default: stdout); ocsf-parquet: a folder for ext/<source>/region=/accountId=/eventDay=/')
     .option('--securityhub', 'ASFF: send to Security Hub with BatchImportFindings')
     .addHelpText(
       'after',
-      '\nExamples:\n  census findings export --format ocsf findings.ndjson --out findings.ocsf.json\n  census findings export --format asff findings.ndjson --out asff/\n  census findings export --format asff findings.ndjson --securityhub --region eu-west-1',
+      '\nExamples:\n  census findings export --format ocsf findings.ndjson --out findings.ocsf.json\n  census findings export --format ocsf-parquet findings.ndjson --out lake/ --region eu-west-1\n  census findings export --format asff findings.ndjson --out asff/\n  census findings export --format asff findings.ndjson --securityhub --region eu-west-1',
     )
     .action(async (file: string, opts: { format: string; catalog?: string; region: string; productAccount?: string; out?: string; securityhub?: boolean }) => {
       const catalog = loadCatalog(opts.catalog);
       const { records, errors } = readRecords(file, 'finding');
       if (errors.length) throw new Error(`${errors.length} invalid findings, first: ${errors[0]}`);
+      if (opts.format === 'ocsf-parquet') {
+        if (!opts.out) throw new Error('--format ocsf-parquet writes a Security Lake folder: give --out DIR');
+        console.error(describeExport(exportLakeFiles(records.map((f) => toOcsf(f, { catalog })), { out: opts.out, homeRegion: opts.region, input: file }), opts.out));
+        return;
+      }
       if (opts.format === 'ocsf') {
         writeOut(`${JSON.stringify(records.map((f) => toOcsf(f, { catalog })), null, 2)}\n`, opts.out);
         console.error(`wrote ${records.length} OCSF Compliance Findings`);

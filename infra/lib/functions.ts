@@ -23,13 +23,16 @@ export const entries = {
  * code, not data: each is copied beside the bundle's index.mjs, where that URL points once bundled.
  * The infra test fails if a bundle refers to a file that is not there.
  */
-export const bundledDataFiles = [{ from: 'standard/catalog.yaml', to: 'catalog.yaml' }] as const;
+export const bundledDataFiles = [
+  { from: 'standard/catalog.yaml', to: 'catalog.yaml' },
+  { from: 'data/known-aws-accounts/accounts.yaml', to: 'known-aws-accounts/accounts.yaml' },
+] as const;
 
 const copyDataFiles: ICommandHooks = {
   beforeBundling: () => [],
   beforeInstall: () => [],
   afterBundling: (inputDir: string, outputDir: string) =>
-    bundledDataFiles.map((f) => `cp "${inputDir}/${f.from}" "${outputDir}/${f.to}"`),
+    bundledDataFiles.map((f) => `mkdir -p "$(dirname "${outputDir}/${f.to}")" && cp "${inputDir}/${f.from}" "${outputDir}/${f.to}"`),
 };
 
 /**

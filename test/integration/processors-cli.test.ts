@@ -15,7 +15,6 @@ import { ensureStream, repoRoot } from '../../platform/local-stack.js';
 
 const run = promisify(execFile);
 const fixtures = join(repoRoot, 'test/fixtures/processors');
-const knownAwsAccounts = join(repoRoot, '../shared/data/known-aws-accounts/accounts.yaml');
 
 async function census(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return censusWith({}, ...args);
@@ -38,10 +37,10 @@ describe('census policy principals', () => {
   const dir = mkdtempSync(join(tmpdir(), 'p4cli-'));
   const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: ['arn:aws:iam::464622532012:root', '555555555555'] }, Action: 'sts:AssumeRole' }] };
 
-  it('prints the accounts a URL-encoded trust policy grants, classified by the registers', async () => {
+  it('prints the accounts a URL-encoded trust policy grants, classified by the vendored known-accounts list with no flag', async () => {
     const file = join(dir, 'trust.txt');
     writeFileSync(file, encodeURIComponent(JSON.stringify(trust)));
-    const { code, stdout } = await census('policy', 'principals', file, '--trusted-accounts', knownAwsAccounts);
+    const { code, stdout } = await census('policy', 'principals', file);
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
     expect(report.public).toBe(false);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ResourceRecord } from '../../core/schemas.js';
 import { findPolicies, recordTrust } from '../../policy/trust.js';
 import { loadTrustRegister, parseTrustRegister } from '../../registers/trusted-accounts.js';
+import { KNOWN_AWS_ACCOUNTS_PATH } from '../../data/index.js';
 
 const OWN = '111111111111';
 const ORG = '222222222222';
@@ -10,8 +11,8 @@ const VENDOR = '999999999999';
 const STRANGER = '555555555555';
 const DATADOG = '464622532012';
 const fixture = (name: string) => new URL(`../fixtures/processors/${name}`, import.meta.url).pathname;
-// CI checks out the shared data beside the repo
-const knownAwsAccounts = new URL('../../../shared/data/known-aws-accounts/accounts.yaml', import.meta.url).pathname;
+// the fwd:cloudsec list vendored in the repository (data/known-aws-accounts)
+const knownAwsAccounts = KNOWN_AWS_ACCOUNTS_PATH;
 
 function resource(partial: Partial<ResourceRecord>): ResourceRecord {
   return {
