@@ -6,6 +6,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import pLimit from 'p-limit';
 import { decodePolicyDocument, type ClientOptions } from '../platform/aws.js';
 import { SCHEMA_VERSION, type CollectionError, type ResourceRecord } from '../core/schemas.js';
+import { redactFields, type SecretDecl } from './redact.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -23,6 +24,8 @@ export interface CollectorContext {
   collector: string;
   /** page size passed to every paginator (tests use a small one to cross page boundaries) */
   pageSize?: number;
+  /** salt of the hashes kept in place of secret values (config `redactionSalt`); none: lengths only */
+  redactionSalt?: string;
   /** a client for this account, cached per factory and region; every call is counted and bounded */
   client<C>(factory: ClientFactory<C>, region?: string): C;
 }
@@ -57,6 +60,8 @@ export interface ResourceSpec<C, I> {
   details?: Record<string, DetailSpec<C, I>>;
   /** configuration keys holding policy documents to decode (IAM URL-encodes them) */
   decode?: string[];
+  /** fields that can hold a secret (`configuration.Environment.Variables.*`): kept as name, length and salted hash (redact.ts) */
+  secrets?: SecretDecl[];
 }
 
 /** A resource spec with its client and item types erased, so one collector can hold several. */
@@ -269,6 +274,7 @@ export async function normalize<C, I>(spec: ResourceSpec<C, I>, item: I, client:
       }
     }),
   );
+  if (spec.secrets) redactFields({ configuration, supplementaryConfiguration }, spec.secrets, ctx.redactionSalt);
   const id = String(read(spec.id, item, itemCtx) ?? '');
   const arn = String(read(spec.arn, item, itemCtx) ?? '');
   const global = ctx.region === 'global';

@@ -24,6 +24,8 @@ export interface InventoryOptions {
   observedAt: string;
   runId: string;
   pageSize?: number;
+  /** salt of the hashes kept in place of secret values (config `redactionSalt`) */
+  redactionSalt?: string;
   baseCredentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** run the standard's sweep over the account's inventory; omit to skip */
   catalog?: Catalog;
@@ -146,6 +148,7 @@ export async function inventoryAccount(o: InventoryOptions): Promise<AccountInve
           observedAt: o.observedAt,
           runId: o.runId,
           pageSize: o.pageSize,
+          redactionSalt: o.redactionSalt,
           limiter: o.limiter,
           stats: o.stats,
           clients,

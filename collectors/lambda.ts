@@ -51,6 +51,7 @@ export async function inventoryHandler(event: { runId?: string; accountId?: stri
     stats,
     observedAt: new Date().toISOString(),
     runId: event.runId ?? randomUUID(),
+    redactionSalt: config.redactionSalt,
     catalog: loadCatalog(config.catalog),
   });
   await sink.close();

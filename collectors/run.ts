@@ -90,6 +90,7 @@ export async function runCollection(config: CensusConfig, sink: RecordSink, opts
           observedAt,
           runId,
           pageSize: opts.pageSize,
+          redactionSalt: config.redactionSalt,
           baseCredentials: opts.baseCredentials,
           catalog,
         });

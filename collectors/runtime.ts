@@ -5,6 +5,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import pLimit, { type LimitFunction } from 'p-limit';
 import { clientConfig } from '../platform/aws.js';
 import type { ClientFactory, CollectorContext } from './engine.js';
+import { redactSensitiveResponses } from './redact.js';
 
 export interface CallStats {
   calls: number;
@@ -133,6 +134,8 @@ export interface ContextOptions {
   observedAt: string;
   runId?: string;
   pageSize?: number;
+  /** salt of the hashes kept in place of secret values (collectors/redact.ts) */
+  redactionSalt?: string;
   limiter: CallLimiter;
   stats: CallStats;
   /** shared across the contexts of one account and collector, so clients are reused */
@@ -159,6 +162,7 @@ export function collectorContext(o: ContextOptions): CollectorContext {
     runId: o.runId,
     collector: o.collector,
     pageSize: o.pageSize,
+    redactionSalt: o.redactionSalt,
     client<C>(factory: ClientFactory<C>, region?: string): C {
       const r = region && region !== 'global' ? region : o.region === 'global' ? home : o.region;
       const key = `${factoryId(factory)}:${r}`;
@@ -182,6 +186,7 @@ export function collectorContext(o: ContextOptions): CollectorContext {
             }),
           { step: 'initialize', name: 'censusCallLimits' },
         );
+        redactSensitiveResponses(client, o.redactionSalt);
         clients.set(key, client);
       }
       return client;

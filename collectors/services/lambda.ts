@@ -1,4 +1,5 @@
-// Lambda functions: runtime (in configuration), resource policy, function URLs, tags.
+// Lambda functions: runtime (in configuration), resource policy, function URLs, tags. Environment variables keep
+// their names; each value becomes its length, salted hash and secret signal (collectors/redact.ts).
 import { GetPolicyCommand, LambdaClient, ListFunctionUrlConfigsCommand, ListTagsCommand, paginateListFunctions, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { detail, paged, resource, type Collector } from '../engine.js';
@@ -12,6 +13,7 @@ const functionSpec = resource<LambdaClient, FunctionConfiguration>({
   id: (f) => f.FunctionName ?? '',
   name: 'FunctionName',
   arn: (f) => f.FunctionArn ?? '',
+  secrets: ['configuration.Environment.Variables.*'],
   details: {
     Policy: detail('GetPolicy', (c: LambdaClient, f: FunctionConfiguration) => c.send(new GetPolicyCommand({ FunctionName: f.FunctionArn })), (o) => o.Policy, {
       policy: true,
