@@ -41,8 +41,10 @@ describe('policy principals', () => {
         { Effect: 'Allow', Principal: '*', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123' } } },
       ],
     });
+    // a service principal pinned by aws:SourceAccount trusts that account (the old analysis dropped it)
     expect(pinned.accounts).toEqual([
       { accountId: A, via: 'condition' },
+      { accountId: B, via: 'condition' },
       { accountId: C, via: 'condition' },
     ]);
     expect(pinned.organizations).toEqual(['o-abc123']);
