@@ -1,162 +1,78 @@
-// OpenSearch Dashboards saved objects for Census: index patterns over the Census indexes, the
-// visualizations a security team opens first, and one overview dashboard. Built in code so that
-// the index names and field names come from the same place as the indexes themselves.
+// OpenSearch Dashboards saved objects for Census: one index pattern per Census index (its field list
+// generated from the mappings the templates create), the visualizations and saved searches, and the
+// dashboards a security team opens. Built in code so index names, field names and ids come from the
+// same place as the indexes themselves.
 import { indexNames } from '../core/indexes.js';
+import { indexMappings, type IndexKind } from '../opensearch/mappings.js';
+import {
+  controlObject,
+  dashboardObject,
+  indexPatternObject,
+  searchObject,
+  visualizationObject,
+  type ControlSpec,
+  type DashboardSpec,
+  type PatternRef,
+  type SavedObject,
+  type SearchSpec,
+  type VisSpec,
+} from './build.js';
+import { flattenMapping, indexPatternFields } from './fields.js';
+import { controls, dashboards, searches, visualizations } from './specs.js';
 
-export interface SavedObject {
-  id: string;
-  type: 'index-pattern' | 'visualization' | 'dashboard';
-  attributes: Record<string, unknown>;
-  references: { name: string; type: string; id: string }[];
+export type { SavedObject } from './build.js';
+
+/** Index patterns by key: the alias they read, its time field, and the mapping kind behind it. */
+export const patterns = {
+  resources: { alias: (p: string) => indexNames(p).resources, timeField: 'configurationItemCaptureTime', kind: 'resources' },
+  findings: { alias: (p: string) => indexNames(p).findings, timeField: 'observedAt', kind: 'findings' },
+  accounts: { alias: (p: string) => indexNames(p).accounts, timeField: undefined, kind: 'accounts' },
+  trustedAccounts: { alias: (p: string) => indexNames(p).trustedAccounts, timeField: undefined, kind: 'trustedAccounts' },
+  collectionErrors: { alias: (p: string) => indexNames(p).collectionErrors, timeField: 'observedAt', kind: 'collectionErrors' },
+  scores: { alias: (p: string) => indexNames(p).scores, timeField: 'runAt', kind: 'scores' },
+} satisfies Record<string, { alias: (prefix: string) => string; timeField: string | undefined; kind: IndexKind }>;
+export type PatternName = keyof typeof patterns;
+
+/** Pattern title = the alias itself: exactly the indexes Census writes, never a neighbour sharing the prefix. */
+export function patternRef(prefix: string, key: string): PatternRef {
+  const p = patterns[key as PatternName];
+  if (!p) throw new Error(`unknown index pattern "${key}"`);
+  return { id: `${prefix}-pattern-${key}`, title: p.alias(prefix), ...(p.timeField ? { timeField: p.timeField } : {}) };
 }
 
-interface VisSpec {
-  id: string;
-  title: string;
-  /** which index pattern it reads */
-  pattern: keyof ReturnType<typeof patternIds>;
-  type: 'histogram' | 'line' | 'table' | 'pie' | 'metric';
-  /** KQL filter */
-  query?: string;
-  /** fields this visualization aggregates on: checked against the index mappings in tests */
-  fields: string[];
-  aggs: Record<string, unknown>[];
-  params?: Record<string, unknown>;
-}
-
-const patternIds = (prefix: string) => {
-  const names = indexNames(prefix);
-  return {
-    resources: { id: `${prefix}-resources`, title: `${names.resources}*`, timeField: 'configurationItemCaptureTime' },
-    findings: { id: `${prefix}-findings`, title: `${names.findings}*`, timeField: 'observedAt' },
-    trustedAccounts: { id: `${prefix}-trusted-accounts`, title: `${names.trustedAccounts}*`, timeField: undefined },
-    scores: { id: `${prefix}-scores`, title: `${names.scores}*`, timeField: 'runAt' },
-    accounts: { id: `${prefix}-accounts`, title: `${names.accounts}*`, timeField: undefined },
-  };
+export const objectId = {
+  vis: (prefix: string, key: string) => `${prefix}-vis-${key}`,
+  search: (prefix: string, key: string) => `${prefix}-search-${key}`,
+  dashboard: (prefix: string, key: string) => `${prefix}-dashboard-${key}`,
 };
 
-const count = { id: '1', enabled: true, type: 'count', schema: 'metric', params: {} };
-const terms = (id: string, field: string, schema: string, size = 20) => ({
-  id,
-  enabled: true,
-  type: 'terms',
-  schema,
-  params: { field, size, order: 'desc', orderBy: '1', missingBucket: false },
-});
-
-export function visualizations(): VisSpec[] {
-  return [
-    {
-      id: 'census-failing-by-requirement',
-      title: 'Census: failing findings by requirement',
-      pattern: 'findings',
-      type: 'histogram',
-      query: 'status:FAIL and not exception.active:true',
-      fields: ['requirementId', 'status', 'exception.active'],
-      aggs: [count, terms('2', 'requirementId', 'segment', 40)],
-    },
-    {
-      id: 'census-findings-by-severity',
-      title: 'Census: failing findings by severity',
-      pattern: 'findings',
-      type: 'pie',
-      query: 'status:FAIL',
-      fields: ['severity', 'status'],
-      aggs: [count, terms('2', 'severity', 'segment', 5)],
-    },
-    {
-      id: 'census-resources-by-type',
-      title: 'Census: resources by type',
-      pattern: 'resources',
-      type: 'table',
-      query: 'not configurationItemStatus:ResourceDeleted',
-      fields: ['resourceType', 'configurationItemStatus'],
-      aggs: [count, terms('2', 'resourceType', 'bucket', 100)],
-    },
-    {
-      id: 'census-unknown-trusted-accounts',
-      title: 'Census: unknown external accounts and what they can reach',
-      pattern: 'trustedAccounts',
-      type: 'table',
-      query: 'classification:unknown',
-      fields: ['accountId', 'classification'],
-      aggs: [count, terms('2', 'accountId', 'bucket', 100)],
-    },
-    {
-      id: 'census-worst-accounts',
-      title: 'Census: accounts with most failing findings',
-      pattern: 'findings',
-      type: 'table',
-      query: 'status:FAIL and not exception.active:true',
-      fields: ['accountId', 'account.name', 'account.owner'],
-      aggs: [count, terms('2', 'accountId', 'bucket', 25), terms('3', 'account.owner', 'bucket', 1)],
-    },
-    {
-      id: 'census-enterprise-score-trend',
-      title: 'Census: enterprise score over time',
-      pattern: 'scores',
-      type: 'line',
-      query: 'scope:enterprise',
-      fields: ['scope', 'score', 'runAt'],
-      aggs: [
-        { id: '1', enabled: true, type: 'avg', schema: 'metric', params: { field: 'score' } },
-        { id: '2', enabled: true, type: 'date_histogram', schema: 'segment', params: { field: 'runAt', interval: 'h', min_doc_count: 1 } },
-      ],
-    },
-  ];
-}
-
-function indexPattern(p: { id: string; title: string; timeField: string | undefined }): SavedObject {
-  return { id: p.id, type: 'index-pattern', attributes: { title: p.title, ...(p.timeField ? { timeFieldName: p.timeField } : {}) }, references: [] };
-}
-
-function visualization(v: VisSpec, prefix: string): SavedObject {
-  const pattern = patternIds(prefix)[v.pattern];
-  return {
-    id: v.id,
-    type: 'visualization',
-    attributes: {
-      title: v.title,
-      visState: JSON.stringify({ title: v.title, type: v.type, params: v.params ?? {}, aggs: v.aggs }),
-      uiStateJSON: '{}',
-      description: '',
-      kibanaSavedObjectMeta: {
-        searchSourceJSON: JSON.stringify({
-          query: { query: v.query ?? '', language: 'kuery' },
-          filter: [],
-          indexRefName: 'kibanaSavedObjectMeta.searchSourceJSON.index',
-        }),
-      },
-    },
-    references: [{ name: 'kibanaSavedObjectMeta.searchSourceJSON.index', type: 'index-pattern', id: pattern.id }],
-  };
-}
+export { controls, dashboards, searches, visualizations };
 
 /** Every saved object, index patterns first so that imports resolve their references. */
 export function savedObjects(prefix = 'census'): SavedObject[] {
-  const patterns = Object.values(patternIds(prefix)).map(indexPattern);
-  const vis = visualizations().map((v) => visualization(v, prefix));
-  const panels = vis.map((v, i) => ({
-    panelIndex: String(i + 1),
-    gridData: { x: (i % 2) * 24, y: Math.floor(i / 2) * 15, w: 24, h: 15, i: String(i + 1) },
-    version: '2.19.0',
-    panelRefName: `panel_${i}`,
-    embeddableConfig: {},
-  }));
-  const dashboard: SavedObject = {
-    id: 'census-overview',
-    type: 'dashboard',
-    attributes: {
-      title: 'Census overview',
-      description: 'Inventory, trust, findings and scores across the organization',
-      panelsJSON: JSON.stringify(panels),
-      optionsJSON: JSON.stringify({ useMargins: true, hidePanelTitles: false }),
-      timeRestore: false,
-      kibanaSavedObjectMeta: { searchSourceJSON: JSON.stringify({ query: { query: '', language: 'kuery' }, filter: [] }) },
-    },
-    references: vis.map((v, i) => ({ name: `panel_${i}`, type: 'visualization', id: v.id })),
-  };
-  return [...patterns, ...vis, dashboard];
+  const patternObjects = (Object.keys(patterns) as PatternName[]).map((key) =>
+    indexPatternObject(patternRef(prefix, key), indexPatternFields(flattenMapping(indexMappings[patterns[key].kind]))),
+  );
+  const panelIds = new Map<string, { id: string; type: string }>();
+  const vis = visualizations.map((v: VisSpec) => visualizationObject(v, objectId.vis(prefix, v.key), patternRef(prefix, v.pattern)));
+  for (const v of visualizations) panelIds.set(v.key, { id: objectId.vis(prefix, v.key), type: 'visualization' });
+  const ctl = controls.map((c: ControlSpec) => controlObject(c, objectId.vis(prefix, c.key), patternRef(prefix, c.pattern)));
+  for (const c of controls) panelIds.set(c.key, { id: objectId.vis(prefix, c.key), type: 'visualization' });
+  const srch = searches.map((s: SearchSpec) => searchObject(s, objectId.search(prefix, s.key), patternRef(prefix, s.pattern)));
+  for (const s of searches) panelIds.set(`search:${s.key}`, { id: objectId.search(prefix, s.key), type: 'search' });
+  const dash = dashboards.map((d: DashboardSpec) =>
+    dashboardObject(
+      d,
+      objectId.dashboard(prefix, d.key),
+      d.panels.map((p) => {
+        const ref = panelIds.get(p.ref);
+        if (!ref) throw new Error(`dashboard ${d.key}: no panel "${p.ref}"`);
+        return ref;
+      }),
+      (key) => patternRef(prefix, key),
+    ),
+  );
+  return [...patternObjects, ...vis, ...ctl, ...srch, ...dash];
 }
 
 /** The NDJSON file format OpenSearch Dashboards imports and exports. */
@@ -164,11 +80,12 @@ export function savedObjectsNdjson(prefix = 'census'): string {
   return savedObjects(prefix).map((o) => JSON.stringify(o)).join('\n') + '\n';
 }
 
-/** Fields each index pattern's visualizations need, for checking against the index mappings. */
-export function fieldsUsed(): Record<string, string[]> {
-  const out: Record<string, Set<string>> = {};
-  for (const v of visualizations()) {
-    for (const f of v.fields) (out[v.pattern] ??= new Set()).add(f);
-  }
-  return Object.fromEntries(Object.entries(out).map(([k, s]) => [k, [...s].sort()]));
+/** Field types of each pattern's indexes as the templates declare them, by pattern title. */
+export function declaredPatternFields(prefix = 'census', mappings: Record<IndexKind, Record<string, unknown>> = indexMappings): Map<string, Map<string, Set<string>>> {
+  return new Map(
+    (Object.keys(patterns) as PatternName[]).map((key) => [
+      patterns[key].alias(prefix),
+      new Map([...flattenMapping(mappings[patterns[key].kind])].map(([f, t]) => [f, new Set([t])])),
+    ]),
+  );
 }

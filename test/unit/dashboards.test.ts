@@ -1,31 +1,84 @@
 import { describe, expect, it } from 'vitest';
-import { savedObjects, savedObjectsNdjson } from '../../dashboards/objects.js';
+import { checkSavedObjects, luceneFields } from '../../dashboards/contract.js';
+import { declaredPatternFields, savedObjects, savedObjectsNdjson } from '../../dashboards/objects.js';
 import { buildImportRequest } from '../../dashboards/loader.js';
+import { indexMappings } from '../../opensearch/mappings.js';
+
+const fieldsOf = (prefix: string, mappings = indexMappings) => {
+  const declared = declaredPatternFields(prefix, mappings);
+  return (title: string) => declared.get(title) ?? new Map();
+};
 
 describe('dashboards saved objects', () => {
   const objects = savedObjects('census');
 
-  it('resolves every reference inside the set, so an import needs nothing else', () => {
-    const ids = new Set(objects.map((o) => `${o.type}:${o.id}`));
-    for (const o of objects) for (const r of o.references) expect(ids, `${o.id} -> ${r.type}:${r.id}`).toContain(`${r.type}:${r.id}`);
+  it('meet the contract with the mappings the templates declare', () => {
+    expect(checkSavedObjects(objects, fieldsOf('census'))).toEqual([]);
   });
 
-  it('puts every visualization on the overview dashboard', () => {
-    const dashboard = objects.find((o) => o.type === 'dashboard')!;
-    const panels = JSON.parse(dashboard.attributes.panelsJSON as string) as unknown[];
-    const vis = objects.filter((o) => o.type === 'visualization');
-    expect(panels).toHaveLength(vis.length);
-    expect(dashboard.references.map((r) => r.id).sort()).toEqual(vis.map((v) => v.id).sort());
+  it('fail the contract when a mapping field the panels use is renamed', () => {
+    const { severity, ...rest } = indexMappings.findings;
+    const renamed = { ...indexMappings, findings: { ...rest, severityLevel: severity! } };
+    const problems = checkSavedObjects(objects, fieldsOf('census', renamed));
+    expect(problems.some((p) => p.includes('"severity", which no index of census-findings maps'))).toBe(true);
+    // the index pattern's field list no longer matches either
+    expect(problems.some((p) => p.includes('does not list "severityLevel"'))).toBe(true);
   });
 
-  it('writes valid NDJSON with parseable visualization state', () => {
+  it('fail the contract when a field has the wrong type for its aggregation', () => {
+    const findings = { ...indexMappings.findings, requirementId: { type: 'text' } };
+    const problems = checkSavedObjects(objects, fieldsOf('census', { ...indexMappings, findings }));
+    expect(problems.some((p) => p.includes('terms on "requirementId" needs'))).toBe(true);
+    const scores = { ...indexMappings.scores, score: { type: 'keyword' } };
+    expect(checkSavedObjects(objects, fieldsOf('census', { ...indexMappings, scores })).some((p) => p.includes('avg on "score" needs'))).toBe(true);
+    const scoresRunAt = { ...indexMappings.scores, runAt: { type: 'keyword' } };
+    expect(checkSavedObjects(objects, fieldsOf('census', { ...indexMappings, scores: scoresRunAt })).some((p) => p.includes('date_histogram on "runAt" needs'))).toBe(true);
+  });
+
+  it('fail the contract on a dangling reference, unparseable JSON or a dashboard without a stored time range', () => {
+    const broken = structuredClone(objects);
+    const vis = broken.find((o) => o.type === 'visualization')!;
+    vis.references[0]!.id = 'census-pattern-gone';
+    const dash = broken.find((o) => o.type === 'dashboard')!;
+    dash.attributes.panelsJSON = '[{';
+    dash.attributes.timeRestore = false;
+    const problems = checkSavedObjects(broken, fieldsOf('census'));
+    expect(problems.some((p) => p.includes('census-pattern-gone does not resolve'))).toBe(true);
+    expect(problems.some((p) => p.includes('panelsJSON does not parse'))).toBe(true);
+    expect(problems.some((p) => p.includes('timeRestore is not true'))).toBe(true);
+  });
+
+  it('reads the fields of Lucene queries', () => {
+    expect(luceneFields('status:FAIL AND NOT exception.active:true AND resourceCount:>0 AND message:"a:b"').sort()).toEqual(['exception.active', 'message', 'resourceCount', 'status']);
+  });
+
+  it('carries the prefix in every id and pattern, so two prefixes never overwrite each other', () => {
+    const a = savedObjects('acme');
+    const b = savedObjects('beta');
+    for (const o of a) expect(o.id.startsWith('acme-'), o.id).toBe(true);
+    const idsA = new Set(a.map((o) => o.id));
+    expect(b.filter((o) => idsA.has(o.id))).toEqual([]);
+    for (const o of a.filter((x) => x.type === 'index-pattern')) expect(o.attributes.title).toMatch(/^acme-/);
+  });
+
+  it('stores a time range on every dashboard, last 7 days by default', () => {
+    const dashboards = objects.filter((o) => o.type === 'dashboard');
+    expect(dashboards.length).toBeGreaterThanOrEqual(4);
+    for (const d of dashboards) expect(d.attributes).toMatchObject({ timeRestore: true, timeFrom: 'now-7d', timeTo: 'now' });
+  });
+
+  it('labels chart axes with what they measure', () => {
+    for (const o of objects.filter((x) => x.type === 'visualization')) {
+      const vis = JSON.parse(o.attributes.visState as string) as { type: string; params: { valueAxes?: { title: { text: string } }[]; categoryAxes?: { title: { text: string } }[] } };
+      if (!vis.params.valueAxes) continue;
+      for (const axis of [...vis.params.valueAxes, ...vis.params.categoryAxes!]) expect(axis.title.text, o.id).not.toMatch(/^(Count)?$/);
+    }
+  });
+
+  it('writes valid NDJSON, one object per line', () => {
     const lines = savedObjectsNdjson('acme').trim().split('\n');
     expect(lines).toHaveLength(objects.length);
-    for (const line of lines) {
-      const o = JSON.parse(line) as { type: string; attributes: { visState?: string; title?: string } };
-      if (o.type === 'visualization') expect(JSON.parse(o.attributes.visState!).aggs.length).toBeGreaterThan(0);
-      if (o.type === 'index-pattern') expect(o.attributes.title).toMatch(/^acme-/);
-    }
+    for (const line of lines) expect((JSON.parse(line) as { id: string }).id).toMatch(/^acme-/);
   });
 
   it('builds the import request Dashboards expects', async () => {
