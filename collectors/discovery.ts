@@ -17,7 +17,7 @@ import type { CensusConfig } from '../platform/config.js';
 import { s3Keys } from '../core/indexes.js';
 import { AccountRecord, parseWith, SCHEMA_VERSION, type CollectionErrorRecord } from '../core/schemas.js';
 import { errorCode, errorMessage } from './engine.js';
-import { assumeRole, AssumeRoleError, homeRegion } from './runtime.js';
+import { assumeRole, AssumeRoleError, callerPartition, homeRegion } from './runtime.js';
 
 type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 
@@ -29,6 +29,7 @@ export interface DiscoveryOptions {
   executiveTagKey: string;
   observedAt: string;
   runId?: string;
+  /** default: the partition of the caller's own identity */
   partition?: string;
   baseCredentials?: Credentials;
   /** the month whose spend is read (default: the last full calendar month) */
@@ -150,7 +151,7 @@ function collectionError(accountId: string, code: string, message: string, o: Di
 /** Discover every account of every payer's organization. A payer that cannot be read yields an error record. */
 export async function discoverAccounts(o: DiscoveryOptions): Promise<DiscoveryResult> {
   const result: DiscoveryResult = { accounts: [], errors: [], spendUnavailable: [] };
-  const partition = o.partition ?? 'aws';
+  const partition = o.partition ?? (await callerPartition(o.baseCredentials));
   const region = homeRegion(partition);
   const seen = new Set<string>();
   for (const payerId of o.payers) {

@@ -8,7 +8,7 @@ import { evaluateSweep, type Catalog } from '../standard/index.js';
 import { collectResources, errorCode, errorMessage, type Collector } from './engine.js';
 import { enabledRegions } from './discovery.js';
 import type { RecordSink } from './producer.js';
-import { assumeRole, AssumeRoleError, CallLimiter, collectorContext, homeRegion, type CallStats } from './runtime.js';
+import { assumeRole, AssumeRoleError, CallLimiter, callerPartition, collectorContext, homeRegion, type CallStats } from './runtime.js';
 
 export interface InventoryOptions {
   accountId: string;
@@ -57,7 +57,7 @@ export function plan(collectors: Collector[], regions: string[]): { collector: C
 }
 
 export async function inventoryAccount(o: InventoryOptions): Promise<AccountInventory> {
-  const partition = o.partition ?? 'aws';
+  const partition = o.partition ?? (await callerPartition(o.baseCredentials));
   const summary: AccountInventory = {
     accountId: o.accountId,
     regions: o.regions,

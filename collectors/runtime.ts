@@ -1,6 +1,6 @@
 // Where collectors run: audit-role credentials per account, one client per service and region, every API call
 // bounded per account, per region and overall, and counted (calls, retries) for the run summary.
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { clientConfig } from '../platform/aws.js';
@@ -60,12 +60,38 @@ export function partitionOf(region: string): string {
   return 'aws';
 }
 
+/** `aws`, `aws-us-gov`, `aws-cn` from an ARN (`arn:<partition>:...`); an error naming the input otherwise. */
+export function partitionOfArn(arn: string): string {
+  const m = /^arn:(aws[a-z-]*):/.exec(arn);
+  if (!m) throw new Error(`caller identity ARN "${arn}": expected arn:<partition>:...`);
+  return m[1]!;
+}
+
+type BaseCredentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
+const partitions = new Map<BaseCredentials | undefined, Promise<string>>();
+
+/**
+ * The partition of the caller's own identity (STS GetCallerIdentity), so role ARNs built from it work in GovCloud
+ * and China as well as in `aws`. Asked once per set of base credentials; a failed answer is not kept.
+ */
+export function callerPartition(baseCredentials?: BaseCredentials, region?: string): Promise<string> {
+  let p = partitions.get(baseCredentials);
+  if (!p) {
+    const sts = new STSClient(clientConfig({ region, credentials: baseCredentials }));
+    p = sts.send(new GetCallerIdentityCommand({})).then((out) => partitionOfArn(out.Arn ?? ''));
+    p.catch(() => partitions.delete(baseCredentials));
+    partitions.set(baseCredentials, p);
+  }
+  return p;
+}
+
 export interface AssumeOptions {
   accountId: string;
   roleName: string;
   /** shows in the account's CloudTrail: which collector asked */
   sessionName: string;
   externalId?: string;
+  /** default: the partition of the caller's own identity (callerPartition) */
   partition?: string;
   /** the caller's own credentials (default: the SDK's default chain) */
   baseCredentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
@@ -87,7 +113,8 @@ export class AssumeRoleError extends Error {
 
 /** Assume the audit role once and refresh the credentials shortly before they expire. */
 export async function assumeRole(opts: AssumeOptions): Promise<AwsCredentialIdentityProvider> {
-  const roleArn = `arn:${opts.partition ?? 'aws'}:iam::${opts.accountId}:role/${opts.roleName}`;
+  const partition = opts.partition ?? (await callerPartition(opts.baseCredentials, opts.region));
+  const roleArn = `arn:${partition}:iam::${opts.accountId}:role/${opts.roleName}`;
   const sts = new STSClient(clientConfig({ region: opts.region, credentials: opts.baseCredentials }));
   const fetchOnce = async (): Promise<AwsCredentialIdentity> => {
     try {

@@ -1,12 +1,13 @@
 // One way to build every Census Lambda: same runtime, bundling, logging and least-privilege role.
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { CensusConfig } from '../../platform/config.js';
+import { keepData } from './storage.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -85,7 +86,7 @@ export function censusFunction(scope: Construct, id: string, defaults: FunctionD
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
     logGroupName: `/aws/lambda/${functionName}`,
     retention: defaults.logRetentionDays as logs.RetentionDays,
-    removalPolicy: RemovalPolicy.RETAIN,
+    removalPolicy: keepData,
   });
   const role = props.role ?? lambdaRole(scope, `${id}Role`, functionName, props.description);
   const fn = new NodejsFunction(scope, id, {

@@ -17,7 +17,7 @@ import { collectorFunctionSuffix } from './collectors.js';
 import type { InfraConfig } from './config.js';
 import { censusFunction, entries, lambdaRole, type FunctionDefaults } from './functions.js';
 import { acknowledgePrefixGrants, allowObjects, allowStreamWrite } from './grants.js';
-import type { CensusStorage } from './storage.js';
+import { keepData, type CensusStorage } from './storage.js';
 import type { CensusStreaming } from './streaming.js';
 
 /** Where the distributed map writes each account's outcome (a run's results can outgrow the state payload). */
@@ -235,6 +235,7 @@ export class CensusInventory extends Construct {
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
       logGroupName: `/aws/vendedlogs/states/${config.namePrefix}-inventory`,
       retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: keepData,
     });
     const stateMachine = new sfn.StateMachine(this, 'Inventory', {
       stateMachineName: `${config.namePrefix}-inventory`,

@@ -1,5 +1,5 @@
 // The OpenSearch Service domain, its logs, and the fine-grained access control role mapping.
-import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,7 +8,7 @@ import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
 import type { InfraConfig } from './config.js';
 import { censusFunction, entries, type FunctionDefaults } from './functions.js';
-import type { CensusStorage } from './storage.js';
+import { keepData, type CensusStorage } from './storage.js';
 
 export interface SearchRoles {
   processors: iam.IRole[];
@@ -44,11 +44,11 @@ export class CensusSearch extends Construct {
       new logs.LogGroup(this, `${name}Logs`, {
         logGroupName: `/aws/opensearch/${domainName}/${name.toLowerCase()}`,
         retention: config.logRetentionDays as logs.RetentionDays,
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: keepData,
       });
     const logGroups = { slowSearch: logGroup('SlowSearch'), slowIndex: logGroup('SlowIndex'), app: logGroup('Application'), audit: logGroup('Audit') };
     // our own resource policy instead of the construct's custom resource (a Lambda with logs:* on every group)
-    new logs.ResourcePolicy(this, 'LogsPolicy', {
+    const logsPolicy = new logs.ResourcePolicy(this, 'LogsPolicy', {
       resourcePolicyName: `${domainName}-opensearch-logs`,
       policyStatements: [
         new iam.PolicyStatement({
@@ -90,8 +90,12 @@ export class CensusSearch extends Construct {
       },
       suppressLogsResourcePolicy: true,
       enableAutoSoftwareUpdate: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: keepData,
     });
+    // CreateDomain checks that the log groups' resource policy admits the service; without the dependency
+    // CloudFormation may create both at once and the domain fails ("Resource Access Policy ... does not grant
+    // sufficient permissions"), a known race of suppressLogsResourcePolicy
+    this.domain.node.addDependency(logsPolicy);
     Validations.of(this.domain).acknowledge({
       id: 'AwsSolutions-OS1',
       reason:

@@ -6,6 +6,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { InfraConfig } from './config.js';
 
+/**
+ * Removal policy of everything named or holding evidence (key, buckets, stream, domain, log groups): kept when
+ * the stack is deleted or the resource replaced, but deleted when the stack's own creation rolls back
+ * (DeletionPolicy RetainExceptOnCreate). A plain RETAIN leaves the named resources of a failed first deploy
+ * behind, and the retry then fails with "already exists".
+ */
+export const keepData = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
+
 export class CensusStorage extends Construct {
   /** encrypts the stream, buckets, queues, topic and OpenSearch data at rest */
   readonly key: kms.Key;
@@ -21,7 +29,7 @@ export class CensusStorage extends Construct {
       alias: `alias/${config.namePrefix}`,
       description: 'Census: inventory stream, feed, dead letters, scorecards, queues, alarm topic, OpenSearch at rest',
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: keepData,
     });
     // CloudWatch alarms publish to the encrypted alarm topic
     this.key.addToResourcePolicy(
@@ -44,7 +52,7 @@ export class CensusStorage extends Construct {
       lifecycleRules: [
         { id: 'expire-access-logs', expiration: Duration.days(config.feedExpirationDays), noncurrentVersionExpiration: Duration.days(30) },
       ],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: keepData,
     });
     Validations.of(this.accessLogs).acknowledge({
       id: 'AwsSolutions-S1',
@@ -68,7 +76,7 @@ export class CensusStorage extends Construct {
           { id: 'expire-old-versions', noncurrentVersionExpiration: Duration.days(30) },
           ...lifecycleRules,
         ],
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: keepData,
       });
 
     this.feed = bucket('Feed', [

@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { InfraConfig } from './config.js';
 import { allowObjects } from './grants.js';
-import type { CensusStorage } from './storage.js';
+import { keepData, type CensusStorage } from './storage.js';
 
 /**
  * Feed layout of core/indexes.ts `s3Keys.feedPrefix`: `feed/<recordType>/dt=YYYY-MM-DD/hour=HH/`.
@@ -32,6 +32,7 @@ export class CensusStreaming extends Construct {
       encryption: kinesis.StreamEncryption.KMS,
       encryptionKey: storage.key,
       retentionPeriod: Duration.hours(config.stream.retentionHours),
+      removalPolicy: keepData,
     });
     Validations.of(this.stream).acknowledge({
       id: 'AwsSolutions-KDS3',
@@ -41,8 +42,9 @@ export class CensusStreaming extends Construct {
     const deliveryLogs = new logs.LogGroup(this, 'FeedDeliveryLogs', {
       logGroupName: `/aws/kinesisfirehose/${config.namePrefix}-feed`,
       retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: keepData,
     });
-    const deliveryLogStream = deliveryLogs.addStream('S3Delivery', { logStreamName: 'S3Delivery' });
+    const deliveryLogStream = new logs.LogStream(deliveryLogs, 'S3Delivery', { logGroup: deliveryLogs, logStreamName: 'S3Delivery', removalPolicy: keepData });
 
     const role = new iam.Role(this, 'FeedDeliveryRole', {
       roleName: `${config.namePrefix}-feed-delivery`,
