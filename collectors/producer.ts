@@ -9,6 +9,7 @@ import { clientConfig, s3Config } from '../platform/aws.js';
 import { s3Keys } from '../core/indexes.js';
 import { log } from '../platform/log.js';
 import { sleep } from '../core/util.js';
+import { kindOf } from '../core/records.js';
 import { parseRecord, SCHEMA_VERSION, type PointerRecord, type StreamRecord } from '../core/schemas.js';
 
 /** Anything collected records can be written to. */
@@ -38,20 +39,7 @@ export const KINESIS_LIMITS = {
 
 /** One resource's updates stay ordered: its ARN is the key; account-level records use the account ID. */
 export function partitionKey(record: StreamRecord): string {
-  let key: string;
-  switch (record.recordType) {
-    case 'resource':
-      key = record.arn;
-      break;
-    case 'finding':
-      key = record.resourceArn ?? record.accountId;
-      break;
-    case 'pointer':
-      key = record.key;
-      break;
-    default:
-      key = record.accountId;
-  }
+  const key = kindOf(record).partitionKey(record);
   // Kinesis caps keys at 256 characters; a hash of a longer ARN still maps one resource to one shard
   return key.length <= KINESIS_LIMITS.partitionKeyLength ? key : createHash('sha256').update(key).digest('hex');
 }

@@ -17,6 +17,8 @@ export const indexNames = (prefix = indexPrefix()) => ({
   accounts: `${prefix}-accounts`,
   trustedAccounts: `${prefix}-trusted-accounts`,
   collectionErrors: `${prefix}-collection-errors`,
+  /** one document per inventory run (account, region, collector): the evidence deletions wait for */
+  inventoryRuns: `${prefix}-inventory-runs`,
   scores: `${prefix}-scores`,
 });
 

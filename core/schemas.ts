@@ -1,10 +1,22 @@
 // The record contract: one zod schema per record kind. Every boundary (Kinesis in, S3 out,
 // OpenSearch, CLI files) parses through `parseRecord`, and `npm run schemas` exports these as JSON Schema.
 import { z } from 'zod';
+import { DEFAULT_TIME_BOUNDS, timeViolations, type TimeBounds } from './records.js';
 
 export const SCHEMA_VERSION = '1.0';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID');
+// ID shapes and lengths as AWS documents them (ARNs up to 2048 characters, resource IDs up to 1024 as AWS Config's)
+const CONTROL = /\p{Cc}/u;
+const noControl = [(s: string) => !CONTROL.test(s), 'must not hold control characters'] as const;
+const arn = z
+  .string()
+  .max(2048, 'an ARN is at most 2048 characters')
+  .regex(/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}|aws)?:.+$/, 'must be an ARN (arn:partition:service:region:account:resource)')
+  .refine(...noControl);
+const resourceIdShape = z.string().min(1).max(1024).refine(...noControl);
+const region = z.string().max(32).regex(/^[a-z0-9-]*$/, 'must be an AWS region name (or global)');
+const shortName = z.string().max(256).refine(...noControl);
 const isoDateTime = z.iso.datetime({ offset: true });
 const isoDate = z.iso.date();
 const tags = z.record(z.string(), z.string());
@@ -81,20 +93,20 @@ export const ResourceRecord = z.object({
   recordType: z.literal('resource'),
   ...recordBase,
   resourceType: z.string().regex(/^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$/, 'must be a CloudFormation type like AWS::S3::Bucket'),
-  resourceId: z.string().min(1),
-  arn: z.string().min(1),
-  resourceName: z.string().nullable(),
+  resourceId: resourceIdShape,
+  arn,
+  resourceName: z.string().max(1024).nullable(),
   awsAccountId: accountId,
   /** `global` for services without regions (IAM, Route 53, CloudFront, ...) */
-  awsRegion: z.string().min(1),
+  awsRegion: region.min(1),
   configuration: z.record(z.string(), z.unknown()),
   supplementaryConfiguration: z.record(z.string(), z.unknown()).default({}),
   tags: tags.default({}),
   resourceCreationTime: isoDateTime.nullable(),
   configurationItemCaptureTime: isoDateTime,
   configurationItemStatus: z.enum(['OK', 'ResourceDiscovered', 'ResourceDeleted']).default('OK'),
-  collector: z.string(),
-  runId: z.string().optional(),
+  collector: shortName,
+  runId: shortName.optional(),
   errors: z.array(CollectionError).default([]),
   // processor enrichment
   account: AccountContext.optional(),
@@ -108,17 +120,17 @@ export const FindingRecord = z.object({
   recordType: z.literal('finding'),
   ...recordBase,
   /** stable: the same requirement and resource always give the same id */
-  findingId: z.string().min(1),
+  findingId: z.string().min(1).max(512).refine(...noControl),
   /** empty for external findings no catalog requirement maps to */
   requirementId: z.string(),
   status: z.enum(['PASS', 'FAIL']),
   severity: Severity,
   title: z.string().optional(),
-  resourceType: z.string(),
-  resourceId: z.string().min(1),
-  resourceArn: z.string().nullable(),
+  resourceType: z.string().max(256),
+  resourceId: resourceIdShape,
+  resourceArn: z.string().max(2048).nullable(),
   accountId,
-  region: z.string(),
+  region,
   source: z.string().min(1),
   evidence: z.string(),
   observedAt: isoDateTime,
@@ -126,6 +138,11 @@ export const FindingRecord = z.object({
   externalId: z.string().optional(),
   account: AccountContext.optional(),
   exception: ExceptionRef.optional(),
+  /**
+   * Closed because the resource is gone: a complete inventory marked it `ResourceDeleted`, or its account
+   * left the organization. `status` stays as last observed (history); scoring no longer counts it.
+   */
+  resolved: z.object({ reason: z.enum(['resource-deleted', 'account-left']), at: isoDateTime }).optional(),
 });
 export type FindingRecord = z.infer<typeof FindingRecord>;
 
@@ -134,9 +151,9 @@ export const CollectionErrorRecord = z.object({
   recordType: z.literal('collection-error'),
   ...recordBase,
   accountId,
-  region: z.string().nullable(),
-  collector: z.string().nullable(),
-  code: z.string(),
+  region: region.nullable(),
+  collector: shortName.nullable(),
+  code: shortName,
   message: z.string(),
   runId: z.string().optional(),
   observedAt: isoDateTime,
@@ -148,11 +165,12 @@ export type CollectionErrorRecord = z.infer<typeof CollectionErrorRecord>;
 export const InventoryRunRecord = z.object({
   recordType: z.literal('inventory-run'),
   ...recordBase,
-  runId: z.string(),
+  runId: shortName.refine((s) => s.length > 0, 'must not be empty'),
   accountId,
-  region: z.string(),
-  collector: z.string(),
+  region: region.min(1),
+  collector: shortName.refine((s) => s.length > 0, 'must not be empty'),
   complete: z.boolean(),
+  /** how many distinct resources (ARNs) the run sent: deletions wait until that many of the run have landed */
   resourceCount: z.number().int().nonnegative(),
   startedAt: isoDateTime,
   finishedAt: isoDateTime,
@@ -163,8 +181,8 @@ export type InventoryRunRecord = z.infer<typeof InventoryRunRecord>;
 export const PointerRecord = z.object({
   recordType: z.literal('pointer'),
   ...recordBase,
-  bucket: z.string(),
-  key: z.string(),
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+  key: z.string().min(1).max(1024),
   bytes: z.number().int().positive(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   pointsTo: z.enum(['resource', 'finding', 'account', 'collection-error', 'inventory-run']),
@@ -185,7 +203,7 @@ export const ExceptionEntry = z.object({
 });
 export type ExceptionEntry = z.infer<typeof ExceptionEntry>;
 
-export const ScoreScope = z.enum(['account-requirement', 'account', 'owner', 'executive', 'enterprise']);
+export const ScoreScope = z.enum(['account-requirement', 'account', 'owner', 'executive', 'enterprise', 'owner-requirement']);
 export type ScoreScope = z.infer<typeof ScoreScope>;
 
 export const ScoreRecord = z.object({
@@ -195,7 +213,13 @@ export const ScoreRecord = z.object({
   scoreId: z.string(),
   scope: ScoreScope,
   accountId: accountId.optional(),
+  /** the account's name (account and account-requirement scopes), for dashboards */
+  accountName: z.string().nullable().optional(),
   requirementId: z.string().optional(),
+  /** the requirement's title and remediation (requirement scopes) */
+  title: z.string().optional(),
+  remediation: z.string().optional(),
+  severity: z.string().optional(),
   owner: z.string().optional(),
   executive: z.string().optional(),
   total: z.number().int().nonnegative().optional(),
@@ -205,6 +229,11 @@ export const ScoreRecord = z.object({
   spend: z.number().nonnegative().nullable().optional(),
   /** a fraction in [0, 1]; null where nothing applies */
   score: z.number().min(0).max(1).nullable(),
+  /**
+   * Requirement scopes: how much the account's (account-requirement) or the owner's (owner-requirement)
+   * score would rise, as a fraction, if every failing resource of the requirement were fixed, all else equal.
+   */
+  gain: z.number().min(0).max(1).optional(),
   asOf: isoDate,
   runAt: isoDateTime,
 });
@@ -264,8 +293,21 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, label?
   );
 }
 
-export function parseRecord(value: unknown, label?: string): StreamRecord {
-  return parseWith(StreamRecord, value, label);
+/**
+ * Parse a stream record: its shape, then every time field within the bounds (by default 2006-01-01 to an
+ * hour past now). A time outside them would become a nonsense version (negative, or one that freezes the
+ * resource forever), so it is a contract violation like any other.
+ */
+export function parseRecord(value: unknown, label?: string, bounds: TimeBounds = DEFAULT_TIME_BOUNDS): StreamRecord {
+  const record = parseWith(StreamRecord, value, label);
+  const problems = timeViolations(record, bounds);
+  if (problems.length) {
+    throw new SchemaError(
+      label ?? describeRecord(value),
+      problems.map((p) => ({ path: p.slice(0, p.indexOf(':')), message: p.slice(p.indexOf(':') + 2) })),
+    );
+  }
+  return record;
 }
 
 /** JSON Schema documents for the SIEM team, one per record kind. */

@@ -1,6 +1,11 @@
-// Bulk indexing with external versioning: `_id` from the record's identity, version from its capture
-// time, so replays and late, older copies change nothing. 429 and 5xx are retried with backoff; a
-// document the cluster rejects for its content is reported for the dead-letter location.
+// Bulk indexing with external versioning: `_id` from the record's identity, version from its event time,
+// so late, older copies change nothing while a replay of the same copy (version_type external_gte) may
+// correct its enrichment. Failures are told apart:
+// - transient (429, 5xx, connection refused/reset, timeout): retried with exponential backoff and full jitter;
+// - a request-level 400/413 (one bad document can make OpenSearch refuse the whole `_bulk`): the request is
+//   split in halves until the offending documents stand alone, and only they are rejected;
+// - a document refused for its content (item 400): rejected, for the dead-letter location;
+// - anything else (403 index blocks, 404): the cluster's state, failed, delivered again later.
 import type { Client } from '@opensearch-project/opensearch';
 import { createHash } from 'node:crypto';
 import { log } from '../platform/log.js';
@@ -9,7 +14,7 @@ import { sleep } from '../core/util.js';
 export interface IndexOp {
   index: string;
   id: string;
-  /** epoch ms of the record's capture/observation time */
+  /** epoch ms of the record's event time (positive: the record contract bounds every time) */
   version: number;
   doc: object;
   /** caller's handle (e.g. the batch item), returned with every outcome */
@@ -18,21 +23,27 @@ export interface IndexOp {
 
 export interface BulkOutcome {
   indexed: number;
-  /** the cluster already held this or a newer version: nothing to do */
+  /** the cluster already held a newer version: nothing to do */
   alreadyNewer: number;
-  /** the ops that met a version conflict (their refs): the stored copy is the same or newer */
+  /** the ops that met a version conflict (their refs): the stored copy is newer */
   conflicts: number[];
-  /** rejected for content (400: mapping conflicts, bad values): dead-letter, do not retry */
+  /** rejected for content (400: mapping conflicts, bad values, a request-level 400 narrowed to this op): dead-letter, do not retry */
   rejected: { ref: number; reason: string }[];
   /** still failing after the retries (cluster down or overloaded), or refused by the cluster's state (write blocks): deliver again later */
   failed: { ref: number; reason: string }[];
+  /** requests sent, including halves of split requests and retries */
+  requests: number;
 }
 
 export interface BulkOptions {
+  /** rounds of retries for transient failures before the ops are reported failed */
   maxRounds?: number;
   baseDelayMs?: number;
+  maxDelayMs?: number;
   flushBytes?: number;
   refresh?: boolean;
+  /** `external_gte` (default): an equal version overwrites (a replay corrects enrichment); `external`: only a higher one */
+  versionType?: 'external' | 'external_gte';
 }
 
 /** OpenSearch `_id` is limited to 512 bytes: long identities (some ARNs) are hashed. */
@@ -40,7 +51,13 @@ export function documentId(identity: string): string {
   return Buffer.byteLength(identity) <= 512 ? identity : `sha256:${createHash('sha256').update(identity).digest('hex')}`;
 }
 
-const isTransientStatus = (status: number) => status === 429 || status >= 500;
+/** 429 and 5xx: the cluster is busy or down, the request may succeed later. */
+export const isTransientStatus = (status: number) => status === 429 || status >= 500;
+
+/** Exponential backoff with full jitter: a random wait up to base * 2^(attempt-1), capped. */
+export function backoffWithJitter(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
+  return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1)));
+}
 
 function describeError(error: unknown): string {
   const e = error as { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } } | null;
@@ -49,55 +66,108 @@ function describeError(error: unknown): string {
   return `${e.type}: ${e.reason}${cause}`;
 }
 
+/** HTTP status of a thrown client error; undefined for connection errors and timeouts. */
+function statusOf(err: unknown): number | undefined {
+  const s = (err as { meta?: { statusCode?: number } }).meta?.statusCode;
+  return typeof s === 'number' && s > 0 ? s : undefined;
+}
+
+function requestReason(err: unknown): string {
+  const body = (err as { meta?: { body?: { error?: unknown } } }).meta?.body;
+  if (body && typeof body === 'object' && 'error' in body && body.error) {
+    return typeof body.error === 'string' ? body.error : describeError(body.error);
+  }
+  return `${(err as Error).name}: ${(err as Error).message}`;
+}
+
+function chunks(ops: IndexOp[], flushBytes: number): IndexOp[][] {
+  const out: IndexOp[][] = [];
+  let current: IndexOp[] = [];
+  let bytes = 0;
+  for (const op of ops) {
+    const size = JSON.stringify(op.doc).length + 200;
+    if (current.length && bytes + size > flushBytes) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(op);
+    bytes += size;
+  }
+  if (current.length) out.push(current);
+  return out;
+}
+
+interface Round {
+  retry: { op: IndexOp; reason: string }[];
+}
+
+/** Send one request; on a request-level 400/413 split it until the offenders are alone. */
+async function send(client: Client, ops: IndexOp[], versionType: string, outcome: BulkOutcome, round: Round): Promise<void> {
+  const body = ops.flatMap((op) => [{ index: { _index: op.index, _id: op.id, version: op.version, version_type: versionType } }, op.doc]);
+  let items: Record<string, { status: number; error?: unknown }>[];
+  outcome.requests++;
+  try {
+    const res = await client.bulk({ body });
+    items = (res.body as { items: Record<string, { status: number; error?: unknown }>[] }).items;
+  } catch (err) {
+    const status = statusOf(err);
+    if (status === 400 || status === 413) {
+      if (ops.length === 1) {
+        outcome.rejected.push({ ref: ops[0]!.ref, reason: `${status} (whole request refused) ${requestReason(err)}` });
+        return;
+      }
+      const half = Math.ceil(ops.length / 2);
+      log.warn({ status, ops: ops.length, reason: requestReason(err) }, 'OpenSearch refused a whole bulk request: splitting it to find the offending documents');
+      await send(client, ops.slice(0, half), versionType, outcome, round);
+      await send(client, ops.slice(half), versionType, outcome, round);
+      return;
+    }
+    // connection refused/reset, timeout, 429/5xx on the whole request: retry everything it carried
+    const reason = `${status ?? 'no response'} ${requestReason(err)}`;
+    if (status !== undefined && !isTransientStatus(status)) {
+      for (const op of ops) outcome.failed.push({ ref: op.ref, reason });
+    } else {
+      for (const op of ops) round.retry.push({ op, reason });
+    }
+    return;
+  }
+  items.forEach((item, i) => {
+    const op = ops[i]!;
+    const r = item.index ?? Object.values(item)[0]!;
+    if (r.status >= 200 && r.status < 300) outcome.indexed++;
+    else if (r.status === 409) {
+      outcome.alreadyNewer++;
+      outcome.conflicts.push(op.ref);
+    } else if (isTransientStatus(r.status)) round.retry.push({ op, reason: `${r.status} ${describeError(r.error)}` });
+    // 400: the document itself (mapping, values); anything else (403 index blocks, 404) is the cluster's state
+    else if (r.status === 400) outcome.rejected.push({ ref: op.ref, reason: `${r.status} ${describeError(r.error)}` });
+    else outcome.failed.push({ ref: op.ref, reason: `${r.status} ${describeError(r.error)}` });
+  });
+}
+
 export async function bulkIndex(client: Client, ops: IndexOp[], opts: BulkOptions = {}): Promise<BulkOutcome> {
-  const { maxRounds = 5, baseDelayMs = 250, flushBytes = 5_000_000, refresh = false } = opts;
-  const outcome: BulkOutcome = { indexed: 0, alreadyNewer: 0, conflicts: [], rejected: [], failed: [] };
+  const { maxRounds = 5, baseDelayMs = 250, maxDelayMs = 10_000, flushBytes = 5_000_000, refresh = false, versionType = 'external_gte' } = opts;
+  const outcome: BulkOutcome = { indexed: 0, alreadyNewer: 0, conflicts: [], rejected: [], failed: [], requests: 0 };
   let pending = ops;
   for (let round = 1; pending.length; round++) {
-    const byKey = new Map(pending.map((op) => [`${op.index}|${op.id}|${op.version}`, op]));
-    const retry: { op: IndexOp; reason: string }[] = [];
-    try {
-      const stats = await client.helpers.bulk<IndexOp>({
-        datasource: pending,
-        onDocument: (op) => [{ index: { _index: op.index, _id: op.id, version: op.version, version_type: 'external' } }, op.doc],
-        flushBytes,
-        concurrency: 2,
-        retries: 2,
-        wait: baseDelayMs,
-        // only the indexes written to: `true` would refresh every index of the cluster
-        refreshOnCompletion: refresh ? [...new Set(pending.map((op) => op.index))].join(',') : false,
-        onDrop: (drop) => {
-          const meta = (drop.operation as { index: { _index: string; _id: string; version: number } }).index;
-          // the response names the concrete index behind an alias: match on id and version within this round
-          const op =
-            byKey.get(`${meta._index}|${meta._id}|${meta.version}`) ??
-            pending.find((o) => o.id === meta._id && o.version === meta.version);
-          if (!op) return;
-          const reason = describeError(drop.error);
-          if (drop.status === 409) {
-            outcome.alreadyNewer++;
-            outcome.conflicts.push(op.ref);
-          }
-          else if (isTransientStatus(drop.status)) retry.push({ op, reason: `${drop.status} ${reason}` });
-          // 400: the document itself (mapping, values); anything else (403 index blocks, 404) is the cluster's state
-          else if (drop.status === 400) outcome.rejected.push({ ref: op.ref, reason: `${drop.status} ${reason}` });
-          else outcome.failed.push({ ref: op.ref, reason: `${drop.status} ${reason}` });
-        },
-      });
-      outcome.indexed += stats.successful;
-    } catch (err) {
-      // the request itself failed (connection refused, timeout, 5xx on the whole bulk): retry everything pending
-      const reason = `${(err as Error).name}: ${(err as Error).message}`;
-      retry.splice(0, retry.length, ...pending.map((op) => ({ op, reason })));
-    }
-    if (!retry.length) break;
+    const r: Round = { retry: [] };
+    for (const chunk of chunks(pending, flushBytes)) await send(client, chunk, versionType, outcome, r);
+    if (!r.retry.length) break;
     if (round >= maxRounds) {
-      outcome.failed.push(...retry.map(({ op, reason }) => ({ ref: op.ref, reason })));
+      outcome.failed.push(...r.retry.map(({ op, reason }) => ({ ref: op.ref, reason })));
       break;
     }
-    log.warn({ round, retrying: retry.length, reason: retry[0]!.reason }, 'OpenSearch bulk: retrying');
-    await sleep(baseDelayMs * 2 ** (round - 1));
-    pending = retry.map((r) => r.op);
+    const wait = backoffWithJitter(round, baseDelayMs, maxDelayMs);
+    log.warn({ round, retrying: r.retry.length, waitMs: wait, reason: r.retry[0]!.reason }, 'OpenSearch bulk: transient failure, retrying');
+    await sleep(wait);
+    pending = r.retry.map((x) => x.op);
+  }
+  if (refresh && ops.length) {
+    // only the indexes written to: refreshing every index of the cluster is costly
+    await client.indices.refresh({ index: [...new Set(ops.map((op) => op.index))].join(',') }).catch((err: Error) => {
+      log.warn({ err: err.message }, 'OpenSearch refresh after bulk failed');
+    });
   }
   return outcome;
 }
