@@ -9,6 +9,7 @@ import { registerStandardCommands } from '../standard/cli.js';
 import { registerScoringCommands } from '../scoring/cli.js';
 import { registerDemoCommand } from './demo.js';
 import { registerDashboardCommands } from '../dashboards/cli.js';
+import { registerFeedCommands } from '../feed/cli.js';
 import { registerRegisterCommands } from '../registers/cli.js';
 import { jsonSchemas } from '../core/schemas.js';
 import { stackDown, stackStatus, stackUp } from '../platform/local-stack.js';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerStandardCommands(program);
   registerScoringCommands(program);
   registerDashboardCommands(program);
+  registerFeedCommands(program);
   registerRegisterCommands(program);
   registerDemoCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();

@@ -32,8 +32,6 @@ export const CensusConfig = z.object({
   trustedAccounts: csv.default([]),
   /** salt of the hashes collectors keep in place of secret values (a deployment secret; without it only lengths are kept) */
   redactionSalt: z.string().min(16, 'redactionSalt: at least 16 characters').optional(),
-  /** salt of the hashes collectors keep in place of secret values (a deployment secret; without it only lengths are kept) */
-  redactionSalt: z.string().min(16, 'redactionSalt: at least 16 characters').optional(),
   concurrency: z
     .object({ overall: int.default(16), perAccount: int.default(4), perRegion: int.default(4) })
     .default({ overall: 16, perAccount: 4, perRegion: 4 }),

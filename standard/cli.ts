@@ -8,6 +8,7 @@ import { evaluateRecordsDetailed, evaluateSweepDetailed, type EvaluationProblem 
 import { asffBatches, readAsffFile, toAsff, type ImportResult } from './formats/asff.js';
 import { readEntries } from './formats/entries.js';
 import { readProwlerOcsfFile, toOcsf } from './formats/ocsf.js';
+import { describeExport, exportLakeFiles } from '../feed/export.js';
 import { exportToSecurityHub, importFromSecurityHub, securityHubClient } from './securityhub.js';
 import { loadCatalog } from './index.js';
 
@@ -209,21 +210,26 @@ export function registerStandardCommands(program: Command): void {
   findings
     .command('export')
     .description('write FindingRecords as ASFF (BatchImportFindings requests of ≤100) or OCSF Compliance Findings (class 2003)')
-    .addOption(new Option('--format <format>', 'output format').choices(['asff', 'ocsf']).makeOptionMandatory())
+    .addOption(new Option('--format <format>', 'output format').choices(['asff', 'ocsf', 'ocsf-parquet']).makeOptionMandatory())
     .argument('<file>', 'FindingRecords (NDJSON or JSON array), e.g. from census check --format ndjson')
     .addOption(catalogOption())
     .option('--region <region>', 'ASFF: Security Hub region named in ProductArn', process.env.AWS_REGION ?? 'us-east-1')
     .option('--product-account <id>', 'ASFF: the account that will call BatchImportFindings (default: each finding\'s account; with --securityhub: the caller)')
-    .option('--out <path>', 'ASFF: a folder for batch-0001.json...; OCSF: a file (default: stdout)')
+    .option('--out <path>', 'ASFF: a folder for batch-0001.json...; OCSF: a file (default: stdout); ocsf-parquet: a folder for ext/<source>/region=/accountId=/eventDay=/')
     .option('--securityhub', 'ASFF: send to Security Hub with BatchImportFindings')
     .addHelpText(
       'after',
-      '\nExamples:\n  census findings export --format ocsf findings.ndjson --out findings.ocsf.json\n  census findings export --format asff findings.ndjson --out asff/\n  census findings export --format asff findings.ndjson --securityhub --region eu-west-1',
+      '\nExamples:\n  census findings export --format ocsf findings.ndjson --out findings.ocsf.json\n  census findings export --format ocsf-parquet findings.ndjson --out lake/ --region eu-west-1\n  census findings export --format asff findings.ndjson --out asff/\n  census findings export --format asff findings.ndjson --securityhub --region eu-west-1',
     )
     .action(async (file: string, opts: { format: string; catalog?: string; region: string; productAccount?: string; out?: string; securityhub?: boolean }) => {
       const catalog = loadCatalog(opts.catalog);
       const { records, errors } = readRecords(file, 'finding');
       if (errors.length) throw new Error(`${errors.length} invalid findings, first: ${errors[0]}`);
+      if (opts.format === 'ocsf-parquet') {
+        if (!opts.out) throw new Error('--format ocsf-parquet writes a Security Lake folder: give --out DIR');
+        console.error(describeExport(exportLakeFiles(records.map((f) => toOcsf(f, { catalog })), { out: opts.out, homeRegion: opts.region, input: file }), opts.out));
+        return;
+      }
       if (opts.format === 'ocsf') {
         writeOut(`${JSON.stringify(records.map((f) => toOcsf(f, { catalog })), null, 2)}\n`, opts.out);
         console.error(`wrote ${records.length} OCSF Compliance Findings`);
