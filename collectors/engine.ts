@@ -28,6 +28,24 @@ export interface CollectorContext {
   redactionSalt?: string;
   /** a client for this account, cached per factory and region; every call is counted and bounded */
   client<C>(factory: ClientFactory<C>, region?: string): C;
+  /** re-collection of named resources only (event-driven): their names, ids or ARNs; absent = every resource */
+  only?: ReadonlySet<string>;
+}
+
+/**
+ * Whether an item named by any of `values` is one of `ctx.only`. Events name a resource by name, id, URL or
+ * ARN, and the collectors key it by one of them: a key matches a value equal to it or ending in `/key` or
+ * `:key`, and the other way round.
+ */
+export function wanted(ctx: Pick<CollectorContext, 'only'>, ...values: unknown[]): boolean {
+  if (!ctx.only) return true;
+  const strings = values.flatMap((v) => (typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v).filter((x): x is string => typeof x === 'string') : []));
+  for (const key of ctx.only) {
+    for (const v of strings) {
+      if (v === key || v.endsWith(`/${key}`) || v.endsWith(`:${key}`) || key.endsWith(`/${v}`) || key.endsWith(`:${v}`)) return true;
+    }
+  }
+  return false;
 }
 
 /** A field read from the item: a top-level key, or a function for anything else. */
@@ -197,6 +215,8 @@ export function pagedDescribe<C, In, Out, K extends keyof Out, Item>(
   const ids = paged(paginate, input, resultKey, pageBounds);
   return async function* (client, ctx) {
     for await (const id of ids(client, ctx)) {
+      // event-driven re-collection describes only the named resources
+      if (!wanted(ctx, id)) continue;
       const item = await describe(client, id, ctx);
       if (item !== undefined) yield item;
     }
@@ -310,6 +330,7 @@ export async function* collectResources(spec: AnyResourceSpec, ctx: CollectorCon
   const limit = pLimit(ITEM_CONCURRENCY);
   let batch: Promise<ResourceRecord>[] = [];
   for await (const item of spec.list(client, ctx)) {
+    if (ctx.only && !wanted(ctx, read(spec.id, item, ctx), read(spec.arn, item, ctx), read(spec.name, item, ctx))) continue;
     batch.push(limit(() => normalize(spec, item, client, ctx)));
     if (batch.length >= ITEM_CONCURRENCY * 4) {
       for (const r of await Promise.all(batch)) yield r;

@@ -167,6 +167,8 @@ export interface ContextOptions {
   stats: CallStats;
   /** shared across the contexts of one account and collector, so clients are reused */
   clients?: Map<string, unknown>;
+  /** event-driven re-collection: only these resources (names, ids or ARNs) */
+  only?: ReadonlySet<string>;
 }
 
 const factoryIds = new WeakMap<object, number>();
@@ -190,6 +192,7 @@ export function collectorContext(o: ContextOptions): CollectorContext {
     collector: o.collector,
     pageSize: o.pageSize,
     redactionSalt: o.redactionSalt,
+    only: o.only,
     client<C>(factory: ClientFactory<C>, region?: string): C {
       const r = region && region !== 'global' ? region : o.region === 'global' ? home : o.region;
       const key = `${factoryId(factory)}:${r}`;

@@ -5,7 +5,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import { SCHEMA_VERSION, type ResourceRecord } from '../../core/schemas.js';
 import { collectResources, errorCode, errorMessage } from '../engine.js';
 import type { RecordSink } from '../producer.js';
-import { selectCollectors } from '../registry.js';
+import { loadCollectors } from '../registry.js';
 import { assumeRole, CallLimiter, collectorContext, newStats, type CallStats } from '../runtime.js';
 import type { EventRoute } from './route.js';
 
@@ -58,7 +58,7 @@ const matches = (r: ResourceRecord, key: string) =>
 
 export async function recollect(route: EventRoute, o: RecollectOptions): Promise<RecollectResult> {
   const result: RecollectResult = { route, records: [], notFound: [] };
-  const [collector] = selectCollectors([route.collector]);
+  const [collector] = await loadCollectors([route.collector]).catch(() => []);
   const spec = collector?.resources.find((r) => r.resourceType === route.resourceType);
   if (!collector || !spec) {
     result.error = { code: 'UnknownCollector', message: `no collector ${route.collector} with ${route.resourceType}` };
