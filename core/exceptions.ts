@@ -1,4 +1,5 @@
-// The matching rule of the risk-acceptance register, shared by the processors (enrichment) and scoring.
+// The matching rule of the risk-acceptance register and the identity of an evaluated resource, shared
+// by the processors (enrichment) and scoring.
 import type { ExceptionEntry, ExceptionRef, FindingRecord } from './schemas.js';
 
 /** An entry is active through the end of its expiry day, UTC. */
@@ -7,11 +8,40 @@ export function isExceptionActive(entry: Pick<ExceptionEntry, 'expiresAt'>, asOf
   return asOf.getTime() <= endOfDay;
 }
 
-type FindingKey = Pick<FindingRecord, 'accountId' | 'requirementId' | 'resourceId' | 'resourceArn'>;
+export type ResourceIdentity = Pick<FindingRecord, 'accountId' | 'region' | 'resourceType' | 'resourceId' | 'resourceArn'>;
 
-/** Index the register once so each finding is matched in O(1). */
+/**
+ * One resource, one key: its ARN, or account, region, type and id where there is no ARN. For DynamoDB
+ * tables, Lambda functions and ECR repositories `resourceId` is the bare name, so two tables `orders`
+ * in two regions are two resources only when the region (or the ARN) is part of the key.
+ */
+export function resourceKey(r: ResourceIdentity): string {
+  return r.resourceArn ? `arn\u0000${r.resourceArn}` : `id\u0000${r.accountId}\u0000${r.region}\u0000${r.resourceType}\u0000${r.resourceId}`;
+}
+
+const isArn = (id: string) => id.startsWith('arn:');
+
+type FindingKey = Pick<FindingRecord, 'accountId' | 'requirementId' | 'resourceId' | 'resourceArn'> & Partial<Pick<FindingRecord, 'region' | 'resourceType'>>;
+
+/** A register entry naming a bare id that matches resources in several regions or of several types. */
+export interface AmbiguousException {
+  exceptionId: string;
+  accountId: string;
+  requirementId: string;
+  resourceId: string;
+  /** `region resourceType` of each distinct resource it would match */
+  matches: string[];
+}
+
+/**
+ * Index the register once so each finding is matched in O(1). An entry that names a bare id (not an
+ * ARN) is ambiguous once resources of that id were `observe`d in more than one region or of more than
+ * one type: it then applies to none of them until it names the ARN.
+ */
 export class ExceptionIndex {
   private readonly byKey = new Map<string, ExceptionEntry[]>();
+  /** bare-id keys named by some entry → the distinct `region resourceType` places seen for it */
+  private readonly places = new Map<string, Set<string>>();
 
   constructor(entries: Iterable<ExceptionEntry>) {
     for (const e of entries) {
@@ -19,17 +49,43 @@ export class ExceptionIndex {
       const list = this.byKey.get(key);
       if (list) list.push(e);
       else this.byKey.set(key, [e]);
+      if (!isArn(e.resourceId)) this.places.set(key, new Set());
     }
+  }
+
+  /** Note an evaluated resource (PASS or FAIL), so bare-id entries that name several resources are known. */
+  observe(r: FindingKey): void {
+    const seen = this.places.get(`${r.accountId}|${r.requirementId}|${r.resourceId}`);
+    if (seen && seen.size < 16) seen.add(`${r.region ?? ''} ${r.resourceType ?? ''}`.trim());
+  }
+
+  private isAmbiguous(key: string): boolean {
+    return (this.places.get(key)?.size ?? 0) > 1;
+  }
+
+  /** The entries that apply to none because their bare id matched several observed resources. */
+  ambiguous(): AmbiguousException[] {
+    const out: AmbiguousException[] = [];
+    for (const [key, seen] of this.places) {
+      if (seen.size < 2) continue;
+      for (const e of this.byKey.get(key)!) {
+        out.push({ exceptionId: e.exceptionId, accountId: e.accountId, requirementId: e.requirementId, resourceId: e.resourceId, matches: [...seen].sort() });
+      }
+    }
+    return out.sort((a, b) => a.exceptionId.localeCompare(b.exceptionId));
   }
 
   /**
    * The entry matching a finding (same account and requirement; resourceId equal to the finding's
-   * resourceId or resourceArn). Where several match, an active one wins, then the latest expiry.
+   * resourceId or resourceArn, a bare id only while it is not ambiguous). Where several match, an
+   * active one wins, then the latest expiry.
    */
   match(finding: FindingKey, asOf: Date): ExceptionRef | undefined {
     const candidates = [finding.resourceId, finding.resourceArn]
       .filter((id): id is string => Boolean(id))
-      .flatMap((id) => this.byKey.get(`${finding.accountId}|${finding.requirementId}|${id}`) ?? []);
+      .map((id) => `${finding.accountId}|${finding.requirementId}|${id}`)
+      .filter((key) => !this.isAmbiguous(key))
+      .flatMap((key) => this.byKey.get(key) ?? []);
     if (candidates.length === 0) return undefined;
     const ranked = candidates
       .map((e) => ({ e, active: isExceptionActive(e, asOf) }))
@@ -43,4 +99,11 @@ export class ExceptionIndex {
       active: best.active,
     };
   }
+}
+
+/** Pure: the register entries that name a bare id matching several of these resources. */
+export function ambiguousExceptions(entries: Iterable<ExceptionEntry>, resources: Iterable<FindingKey>): AmbiguousException[] {
+  const index = new ExceptionIndex(entries);
+  for (const r of resources) index.observe(r);
+  return index.ambiguous();
 }

@@ -50,6 +50,31 @@ export const TrustedAccount = z.object({
 });
 export type TrustedAccount = z.infer<typeof TrustedAccount>;
 
+/** The policy engine's verdicts (policy/engine.ts), from the most open to the most closed. */
+export const PUBLIC_VERDICTS = ['public', 'undecided', 'network-restricted', 'org-restricted', 'account-restricted', 'service-restricted', 'not-granted'] as const;
+export const PublicVerdict = z.enum(PUBLIC_VERDICTS);
+export type PublicVerdict = z.infer<typeof PublicVerdict>;
+
+/** Enrichment: one statement of a trust or resource policy (or one S3 ACL grant) with its verdict and reason. */
+export const PolicyStatementVerdict = z.object({
+  /** where in the record the policy was found, e.g. `supplementaryConfiguration.BucketPolicy` */
+  policy: z.string(),
+  /** position in the policy's Statement list (or the ACL's Grants), from 0 */
+  statement: z.number().int().nonnegative(),
+  sid: z.string().nullable(),
+  verdict: PublicVerdict,
+  reason: z.string(),
+  principals: z.array(z.string()),
+  actions: z.array(z.string()),
+  accounts: z.array(z.string()),
+  organizations: z.array(z.string()),
+  /** CIDRs, VPC and VPC endpoint IDs of a network restriction */
+  networks: z.array(z.string()),
+  /** the condition or Deny statement that decided */
+  condition: z.string().nullable(),
+});
+export type PolicyStatementVerdict = z.infer<typeof PolicyStatementVerdict>;
+
 /** Enrichment: the risk-register entry that matches a finding. */
 export const ExceptionRef = z.object({
   exceptionId: z.string(),
@@ -111,8 +136,13 @@ export const ResourceRecord = z.object({
   // processor enrichment
   account: AccountContext.optional(),
   trustedAccounts: z.array(TrustedAccount).optional(),
-  /** a wildcard principal not pinned to an account or organization */
+  /** the policy verdict is `public` (absent while it is `undecided`: never read as "not public") */
   public: z.boolean().optional(),
+  /** the resource's overall policy verdict: the most open of its statements */
+  publicVerdict: PublicVerdict.optional(),
+  publicReason: z.string().optional(),
+  /** the statements behind the verdict (identity-policy statements without a Principal are left out) */
+  policyStatements: z.array(PolicyStatementVerdict).optional(),
 });
 export type ResourceRecord = z.infer<typeof ResourceRecord>;
 
@@ -138,6 +168,8 @@ export const FindingRecord = z.object({
   externalId: z.string().optional(),
   account: AccountContext.optional(),
   exception: ExceptionRef.optional(),
+  /** PASS that still asks for attention: a requirement configured to warn (a network-restricted resource policy) */
+  warning: z.boolean().optional(),
   /**
    * Closed because the resource is gone: a complete inventory marked it `ResourceDeleted`, or its account
    * left the organization. `status` stays as last observed (history); scoring no longer counts it.

@@ -5,10 +5,10 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { AccountRecord, FindingRecord, Severity, SchemaError, parseWith, type ExceptionEntry } from '../core/schemas.js';
+import { AccountRecord, FindingRecord, ResourceRecord, Severity, SchemaError, parseWith, type ExceptionEntry } from '../core/schemas.js';
 import { loadExceptionRegister, readSource } from '../registers/exceptions.js';
 import { loadCatalog } from '../standard/index.js';
-import { ScoringAccount, type ScoringRequirement } from './score.js';
+import { GoneResources, ScoringAccount, type ScoringRequirement } from './score.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 
 export interface InputProblem {
@@ -31,7 +31,7 @@ export function parseAccountList(doc: unknown, source: string): { accounts: Scor
       const a = isRecord ? parseWith(AccountRecord, item) : parseWith(ScoringAccount, item, `account #${i + 1}`);
       if (seen.has(a.accountId)) throw new Error(`account ${a.accountId} is listed twice; the first entry is used`);
       seen.add(a.accountId);
-      accounts.push({ accountId: a.accountId, name: a.name, owner: a.owner, executive: a.executive, spend: a.spend });
+      accounts.push({ accountId: a.accountId, name: a.name, owner: a.owner, executive: a.executive, spend: a.spend, ...('leftAt' in a && a.leftAt ? { leftAt: a.leftAt } : {}) });
     } catch (err) {
       problems.push({ source, at: i + 1, reason: (err as Error).message });
     }
@@ -55,6 +55,7 @@ const RequirementEntry = z.object({
   title: z.string().default(''),
   severity: Severity.or(z.string()).default('medium'),
   weight: z.number().nonnegative(),
+  remediation: z.string().optional(),
 });
 
 /** `requirements.json` ([{id, title, severity, weight}]) or a catalog YAML read through the standard's loader. */
@@ -77,9 +78,10 @@ export function loadRequirements(path?: string): ScoringRequirement[] {
   const catalog = loadCatalog(path);
   return catalog.requirements.map((r) => ({
     id: r.id,
-    title: (r as { title?: string }).title ?? r.id,
+    title: r.title,
     severity: r.severity,
     weight: r.weight,
+    remediation: r.remediation,
   }));
 }
 
@@ -107,6 +109,33 @@ export async function* readFindings(path: string, problems: InputProblem[]): Asy
   }
 }
 
+/**
+ * What the offline folder says is gone: `resources.ndjson` (ResourceRecords; those marked
+ * `ResourceDeleted` count, at their `deletedAt` or capture time) and accounts with `leftAt`.
+ */
+export async function readGone(path: string | undefined, accounts: ScoringAccount[], problems: InputProblem[]): Promise<GoneResources> {
+  const gone = new GoneResources();
+  for (const a of accounts) if (a.leftAt) gone.addDepartedAccount(a.accountId, a.leftAt);
+  if (!path) return gone;
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (!line.trim()) continue;
+    try {
+      const raw = JSON.parse(line) as { deletedAt?: unknown };
+      const r = parseWith(ResourceRecord, raw);
+      if (r.configurationItemStatus !== 'ResourceDeleted') continue;
+      const at = typeof raw.deletedAt === 'string' && !Number.isNaN(Date.parse(raw.deletedAt)) ? raw.deletedAt : r.configurationItemCaptureTime;
+      gone.addDeletedResource({ accountId: r.awsAccountId, region: r.awsRegion, resourceType: r.resourceType, resourceId: r.resourceId, resourceArn: r.arn }, at);
+    } catch (err) {
+      const reason = err instanceof SchemaError ? err.message : `not valid JSON: ${(err as Error).message}`;
+      problems.push({ source: path, at: n, reason });
+    }
+  }
+  return gone;
+}
+
 export async function loadRegister(source: string | undefined, requirements: ScoringRequirement[], s3?: S3Client): Promise<{ entries: ExceptionEntry[]; problems: InputProblem[] }> {
   if (!source) return { entries: [], problems: [] };
   const register = await loadExceptionRegister(source, { knownRequirementIds: requirements.map((r) => r.id), s3 });
@@ -118,6 +147,8 @@ export interface OfflineFolder {
   requirements?: string;
   findings: string;
   exceptions?: string;
+  /** resource states, for deletion markers */
+  resources?: string;
 }
 
 /** Locate the inputs of `census score --input DIR`; missing required files are named in the error. */
@@ -131,10 +162,12 @@ export async function locateInputs(dir: string): Promise<OfflineFolder> {
   if (missing.length) throw new Error(`input folder ${dir} has no ${missing.join(' and no ')}`);
   const requirements = pick('requirements.json', 'catalog.yaml', 'catalog.yml', 'requirements.yaml', 'requirements.yml');
   const exceptions = pick('exceptions.csv', 'exceptions.json', 'exceptions.xlsx');
+  const resources = pick('resources.ndjson', 'resources.jsonl');
   return {
     accounts: join(dir, accounts!),
     findings: join(dir, findings!),
     ...(requirements ? { requirements: join(dir, requirements) } : {}),
     ...(exceptions ? { exceptions: join(dir, exceptions) } : {}),
+    ...(resources ? { resources: join(dir, resources) } : {}),
   };
 }

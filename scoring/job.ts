@@ -12,8 +12,9 @@ import { log } from '../platform/log.js';
 import { openSearchClient } from '../platform/opensearch.js';
 import { loadAccounts, loadRegister, loadRequirements } from './inputs.js';
 import { describeWarnings, type ScoringRun } from './offline.js';
-import { indexScores, latestFindingsFromOpenSearch } from './opensearch.js';
+import { closeFindings, goneFromOpenSearch, indexScores, latestFindingsFromOpenSearch } from './opensearch.js';
 import { ScoreAccumulator, finishScoring } from './score.js';
+import { publishScoringViews } from './views.js';
 import { writeScorecards } from './scorecards/index.js';
 import { uploadScorecards, writeScoresFeed } from './store.js';
 
@@ -38,7 +39,9 @@ export async function scoreFromStack(config: CensusConfig, opts: JobOptions, cli
   if (!config.exceptions) log.warn('no exception register configured (CENSUS_EXCEPTIONS): no finding is excepted');
   const register = await loadRegister(config.exceptions, requirements, s3);
   problems.push(...register.problems);
-  const acc = new ScoreAccumulator(requirements, register.entries, opts.asOf);
+  // resources a complete inventory found gone, accounts that left: their findings are closed, not scored
+  const gone = await goneFromOpenSearch(os, { prefix: config.indexPrefix, currentAccounts: accounts, listedAt: opts.runAt });
+  const acc = new ScoreAccumulator(requirements, register.entries, opts.asOf, gone);
   let resources = 0;
   for await (const f of latestFindingsFromOpenSearch(os, { prefix: config.indexPrefix, pageSize: opts.pageSize, onPage: (n) => (resources += n) })) acc.add(f);
   log.info({ resources }, 'read the latest finding of each evaluated resource');
@@ -52,6 +55,8 @@ export interface JobSummary {
   scores: number;
   enterpriseScore: number | null;
   indexed: number;
+  /** findings this run closed in the index (resource deleted, account left) */
+  closed: number;
   feedKey: string;
   manifestKey?: string;
   warnings: string[];
@@ -68,7 +73,11 @@ export async function runScoringJob(
   const run = await scoreFromStack(config, opts, { s3, opensearch: os });
   const warnings = describeWarnings(run);
   for (const w of warnings) log.warn(w);
+  const { closed } = await closeFindings(os, run.closed, config.indexPrefix);
+  if (closed) log.info({ closed }, 'closed the findings of resources and accounts that are gone');
   const { indexed } = await indexScores(os, run.scores, config.indexPrefix);
+  // the dashboards' view of this run: latest scores, failing and excepted resources with days to expiry
+  await publishScoringViews(os, run, config.indexPrefix);
   const feedKey = await writeScoresFeed(s3, config.feedBucket, run.scores, run.runAt);
   let manifestKey: string | undefined;
   if (opts.workbooks !== false) {
@@ -86,6 +95,7 @@ export async function runScoringJob(
     scores: run.scores.length,
     enterpriseScore: run.scores.find((s) => s.scope === 'enterprise')?.score ?? null,
     indexed,
+    closed,
     feedKey,
     ...(manifestKey ? { manifestKey } : {}),
     warnings,

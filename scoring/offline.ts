@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { log } from '../platform/log.js';
 import { writeScorecards, type ScorecardManifest } from './scorecards/index.js';
 import { LatestPerResource, ScoreAccumulator, finishScoring, type ScoringAccount, type ScoringRequirement, type ScoringResult } from './score.js';
-import { loadAccounts, loadRegister, loadRequirements, locateInputs, readFindings, type InputProblem } from './inputs.js';
+import { loadAccounts, loadRegister, loadRequirements, locateInputs, readFindings, readGone, type InputProblem } from './inputs.js';
 import type { FindingRecord } from '../core/schemas.js';
 
 export interface ScoringRun extends ScoringResult {
@@ -21,13 +21,17 @@ export async function scoreFolder(dir: string, opts: { asOf: string; runAt: stri
   const files = await locateInputs(dir);
   if (!files.requirements) log.info({ dir }, 'no requirements.json or catalog YAML in the input folder: using the built-in catalog');
   const requirements = loadRequirements(files.requirements);
-  const { accounts, problems } = await loadAccounts(files.accounts);
+  const listed = await loadAccounts(files.accounts);
+  const problems = listed.problems;
+  const gone = await readGone(files.resources, listed.accounts, problems);
+  // accounts that left the organization are not scored; their findings are closed
+  const accounts = listed.accounts.filter((a) => !a.leftAt);
   const register = await loadRegister(files.exceptions, requirements);
   problems.push(...register.problems);
   // only the deciding observation of each resource is kept while the file streams past
   const latest = new LatestPerResource<FindingRecord>();
   for await (const f of readFindings(files.findings, problems)) latest.add(f);
-  const acc = new ScoreAccumulator(requirements, register.entries, opts.asOf);
+  const acc = new ScoreAccumulator(requirements, register.entries, opts.asOf, gone);
   for (const f of latest.values()) acc.add(f);
   const result = finishScoring(acc, { accounts, requirements, asOf: opts.asOf, runAt: opts.runAt });
   return { ...result, accounts, requirements, asOf: opts.asOf, runAt: opts.runAt, problems };
@@ -40,6 +44,8 @@ export async function writeRunOutputs(run: ScoringRun, outDir: string, opts: { w
   await mkdir(outDir, { recursive: true });
   const scoresFile = join(outDir, 'scores.ndjson');
   await writeFile(scoresFile, toNdjson(run.scores));
+  // the closed findings, status kept, with why and since when: the offline twin of closing them in the index
+  await writeFile(join(outDir, 'closed-findings.ndjson'), toNdjson(run.closed.map(({ alreadyResolved: _a, documentId: _d, ...f }) => f)));
   if (opts.workbooks === false) return { scoresFile };
   const manifest = await writeScorecards({ ...run, outDir });
   return { scoresFile, manifest };
@@ -53,6 +59,10 @@ export function describeWarnings(run: Pick<ScoringRun, 'warnings' | 'problems'>)
   for (const [id, n] of Object.entries(w.unknownRequirements)) lines.push(`${n} finding(s) name requirement ${id}, which the catalog does not have: not scored`);
   if (w.unknownAccounts.length) lines.push(`accounts with findings but missing from the account list (scored under "(no owner)"): ${w.unknownAccounts.join(', ')}`);
   if (w.withoutOwner.length) lines.push(`accounts without an owner tag, grouped under "(no owner)": ${w.withoutOwner.join(', ')}`);
+  for (const a of w.ambiguousExceptions) {
+    lines.push(`exception ${a.exceptionId} names "${a.resourceId}" (account ${a.accountId}, ${a.requirementId}), which matches ${a.matches.length} resources (${a.matches.join('; ')}): ambiguous, applies to none until it names the ARN`);
+  }
+  for (const [reason, n] of Object.entries(w.closed)) lines.push(`${n} finding(s) closed (${reason === 'account-left' ? 'the account left the organization' : 'the resource was deleted'}): not scored`);
   if (w.withoutExecutive.length) lines.push(`accounts without an executive tag, grouped under "(no executive)": ${w.withoutExecutive.join(', ')}`);
   return lines;
 }

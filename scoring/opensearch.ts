@@ -4,28 +4,37 @@ import type { Client } from '@opensearch-project/opensearch';
 import { indexNames, indexPrefix } from '../core/indexes.js';
 import type { ScoreRecord } from '../core/schemas.js';
 import { ensureIndexTemplates } from '../opensearch/templates.js';
-import type { EvaluatedResource } from './score.js';
+import { GoneResources, preferred, type ClosedFinding, type EvaluatedResource } from './score.js';
 
-const SOURCE_FIELDS = ['accountId', 'requirementId', 'resourceId', 'resourceArn', 'resourceType', 'region', 'status', 'evidence', 'observedAt'];
+const SOURCE_FIELDS = ['findingId', 'accountId', 'requirementId', 'resourceId', 'resourceArn', 'resourceType', 'region', 'status', 'evidence', 'observedAt', 'resolved'];
+
+/** A deciding finding as read from the index, with the document it came from (to close it). */
+export type IndexedEvaluation = EvaluatedResource & { documentId: string };
 
 interface CompositeBucket {
-  key: Record<string, string>;
-  latest: { hits: { hits: { _source: EvaluatedResource }[] } };
+  key: Record<string, string | null>;
+  latest: { hits: { hits: { _id: string; _source: EvaluatedResource }[] } };
 }
 interface CompositeResponse {
-  aggregations?: { resources: { after_key?: Record<string, string>; buckets: CompositeBucket[] } };
+  aggregations?: { resources: { after_key?: Record<string, string | null>; buckets: CompositeBucket[] } };
 }
 
 /**
  * One finding per (account, requirement, resource): the latest observation, FAIL on a tie — the same
- * choice as `preferred` in the scoring core. Pages by `after_key`, `pageSize` resources per request.
+ * choice as `preferred` in the scoring core. A resource is its ARN, or account, region, type and id
+ * without one (`resourceKey`). The composite key is (account, requirement, ARN, region, type, id) in
+ * that order, so the buckets of one ARN come one after another and are merged here as they stream by.
+ * Pages by `after_key`, `pageSize` buckets per request.
  */
 export async function* latestFindingsFromOpenSearch(
   client: Client,
   opts: { prefix?: string; pageSize?: number; onPage?: (resources: number) => void } = {},
-): AsyncGenerator<EvaluatedResource> {
+): AsyncGenerator<IndexedEvaluation> {
   const index = indexNames(opts.prefix).findings;
-  let after: Record<string, string> | undefined;
+  let after: Record<string, string | null> | undefined;
+  let pending: IndexedEvaluation | undefined;
+  const sameArn = (a: IndexedEvaluation, b: IndexedEvaluation) =>
+    a.resourceArn !== null && a.resourceArn === b.resourceArn && a.accountId === b.accountId && a.requirementId === b.requirementId;
   for (;;) {
     const body = {
       size: 0,
@@ -37,6 +46,9 @@ export async function* latestFindingsFromOpenSearch(
             sources: [
               { accountId: { terms: { field: 'accountId' } } },
               { requirementId: { terms: { field: 'requirementId' } } },
+              { resourceArn: { terms: { field: 'resourceArn', missing_bucket: true } } },
+              { region: { terms: { field: 'region' } } },
+              { resourceType: { terms: { field: 'resourceType' } } },
               { resourceId: { terms: { field: 'resourceId' } } },
             ],
             ...(after ? { after } : {}),
@@ -55,13 +67,115 @@ export async function* latestFindingsFromOpenSearch(
     const agg = (res.body as CompositeResponse).aggregations?.resources;
     if (!agg) throw new Error(`OpenSearch ${index}: the search returned no aggregation (does the index exist?)`);
     for (const b of agg.buckets) {
-      const doc = b.latest.hits.hits[0]?._source;
-      if (doc) yield { ...doc, resourceArn: doc.resourceArn ?? null };
+      const hit = b.latest.hits.hits[0];
+      if (!hit) continue;
+      const doc: IndexedEvaluation = { ...hit._source, resourceArn: hit._source.resourceArn ?? null, documentId: hit._id };
+      if (pending && sameArn(pending, doc)) {
+        pending = preferred(pending, doc);
+        continue;
+      }
+      if (pending) yield pending;
+      pending = doc;
     }
     opts.onPage?.(agg.buckets.length);
-    if (!agg.after_key || agg.buckets.length === 0) return;
+    if (!agg.after_key || agg.buckets.length === 0) break;
     after = agg.after_key;
   }
+  if (pending) yield pending;
+}
+
+/**
+ * What complete inventories found gone: resources whose latest state is `ResourceDeleted`, and accounts
+ * the organization once listed (accounts index) that the current account list no longer has.
+ */
+export async function goneFromOpenSearch(
+  client: Client,
+  opts: { prefix?: string; currentAccounts: { accountId: string }[]; listedAt: string },
+): Promise<GoneResources> {
+  const names = indexNames(opts.prefix);
+  const gone = new GoneResources();
+  let after: (string | number)[] | undefined;
+  for (;;) {
+    const res = await client
+      .search({
+        index: names.resources,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        body: {
+          size: 1000,
+          _source: ['arn', 'awsAccountId', 'awsRegion', 'resourceType', 'resourceId', 'deletedAt', 'configurationItemCaptureTime'],
+          query: { term: { configurationItemStatus: 'ResourceDeleted' } },
+          sort: [{ arn: 'asc' }],
+          ...(after ? { search_after: after } : {}),
+        } as never,
+      })
+      .catch((err: unknown) => {
+        throw new Error(`OpenSearch ${names.resources}: cannot read deleted resources: ${describeError(err)}`);
+      });
+    const hits = res.body.hits.hits as { _source: DeletedSource; sort: (string | number)[] }[];
+    for (const { _source: r } of hits) {
+      gone.addDeletedResource(
+        { accountId: r.awsAccountId, region: r.awsRegion, resourceType: r.resourceType, resourceId: r.resourceId, resourceArn: r.arn },
+        r.deletedAt ?? r.configurationItemCaptureTime,
+      );
+    }
+    if (hits.length < 1000) break;
+    after = hits.at(-1)!.sort;
+  }
+  const current = new Set(opts.currentAccounts.map((a) => a.accountId));
+  // An empty list is a failed discovery, not an organization everyone left.
+  if (current.size === 0) return gone;
+  let afterAccount: Record<string, string> | undefined;
+  for (;;) {
+    const res = await client
+      .search({
+        index: names.accounts,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        body: {
+          size: 0,
+          aggs: { ids: { composite: { size: 1000, sources: [{ accountId: { terms: { field: 'accountId' } } }], ...(afterAccount ? { after: afterAccount } : {}) } } },
+        } as never,
+      })
+      .catch((err: unknown) => {
+        throw new Error(`OpenSearch ${names.accounts}: cannot read accounts: ${describeError(err)}`);
+      });
+    const agg = (res.body as { aggregations?: { ids: { after_key?: Record<string, string>; buckets: { key: { accountId: string } }[] } } }).aggregations?.ids;
+    if (!agg) break;
+    for (const b of agg.buckets) if (!current.has(b.key.accountId)) gone.addDepartedAccount(b.key.accountId, opts.listedAt);
+    if (!agg.after_key || agg.buckets.length === 0) break;
+    afterAccount = agg.after_key;
+  }
+  return gone;
+}
+
+interface DeletedSource {
+  arn: string;
+  awsAccountId: string;
+  awsRegion: string;
+  resourceType: string;
+  resourceId: string;
+  deletedAt?: string;
+  configurationItemCaptureTime: string;
+}
+
+/**
+ * Close the findings of gone resources in the index: `resolved` (reason and time) is added to the
+ * document, `status` stays as last observed. Already closed documents are left alone.
+ */
+export async function closeFindings(client: Client, closed: ClosedFinding[], prefix?: string): Promise<{ closed: number }> {
+  const index = indexNames(prefix).findings;
+  const open = closed.filter((c): c is ClosedFinding & { documentId: string } => Boolean(c.documentId) && !c.alreadyResolved);
+  if (!open.length) return { closed: 0 };
+  const failures: string[] = [];
+  const stats = await client.helpers.bulk({
+    datasource: open,
+    onDocument: (c: ClosedFinding & { documentId: string }) => [{ update: { _index: index, _id: c.documentId } }, { doc: { resolved: c.resolved } }],
+    onDrop: (d) => failures.push(`${(d.document as { documentId: string }).documentId}: ${JSON.stringify(d.error)}`),
+    refreshOnCompletion: index,
+  });
+  if (failures.length) throw new Error(`OpenSearch ${index}: cannot close ${failures.length} of ${open.length} findings: ${failures.slice(0, 3).join('; ')}`);
+  return { closed: stats.successful };
 }
 
 function describeError(err: unknown): string {

@@ -54,7 +54,7 @@ export class ScorecardModel {
         });
       } else if (s.scope === 'owner') owners.push(s);
       else if (s.scope === 'executive') executives.push(s);
-      else enterprise = s;
+      else if (s.scope === 'enterprise') enterprise = s;
     }
     this.accounts = accounts.sort((a, b) => a.accountId.localeCompare(b.accountId));
     this.owners = owners;
