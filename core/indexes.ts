@@ -20,6 +20,12 @@ export const indexNames = (prefix = indexPrefix()) => ({
   /** one document per inventory run (account, region, collector): the evidence deletions wait for */
   inventoryRuns: `${prefix}-inventory-runs`,
   scores: `${prefix}-scores`,
+  /** dead-lettered stream records (stage, reason, stream position; never the bytes): the S3 dead letters, searchable */
+  deadLetters: `${prefix}-dead-letters`,
+  /** the latest scoring run's scores, behind an alias swapped per run: dashboards rank by the latest score */
+  currentScores: `${prefix}-current-scores`,
+  /** the latest scoring run's failing and excepted resources with their exception as of the run, swapped likewise */
+  currentFailing: `${prefix}-current-failing`,
 });
 
 /** S3 layout shared by collectors, processors and scoring. */

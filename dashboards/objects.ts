@@ -30,6 +30,10 @@ export const patterns = {
   trustedAccounts: { alias: (p: string) => indexNames(p).trustedAccounts, timeField: undefined, kind: 'trustedAccounts' },
   collectionErrors: { alias: (p: string) => indexNames(p).collectionErrors, timeField: 'observedAt', kind: 'collectionErrors' },
   scores: { alias: (p: string) => indexNames(p).scores, timeField: 'runAt', kind: 'scores' },
+  deadLetters: { alias: (p: string) => indexNames(p).deadLetters, timeField: 'deadLetteredAt', kind: 'deadLetters' },
+  // the latest scoring run only: no time field, the run is the time
+  currentScores: { alias: (p: string) => indexNames(p).currentScores, timeField: undefined, kind: 'currentScores' },
+  currentFailing: { alias: (p: string) => indexNames(p).currentFailing, timeField: undefined, kind: 'currentFailing' },
 } satisfies Record<string, { alias: (prefix: string) => string; timeField: string | undefined; kind: IndexKind }>;
 export type PatternName = keyof typeof patterns;
 

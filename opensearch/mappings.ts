@@ -10,7 +10,7 @@ import {
   ResourceRecord,
   ScoreRecord,
 } from '../core/schemas.js';
-import { TrustedAccountDocument } from './documents.js';
+import { DeadLetterDocument, FailingResourceDocument, TrustedAccountDocument } from './documents.js';
 
 export type FieldMapping = Record<string, unknown>;
 type JsonSchema = {
@@ -97,5 +97,8 @@ export const indexMappings = {
   trustedAccounts: propertiesFor(TrustedAccountDocument, { name: keywordAndText }),
   collectionErrors: propertiesFor(CollectionErrorRecord, { message: text }),
   scores: propertiesFor(ScoreRecord),
+  deadLetters: propertiesFor(DeadLetterDocument, { reason: keywordAndText }),
+  currentScores: propertiesFor(ScoreRecord),
+  currentFailing: propertiesFor(FailingResourceDocument, { title: keywordAndText, evidence: text, 'exception.reason': text }),
 };
 export type IndexKind = keyof typeof indexMappings;

@@ -8,7 +8,7 @@ import { indexMappings, type IndexKind } from './mappings.js';
 const FIRST_GENERATION = '000001';
 
 interface Singleton {
-  kind: Exclude<IndexKind, 'resources'>;
+  kind: Exclude<IndexKind, 'resources' | SwappedKind>;
   alias: (prefix: string) => string;
 }
 
@@ -18,6 +18,14 @@ const singletons: Singleton[] = [
   { kind: 'trustedAccounts', alias: (p) => indexNames(p).trustedAccounts },
   { kind: 'collectionErrors', alias: (p) => indexNames(p).collectionErrors },
   { kind: 'scores', alias: (p) => indexNames(p).scores },
+  { kind: 'deadLetters', alias: (p) => indexNames(p).deadLetters },
+];
+
+/** Views of the latest scoring run: a new `<alias>-<run>` index per run, the alias moved to it (scoring/views.ts). */
+type SwappedKind = 'currentScores' | 'currentFailing';
+const swapped: { kind: SwappedKind; alias: (prefix: string) => string }[] = [
+  { kind: 'currentScores', alias: (p) => indexNames(p).currentScores },
+  { kind: 'currentFailing', alias: (p) => indexNames(p).currentFailing },
 ];
 
 function templateBody(patterns: string[], kind: IndexKind, aliases: Record<string, object> = {}) {
@@ -42,6 +50,7 @@ export function indexTemplates(prefix: string): Record<string, ReturnType<typeof
     [`${prefix}-resources`]: templateBody([`${names.resources}-*`], 'resources', { [names.resources]: {} }),
   };
   for (const s of singletons) out[s.alias(prefix)] = templateBody([`${s.alias(prefix)}-*`], s.kind);
+  for (const s of swapped) out[s.alias(prefix)] = templateBody([`${s.alias(prefix)}-*`], s.kind);
   return out;
 }
 

@@ -14,6 +14,7 @@ import { withAccount, type AccountDirectory } from './enrich-account.js';
 import { withException } from '../registers/exceptions.js';
 import { bulkIndex, supersededRefs, type IndexOp } from '../opensearch/bulk.js';
 import { findUnseenResources, type DeletionMarker } from '../opensearch/deleted.js';
+import { indexDeadLetters } from '../opensearch/dead-letters.js';
 import { documentFor, documentId, indexFor, recordIdentity, recordVersion, type Landable } from '../opensearch/ops.js';
 import { ensureIndexTemplatesOnce, ensureResourceIndex } from '../opensearch/templates.js';
 import { updateTrustedAccountDocuments } from '../opensearch/trusted-accounts.js';
@@ -150,6 +151,14 @@ export async function processBatch(raws: RawRecord[], deps: ProcessorDeps): Prom
     for (const d of letters) log.warn({ stage: d.entry.stage, reason: d.entry.reason, sequenceNumber: d.entry.sequenceNumber }, 'record dead-lettered');
   } catch (err) {
     for (const d of letters) fail(d.raw, `dead-letter write failed: ${(err as Error).message}`);
+  }
+  // searchable copies for the dashboards; the S3 dead letter is the record of it, so a failure here only logs
+  if (result.deadLetterKeys.length) {
+    const stored = letters.map((d, i) => ({ ...d.entry, key: result.deadLetterKeys[i]! }));
+    await indexDeadLetters(deps.opensearch, deps.indexPrefix, stored, { refresh: deps.refresh }).then(
+      (r) => r.failed && log.warn({ failed: r.failed }, 'dead letters not indexed (they are in S3)'),
+      (err: Error) => log.warn({ err: err.message }, 'dead letters not indexed (they are in S3)'),
+    );
   }
 
   // 5. the feed, last: only the records before the first failure, in objects named by that range. The stream

@@ -14,6 +14,7 @@ import { savedObjectsNdjson } from '../../dashboards/objects.js';
 import { ensureIndexTemplates } from '../../opensearch/templates.js';
 import { scoreFromStack } from '../../scoring/job.js';
 import { indexScores } from '../../scoring/opensearch.js';
+import { publishScoringViews } from '../../scoring/views.js';
 import { writeScorecards } from '../../scoring/scorecards/index.js';
 import { deliverScorecards } from '../../scoring/deliver.js';
 import { uploadScorecards, writeScoresFeed } from '../../scoring/store.js';
@@ -133,6 +134,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const scoring = await stages.run('score accounts, owners and executives', () => scoreFromStack(config, { asOf, runAt }, { s3, opensearch: os }), (r) => r.scores.length);
   await stages.run('index scores and write them to the feed', async () => {
     await indexScores(os, scoring.scores, config.indexPrefix);
+    await publishScoringViews(os, scoring, config.indexPrefix);
     await writeScoresFeed(s3, config.feedBucket, scoring.scores, runAt);
   });
   const cards = await stages.run(
