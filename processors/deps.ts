@@ -13,6 +13,7 @@ import { loadExceptionRegister } from '../registers/exceptions.js';
 import type { ProcessorDeps } from './pipeline.js';
 import { FirehoseFeedSink, S3FeedSink } from './sink-s3.js';
 import { loadTrustRegister } from '../registers/trusted-accounts.js';
+import { securityLakeWriterFromEnv, withSecurityLake } from '../feed/security-lake-sink.js';
 
 export interface DepsOptions {
   /** Firehose delivery stream for the feed (AWS); unset: write the feed straight to the feed bucket */
@@ -33,7 +34,7 @@ export async function processorDeps(config: CensusConfig, opts: DepsOptions = {}
     for (const p of register.problems) log.warn({ source: config.exceptions, ...p }, 'risk register: row skipped');
     exceptions = new ExceptionIndex(register.entries);
   }
-  return {
+  const deps: ProcessorDeps = {
     s3,
     opensearch: openSearchClient(config.opensearchUrl),
     indexPrefix: config.indexPrefix,
@@ -46,4 +47,7 @@ export async function processorDeps(config: CensusConfig, opts: DepsOptions = {}
     catalog,
     refresh: opts.refresh,
   };
+  // CENSUS_SECURITY_LAKE adds OCSF Parquet copies of resources and findings beside the feed (feed/security-lake-sink.ts)
+  deps.feed = withSecurityLake(deps.feed, securityLakeWriterFromEnv(s3));
+  return deps;
 }
