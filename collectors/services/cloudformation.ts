@@ -1,4 +1,5 @@
-// CloudFormation stacks (deleted stacks are not listed by DescribeStacks).
+// CloudFormation stacks (deleted stacks are not listed by DescribeStacks). Parameter values (also the values SSM
+// parameter types resolve to) and output values keep their keys only, with length, salted hash and secret signal.
 import { CloudFormationClient, paginateDescribeStacks, type Stack } from '@aws-sdk/client-cloudformation';
 import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { paged, resource, type Collector } from '../engine.js';
@@ -14,6 +15,11 @@ const stackSpec = resource<CloudFormationClient, Stack>({
   arn: (s) => s.StackId ?? '',
   created: 'CreationTime',
   tags: 'Tags',
+  secrets: [
+    { path: 'configuration.Parameters[].ParameterValue', nameKey: 'ParameterKey' },
+    { path: 'configuration.Parameters[].ResolvedValue', nameKey: 'ParameterKey' },
+    { path: 'configuration.Outputs[].OutputValue', nameKey: 'OutputKey' },
+  ],
 });
 
 export const cloudformation: Collector = { name: 'cloudformation', resources: [stackSpec] };

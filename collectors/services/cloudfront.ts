@@ -17,6 +17,8 @@ const distributionSpec = resource<CloudFrontClient, DistributionSummary>({
   id: (d) => d.Id ?? '',
   name: 'DomainName',
   arn: (d) => d.ARN ?? '',
+  // origin custom headers are the usual shared secret between CloudFront and the origin: names kept, values redacted
+  secrets: [{ path: 'configuration.Origins.Items[].CustomHeaders.Items[].HeaderValue', nameKey: 'HeaderName' }],
   details: {
     Tags: detail('ListTagsForResource', (c: CloudFrontClient, d: DistributionSummary) => c.send(new ListTagsForResourceCommand({ Resource: d.ARN })), (o) => o.Tags?.Items, {
       tags: true,

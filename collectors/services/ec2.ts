@@ -1,15 +1,19 @@
 // EC2 and VPC: instances (with IMDS options and the AMI they run), security groups, every network interface
 // (with its public IP), VPCs (with flow logs), subnets, gateways, volumes, snapshots, AMIs, EBS encryption by
-// default, Transit Gateways and Client VPN endpoints.
+// default, Transit Gateways, Client VPN endpoints and launch templates. User data (instances and launch templates)
+// is kept as its length, salted hash and secret signal, never the script (collectors/redact.ts).
 import {
   DescribeFlowLogsCommand,
   DescribeImagesCommand,
+  DescribeInstanceAttributeCommand,
+  DescribeLaunchTemplateVersionsCommand,
   EC2Client,
   GetEbsDefaultKmsKeyIdCommand,
   GetEbsEncryptionByDefaultCommand,
   paginateDescribeClientVpnEndpoints,
   paginateDescribeInstances,
   paginateDescribeInternetGateways,
+  paginateDescribeLaunchTemplates,
   paginateDescribeNatGateways,
   paginateDescribeNetworkInterfaces,
   paginateDescribeSecurityGroups,
@@ -22,6 +26,7 @@ import {
   type Image,
   type Instance,
   type InternetGateway,
+  type LaunchTemplate,
   type NatGateway,
   type NetworkInterface,
   type SecurityGroup,
@@ -60,7 +65,14 @@ const instanceSpec = resource<EC2Client, Instance>({
       const img = o.Images?.[0];
       return img ? { ImageId: img.ImageId, OwnerId: img.OwnerId, Name: img.Name, Public: img.Public, ImageOwnerAlias: img.ImageOwnerAlias } : null;
     }),
+    // base64 user data: a change shows as a new hash, and a script that embeds a secret is flagged
+    UserData: detail(
+      'DescribeInstanceAttribute',
+      (c: EC2Client, i: Instance) => c.send(new DescribeInstanceAttributeCommand({ InstanceId: i.InstanceId, Attribute: 'userData' })),
+      (o) => o.UserData?.Value ?? null,
+    ),
   },
+  secrets: [{ path: 'supplementaryConfiguration.UserData', base64: true }],
 });
 
 const securityGroupSpec = resource<EC2Client, SecurityGroup>({
@@ -211,6 +223,29 @@ const clientVpnSpec = resource<EC2Client, ClientVpnEndpoint>({
   tags: 'Tags',
 });
 
+/** Launch templates with their default and latest versions' data (the user data redacted). */
+const launchTemplateSpec = resource<EC2Client, LaunchTemplate>({
+  resourceType: 'AWS::EC2::LaunchTemplate',
+  client: ec2Client,
+  list: paged(paginateDescribeLaunchTemplates, {}, 'LaunchTemplates', EC2_PAGE),
+  id: (t) => t.LaunchTemplateId ?? '',
+  name: 'LaunchTemplateName',
+  arn: (t, ctx) => ec2Arn('launch-template')(t.LaunchTemplateId, ctx),
+  created: 'CreateTime',
+  tags: 'Tags',
+  details: {
+    LaunchTemplateVersions: detail(
+      'DescribeLaunchTemplateVersions',
+      (c: EC2Client, t: LaunchTemplate) =>
+        c.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: t.LaunchTemplateId, Versions: ['$Default', '$Latest'] })),
+      (o) => o.LaunchTemplateVersions,
+    ),
+  },
+  // also marked sensitive in the EC2 model, so the response middleware redacts it first; declared as well so the
+  // protection does not depend on the client the spec runs with
+  secrets: [{ path: 'supplementaryConfiguration.LaunchTemplateVersions[].LaunchTemplateData.UserData', base64: true }],
+});
+
 export const ec2: Collector = {
   name: 'ec2',
   resources: [
@@ -227,5 +262,6 @@ export const ec2: Collector = {
     ebsEncryptionSpec,
     transitGatewaySpec,
     clientVpnSpec,
+    launchTemplateSpec,
   ],
 };

@@ -1,16 +1,22 @@
-// ECS: clusters, services and running tasks with their containers. The list calls give ARNs only; each page
-// is described in the batches the API allows (clusters 100, services 10, tasks 100).
+// ECS: clusters, services, running tasks with their containers, and active task definitions. The list calls give
+// ARNs only; each page is described in the batches the API allows (clusters 100, services 10, tasks 100) or one
+// by one (task definitions). Container environment values (in task definitions and in task overrides) keep their
+// names only, with length, salted hash and secret signal (collectors/redact.ts).
 import {
   DescribeClustersCommand,
   DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
   paginateListClusters,
   paginateListServices,
+  paginateListTaskDefinitions,
   paginateListTasks,
   type Cluster,
   type Service,
   type Task,
+  type TaskDefinition,
+  type Tag,
 } from '@aws-sdk/client-ecs';
 import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { resource, type Collector, type CollectorContext } from '../engine.js';
@@ -56,6 +62,16 @@ async function* runningTasks(client: ECSClient, ctx: CollectorContext): AsyncGen
   }
 }
 
+/** Active task definitions (every revision still usable), each with its tags. */
+async function* taskDefinitions(client: ECSClient, ctx: CollectorContext): AsyncGenerator<TaskDefinition & { tags?: Tag[] }> {
+  for await (const page of paginateListTaskDefinitions({ client, pageSize: ctx.pageSize }, { status: 'ACTIVE' })) {
+    for (const taskDefinition of page.taskDefinitionArns ?? []) {
+      const out = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] }));
+      if (out.taskDefinition) yield { ...out.taskDefinition, tags: out.tags };
+    }
+  }
+}
+
 const lastPart = (arn: string | undefined) => arn?.split('/').pop() ?? '';
 
 const clusterSpec = resource<ECSClient, Cluster>({
@@ -89,6 +105,26 @@ const taskSpec = resource<ECSClient, Task>({
   arn: (t) => t.taskArn ?? '',
   created: 'createdAt',
   tags: 'tags',
+  // RunTask overrides carry environment variables too
+  secrets: [{ path: 'configuration.overrides.containerOverrides[].environment[].value', nameKey: 'name' }],
 });
 
-export const ecs: Collector = { name: 'ecs', resources: [clusterSpec, serviceSpec, taskSpec] };
+/** Where a container definition can carry a secret value; `secrets[].valueFrom` keeps Secrets Manager / SSM ARNs. */
+const containerSecrets = (prefix: string) => [
+  { path: `${prefix}[].environment[].value`, nameKey: 'name' },
+  { path: `${prefix}[].secrets[].valueFrom`, nameKey: 'name', keepReferences: true },
+];
+
+const taskDefinitionSpec = resource<ECSClient, TaskDefinition & { tags?: Tag[] }>({
+  resourceType: 'AWS::ECS::TaskDefinition',
+  client: ecsClient,
+  list: taskDefinitions,
+  id: (t) => `${t.family}:${t.revision}`,
+  name: 'family',
+  arn: (t) => t.taskDefinitionArn ?? '',
+  created: 'registeredAt',
+  tags: 'tags',
+  secrets: containerSecrets('configuration.containerDefinitions'),
+});
+
+export const ecs: Collector = { name: 'ecs', resources: [clusterSpec, serviceSpec, taskSpec, taskDefinitionSpec] };

@@ -20,6 +20,8 @@ const loadBalancerSpec = resource<ElasticLoadBalancingV2Client, LoadBalancer>({
   name: 'LoadBalancerName',
   arn: (l) => l.LoadBalancerArn ?? '',
   created: 'CreatedTime',
+  // an OIDC authenticate action carries the identity provider's client secret
+  secrets: ['supplementaryConfiguration.Listeners[].DefaultActions[].AuthenticateOidcConfig.ClientSecret'],
   details: {
     Listeners: detail(
       'DescribeListeners',

@@ -1,5 +1,13 @@
-// SSM managed instances: agent version, ping status, platform (AWS Config's ManagedInstanceInventory).
-import { paginateDescribeInstanceInformation, SSMClient, type InstanceInformation } from '@aws-sdk/client-ssm';
+// SSM managed instances: agent version, ping status, platform (AWS Config's ManagedInstanceInventory), and
+// Parameter Store parameters by their metadata only (DescribeParameters): Census never reads a parameter's
+// value (no GetParameter), so a SecureString, or a String holding a secret, cannot reach a record.
+import {
+  paginateDescribeInstanceInformation,
+  paginateDescribeParameters,
+  SSMClient,
+  type InstanceInformation,
+  type ParameterMetadata,
+} from '@aws-sdk/client-ssm';
 import { clientConfig, type ClientOptions } from '../../platform/aws.js';
 import { arnOf, paged, resource, type Collector } from '../engine.js';
 
@@ -15,4 +23,14 @@ const managedInstanceSpec = resource<SSMClient, InstanceInformation>({
   created: 'RegistrationDate',
 });
 
-export const ssm: Collector = { name: 'ssm', resources: [managedInstanceSpec] };
+const parameterSpec = resource<SSMClient, ParameterMetadata>({
+  resourceType: 'AWS::SSM::Parameter',
+  client: ssmClient,
+  list: paged(paginateDescribeParameters, {}, 'Parameters', { max: 50 }),
+  id: (p) => p.Name ?? '',
+  name: 'Name',
+  // parameter names are paths (`/prod/db/password`): the ARN keeps the leading slash once
+  arn: (p, ctx) => p.ARN ?? arnOf(ctx, 'ssm', `parameter/${(p.Name ?? '').replace(/^\//, '')}`),
+});
+
+export const ssm: Collector = { name: 'ssm', resources: [managedInstanceSpec, parameterSpec] };

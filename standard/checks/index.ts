@@ -6,8 +6,9 @@ import { iamChecks } from './iam.js';
 import { loggingChecks } from './logging.js';
 import { policyChecks } from './policies.js';
 import { s3Checks } from './s3.js';
+import { secretChecks } from './secrets.js';
 
 export const builtinChecks: ReadonlyMap<string, BuiltinCheck> = new Map(
-  [...s3Checks, ...ec2Checks, ...iamChecks, ...policyChecks, ...dataChecks, ...loggingChecks].map((c) => [c.id, c]),
+  [...s3Checks, ...ec2Checks, ...iamChecks, ...policyChecks, ...dataChecks, ...loggingChecks, ...secretChecks].map((c) => [c.id, c]),
 );
 export { CheckError } from './util.js';

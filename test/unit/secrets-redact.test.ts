@@ -4,10 +4,11 @@ import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-l
 import { DescribeLaunchTemplateVersionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { collectors } from '../../collectors/registry.js';
+import { collectors } from '../../collectors/all.js';
 import { normalize, type AnyResourceSpec, type CollectorContext } from '../../collectors/engine.js';
 import { redactFields, redactSensitiveResponses } from '../../collectors/redact.js';
 import { isRedacted, redactValue, scanText, secretSignal } from '../../core/secrets.js';
+import { noPlaintextSecrets } from '../../standard/checks/secrets.js';
 
 const SALT = 'unit-test-salt-0123456789';
 
@@ -155,6 +156,13 @@ describe('declared secret fields', () => {
     expect(vars.AWS_KEY!.looksSecret).toMatch(/AWS access key ID/);
     expect(vars.STAGE).toMatchObject({ length: 4 });
     expect(vars.STAGE!.looksSecret).toBeUndefined();
+    // the standard's requirement reads the signal: evidence names the keys, never the values
+    const result = noPlaintextSecrets.evaluate(record, { now: new Date() })!;
+    expect(result.status).toBe('FAIL');
+    expect(result.evidence).toMatch(/^2 value\(s\) look like a secret .*configuration\.Environment\.Variables\.DB_PASSWORD \(name DB_PASSWORD suggests/);
+    expect(result.evidence).toContain('configuration.Environment.Variables.AWS_KEY (value has the shape of an AWS access key ID');
+    expect(result.evidence).not.toContain(PLANTED);
+    expect(result.evidence).not.toContain(KEY_ID);
   });
 });
 

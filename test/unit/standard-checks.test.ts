@@ -5,6 +5,7 @@ import type { ResourceRecord } from '../../core/schemas.js';
 import { FindingRecord } from '../../core/schemas.js';
 import { evaluateRecordsDetailed, evaluateSweepDetailed, loadCatalog } from '../../standard/index.js';
 import * as f from '../fixtures/standard/aws-shapes.js';
+import { redactValue } from '../../core/secrets.js';
 
 const catalog = loadCatalog();
 const { ACCOUNT, NOW } = f;
@@ -175,6 +176,24 @@ const resourceCases: Record<string, Case> = {
     pass: [f.secret('s-rotated', true)],
     fail: [f.secret('s-static', false)],
     failEvidence: /automatic rotation not enabled/,
+  },
+  // environment values as the collectors keep them: the marker with its looksSecret signal, never the value
+  'CSS-SEC-01': {
+    pass: [
+      f.resource('AWS::Lambda::Function', 'clean', `arn:aws:lambda:${f.REGION}:${ACCOUNT}:function:clean`, {
+        Environment: { Variables: { STAGE: redactValue('STAGE', 'prod'), DB_PASSWORD: redactValue('DB_PASSWORD', `arn:aws:secretsmanager:${f.REGION}:${ACCOUNT}:secret:db`) } },
+      }),
+      f.resource('AWS::Lambda::Function', 'noenv', `arn:aws:lambda:${f.REGION}:${ACCOUNT}:function:noenv`, {}),
+    ],
+    fail: [
+      f.resource('AWS::Lambda::Function', 'leaky', `arn:aws:lambda:${f.REGION}:${ACCOUNT}:function:leaky`, {
+        Environment: { Variables: { DB_PASSWORD: redactValue('DB_PASSWORD', 'hunter2-literal') } },
+      }),
+      f.resource('AWS::ECS::TaskDefinition', 'web:3', `arn:aws:ecs:${f.REGION}:${ACCOUNT}:task-definition/web:3`, {
+        containerDefinitions: [{ name: 'web', environment: [{ name: 'AWS_KEY', value: redactValue('AWS_KEY', 'AKIAIOSFODNN7EXAMPLE') }] }],
+      }),
+    ],
+    failEvidence: /(Environment\.Variables\.DB_PASSWORD \(name DB_PASSWORD suggests a secret|containerDefinitions\[web\]\.environment\[AWS_KEY\]\.value \(value has the shape of an AWS access key ID)/,
   },
   'CSS-CT-02': {
     pass: [f.trail('validated', { multiRegion: true, validation: true })],
