@@ -165,11 +165,18 @@ function searchSource(query: string | undefined, filters: FilterSpec[], withInde
   return { json, refs };
 }
 
-export function indexPatternObject(p: PatternRef, fields: unknown[]): SavedObject {
+/** Fields shown as percentages: scores and gains are fractions of 1. */
+export function indexPatternObject(p: PatternRef, fields: unknown[], percentFields: string[] = []): SavedObject {
+  const formats = Object.fromEntries(percentFields.map((f) => [f, { id: 'percent', params: { pattern: '0.0%' } }]));
   return {
     id: p.id,
     type: 'index-pattern',
-    attributes: { title: p.title, ...(p.timeField ? { timeFieldName: p.timeField } : {}), fields: JSON.stringify(fields) },
+    attributes: {
+      title: p.title,
+      ...(p.timeField ? { timeFieldName: p.timeField } : {}),
+      fields: JSON.stringify(fields),
+      ...(percentFields.length ? { fieldFormatMap: JSON.stringify(formats) } : {}),
+    },
     references: [],
     migrationVersion: { 'index-pattern': MIGRATION['index-pattern'] },
   };

@@ -155,6 +155,8 @@ export function checkSavedObjects(objects: SavedObject[], fieldsOf: (patternTitl
           else if (!f.esTypes?.every((t) => types.has(t))) problems.push(`index-pattern ${o.id}: lists "${f.name}" as ${f.esTypes?.join(',')}, ${title} maps it as ${[...types].join(',')}`);
         }
         for (const [name, types] of fields) if (!types.has('object') && !listed.has(name)) problems.push(`index-pattern ${o.id}: does not list "${name}" that ${title} maps`);
+        const formats = o.attributes.fieldFormatMap === undefined ? {} : (parse(o, 'fieldFormatMap', o.attributes.fieldFormatMap, problems) ?? {});
+        for (const f of Object.keys(formats)) checkUse(o, { field: f, types: NUMBER, how: 'percent format' }, fields, title, problems);
         const time = o.attributes.timeFieldName as string | undefined;
         if (time) checkUse(o, { field: time, types: new Set(['date']), how: 'time field' }, fields, title, problems);
         break;
@@ -194,6 +196,11 @@ export function checkSavedObjects(objects: SavedObject[], fieldsOf: (patternTitl
             continue;
           }
           const target = byKey.get(`${ref.type}:${ref.id}`);
+          // a control's choice becomes a dashboard filter too
+          if (target?.type === 'visualization' && typeof target.attributes.visState === 'string') {
+            const vis = JSON.parse(target.attributes.visState) as { type: string; params: { controls?: { fieldName: string }[] } };
+            if (vis.type === 'input_control_vis') for (const c of vis.params.controls ?? []) uses.push({ field: c.fieldName, how: `control ${target.id}` });
+          }
           for (const r of target?.references ?? []) {
             const pattern = byKey.get(`index-pattern:${r.id}`);
             if (pattern) panelPatterns.add(pattern);

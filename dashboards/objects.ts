@@ -55,7 +55,11 @@ export { controls, dashboards, searches, visualizations };
 /** Every saved object, index patterns first so that imports resolve their references. */
 export function savedObjects(prefix = 'census'): SavedObject[] {
   const patternObjects = (Object.keys(patterns) as PatternName[]).map((key) =>
-    indexPatternObject(patternRef(prefix, key), indexPatternFields(flattenMapping(indexMappings[patterns[key].kind]))),
+    indexPatternObject(
+      patternRef(prefix, key),
+      indexPatternFields(flattenMapping(indexMappings[patterns[key].kind])),
+      patterns[key].kind === 'scores' || patterns[key].kind === 'currentScores' ? ['score', 'gain'] : [],
+    ),
   );
   const panelIds = new Map<string, { id: string; type: string }>();
   const vis = visualizations.map((v: VisSpec) => visualizationObject(v, objectId.vis(prefix, v.key), patternRef(prefix, v.pattern)));

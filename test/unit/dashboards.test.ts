@@ -17,17 +17,19 @@ describe('dashboards saved objects', () => {
   });
 
   it('fail the contract when a mapping field the panels use is renamed', () => {
-    const { severity, ...rest } = indexMappings.findings;
-    const renamed = { ...indexMappings, findings: { ...rest, severityLevel: severity! } };
+    const { severity, ...rest } = indexMappings.currentFailing;
+    const renamed = { ...indexMappings, currentFailing: { ...rest, severityLevel: severity! } };
     const problems = checkSavedObjects(objects, fieldsOf('census', renamed));
-    expect(problems.some((p) => p.includes('"severity", which no index of census-findings maps'))).toBe(true);
+    expect(problems.some((p) => p.includes('terms on "severity", which no index of census-current-failing maps'))).toBe(true);
+    // the exceptions dashboard's filter on it too
+    expect(problems.some((p) => p.includes('dashboard census-dashboard-exceptions: filter on "severity"'))).toBe(true);
     // the index pattern's field list no longer matches either
     expect(problems.some((p) => p.includes('does not list "severityLevel"'))).toBe(true);
   });
 
   it('fail the contract when a field has the wrong type for its aggregation', () => {
-    const findings = { ...indexMappings.findings, requirementId: { type: 'text' } };
-    const problems = checkSavedObjects(objects, fieldsOf('census', { ...indexMappings, findings }));
+    const currentFailing = { ...indexMappings.currentFailing, requirementId: { type: 'text' } };
+    const problems = checkSavedObjects(objects, fieldsOf('census', { ...indexMappings, currentFailing }));
     expect(problems.some((p) => p.includes('terms on "requirementId" needs'))).toBe(true);
     const scores = { ...indexMappings.scores, score: { type: 'keyword' } };
     expect(checkSavedObjects(objects, fieldsOf('census', { ...indexMappings, scores })).some((p) => p.includes('avg on "score" needs'))).toBe(true);
