@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'cdk.out/**', '.stack/**', 'out/**', 'schemas/**', 'bin/census.mjs'] },
+  { ignores: ['node_modules/**', 'dist/**', 'cdk.out/**', '.stack/**', 'out/**', 'schemas/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -7,7 +7,7 @@ import { loadCatalog } from '../standard/index.js';
 import { discoverAccounts, discoveryOptions, isActive, writeAccountList } from './discovery.js';
 import { inventoryAccount } from './inventory.js';
 import { KinesisProducer } from './producer.js';
-import { selectCollectors } from './registry.js';
+import { loadCollectors } from './registry.js';
 import { CallLimiter, newStats } from './runtime.js';
 
 const producer = () => {
@@ -45,7 +45,7 @@ export async function inventoryHandler(event: { runId?: string; accountId?: stri
     auditRole: config.auditRole,
     externalId: config.externalId,
     regions: config.regions,
-    collectors: selectCollectors([name]),
+    collectors: await loadCollectors([name]),
     sink,
     limiter: new CallLimiter(config.concurrency),
     stats,

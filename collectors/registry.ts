@@ -1,81 +1,48 @@
-// Every collector, by name: the names the CLI's --collectors flag, the Lambda's CENSUS_COLLECTOR and infra use.
+// Every collector, by name, as a loader: the names the CLI's --collectors flag, the Lambda's collector and infra use.
+// Only the collectors a run selects are imported (each pulls in its AWS SDK client); `all.ts` imports every one
+// for code that needs them all at once (resource-type lists, tests).
 import type { Collector } from './engine.js';
-import { accessanalyzer } from './services/accessanalyzer.js';
-import { backup } from './services/backup.js';
-import { cloudformation } from './services/cloudformation.js';
-import { cloudfront } from './services/cloudfront.js';
-import { cloudtrail } from './services/cloudtrail.js';
-import { cloudwatch } from './services/cloudwatch.js';
-import { dynamodb } from './services/dynamodb.js';
-import { ec2 } from './services/ec2.js';
-import { ecr } from './services/ecr.js';
-import { ecs } from './services/ecs.js';
-import { eks } from './services/eks.js';
-import { elb } from './services/elb.js';
-import { elbv2 } from './services/elbv2.js';
-import { firehose } from './services/firehose.js';
-import { guardduty } from './services/guardduty.js';
-import { iam } from './services/iam.js';
-import { kms } from './services/kms.js';
-import { lambda } from './services/lambda.js';
-import { opensearch } from './services/opensearch.js';
-import { rds } from './services/rds.js';
-import { redshift } from './services/redshift.js';
-import { route53 } from './services/route53.js';
-import { s3 } from './services/s3.js';
-import { sagemaker } from './services/sagemaker.js';
-import { secretsmanager } from './services/secretsmanager.js';
-import { ses } from './services/ses.js';
-import { sns } from './services/sns.js';
-import { sqs } from './services/sqs.js';
-import { ssm } from './services/ssm.js';
-import { wafv2 } from './services/wafv2.js';
 
 /** Same names as infra's default collector list: one Lambda each. */
-export const collectors: Collector[] = [
-  accessanalyzer,
-  backup,
-  cloudformation,
-  cloudfront,
-  cloudtrail,
-  cloudwatch,
-  dynamodb,
-  ec2,
-  ecr,
-  ecs,
-  eks,
-  elb,
-  elbv2,
-  firehose,
-  guardduty,
-  iam,
-  kms,
-  lambda,
-  opensearch,
-  rds,
-  redshift,
-  route53,
-  s3,
-  sagemaker,
-  secretsmanager,
-  ses,
-  sns,
-  sqs,
-  ssm,
-  wafv2,
-];
+export const collectorLoaders: Readonly<Record<string, () => Promise<Collector>>> = {
+  accessanalyzer: async () => (await import('./services/accessanalyzer.js')).accessanalyzer,
+  backup: async () => (await import('./services/backup.js')).backup,
+  cloudformation: async () => (await import('./services/cloudformation.js')).cloudformation,
+  cloudfront: async () => (await import('./services/cloudfront.js')).cloudfront,
+  cloudtrail: async () => (await import('./services/cloudtrail.js')).cloudtrail,
+  cloudwatch: async () => (await import('./services/cloudwatch.js')).cloudwatch,
+  dynamodb: async () => (await import('./services/dynamodb.js')).dynamodb,
+  ec2: async () => (await import('./services/ec2.js')).ec2,
+  ecr: async () => (await import('./services/ecr.js')).ecr,
+  ecs: async () => (await import('./services/ecs.js')).ecs,
+  eks: async () => (await import('./services/eks.js')).eks,
+  elb: async () => (await import('./services/elb.js')).elb,
+  elbv2: async () => (await import('./services/elbv2.js')).elbv2,
+  firehose: async () => (await import('./services/firehose.js')).firehose,
+  guardduty: async () => (await import('./services/guardduty.js')).guardduty,
+  iam: async () => (await import('./services/iam.js')).iam,
+  kms: async () => (await import('./services/kms.js')).kms,
+  lambda: async () => (await import('./services/lambda.js')).lambda,
+  opensearch: async () => (await import('./services/opensearch.js')).opensearch,
+  rds: async () => (await import('./services/rds.js')).rds,
+  redshift: async () => (await import('./services/redshift.js')).redshift,
+  route53: async () => (await import('./services/route53.js')).route53,
+  s3: async () => (await import('./services/s3.js')).s3,
+  sagemaker: async () => (await import('./services/sagemaker.js')).sagemaker,
+  secretsmanager: async () => (await import('./services/secretsmanager.js')).secretsmanager,
+  ses: async () => (await import('./services/ses.js')).ses,
+  sns: async () => (await import('./services/sns.js')).sns,
+  sqs: async () => (await import('./services/sqs.js')).sqs,
+  ssm: async () => (await import('./services/ssm.js')).ssm,
+  wafv2: async () => (await import('./services/wafv2.js')).wafv2,
+};
 
-export const collectorNames = () => collectors.map((c) => c.name);
+export const collectorNames = () => Object.keys(collectorLoaders);
 
-/** The collectors by name; an unknown name is an error that lists the known ones. */
-export function selectCollectors(names?: string[]): Collector[] {
-  if (!names?.length) return collectors;
-  return names.map((n) => {
-    const c = collectors.find((x) => x.name === n);
-    if (!c) throw new Error(`unknown collector "${n}"; known: ${collectorNames().join(', ')}`);
-    return c;
-  });
+/** The collectors by name (all when none are named); an unknown name is an error that lists the known ones. */
+export async function loadCollectors(names?: string[]): Promise<Collector[]> {
+  const wanted = names?.length ? names : collectorNames();
+  const unknown = wanted.find((n) => !Object.hasOwn(collectorLoaders, n));
+  if (unknown !== undefined) throw new Error(`unknown collector "${unknown}"; known: ${collectorNames().join(', ')}`);
+  return Promise.all(wanted.map((n) => collectorLoaders[n]!()));
 }
-
-/** Every CloudFormation type the collectors produce. */
-export const resourceTypes = () => [...new Set(collectors.flatMap((c) => c.resources.map((r) => r.resourceType)))].sort();

@@ -10,7 +10,7 @@ import { loadCatalog, type Catalog } from '../standard/index.js';
 import { discoverAccounts, discoveryOptions, isActive, writeAccountList, type SpendUnavailable } from './discovery.js';
 import { inventoryAccount, type AccountInventory } from './inventory.js';
 import type { RecordSink } from './producer.js';
-import { selectCollectors } from './registry.js';
+import { loadCollectors } from './registry.js';
 import { CallLimiter, newStats, type CallStats } from './runtime.js';
 
 export interface RunOptions {
@@ -57,7 +57,7 @@ export async function runCollection(config: CensusConfig, sink: RecordSink, opts
   const runId = opts.runId ?? randomUUID();
   const startedAt = new Date().toISOString();
   const observedAt = opts.observedAt ?? startedAt;
-  const collectors = selectCollectors(opts.collectors);
+  const collectors = await loadCollectors(opts.collectors);
   const catalog = opts.catalog === null ? undefined : (opts.catalog ?? loadCatalog(config.catalog));
   const stats = newStats();
   const limiter = new CallLimiter(config.concurrency);

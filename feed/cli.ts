@@ -1,7 +1,7 @@
 // `census resources export --format ocsf-parquet`: ResourceRecords as a Security Lake custom source folder
 // (findings have the same under `census findings export`).
 import { Command, Option } from 'commander';
-import { readRecords } from '../standard/cli.js';
+import { EXIT_CODES } from '../platform/output.js';
 import { describeExport, exportLakeFiles } from './export.js';
 import { resourceToOcsf } from './ocsf-inventory.js';
 
@@ -15,8 +15,9 @@ export function registerFeedCommands(program: Command): void {
     .requiredOption('--out <dir>', 'folder for ext/<source>/region=<region>/accountId=<id>/eventDay=<YYYYMMDD>/')
     .option('--region <region>', 'region partition for global resources (IAM, Route 53, ...)', process.env.AWS_REGION ?? 'us-east-1')
     .option('--source-name <name>', 'Security Lake custom source name', 'census-inventory-info')
-    .addHelpText('after', '\nExample:\n  census resources export --format ocsf-parquet inventory.ndjson --out lake/ --region eu-west-1')
-    .action((file: string, opts: { out: string; region: string; sourceName: string }) => {
+    .addHelpText('after', `\n${EXIT_CODES}.\n` + '\nExample:\n  census resources export --format ocsf-parquet inventory.ndjson --out lake/ --region eu-west-1')
+    .action(async (file: string, opts: { out: string; region: string; sourceName: string }) => {
+      const { readRecords } = await import('../standard/records.js');
       const { records, errors, others } = readRecords(file, 'resource');
       for (const e of errors) console.error(`invalid record: ${e}`);
       if (Object.keys(others).length) console.error(`not resources, not exported: ${Object.entries(others).map(([t, n]) => `${n} ${t}`).join(', ')}`);

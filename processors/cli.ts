@@ -1,15 +1,9 @@
 // `census policy principals`, `census exceptions validate` and `census process` (the local consumer).
-import { S3Client } from '@aws-sdk/client-s3';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { s3Config } from '../platform/aws.js';
-import { loadConfig, trustRegisterSources } from '../platform/config.js';
-import { loadCatalog } from '../standard/index.js';
-import { MemoryCheckpoints, processStream, S3Checkpoints } from './consumer.js';
-import { parseAccountList } from './enrich-account.js';
-import { loadExceptionRegister, readSource } from '../registers/exceptions.js';
+// Registration imports only commander and the pure policy readers; each action loads what it uses.
+import { Command, Option } from 'commander';
 import { findPolicies, classifyAccount, type TrustContext } from '../policy/trust.js';
 import { policyPrincipals, unionPrincipals } from '../policy/principals.js';
-import { loadTrustRegister } from '../registers/trusted-accounts.js';
+import { EXIT_CODES, formatTable, legacyJsonOption, outputOf, outputOption, parse, printData, UsageError } from '../platform/output.js';
 
 /** A policy file: JSON, a JSON string holding JSON, or URL-encoded JSON (as IAM returns it). */
 export function parsePolicyText(text: string, source: string): unknown {
@@ -47,6 +41,13 @@ export function principalsReport(doc: unknown, source: string, ctx: TrustContext
   return { source, policies, accounts: all.accounts.map(classify), public: all.public };
 }
 
+/** People's view of the report: one row per account the policies let in. */
+export function principalsTable(report: PrincipalsReport): string {
+  const rows = report.accounts.map((a) => [a.accountId, a.classification, a.name ?? '', a.approved === null ? '' : a.approved ? 'yes' : 'no', a.via]);
+  const head = `${report.source}: ${report.policies.length} polic${report.policies.length === 1 ? 'y' : 'ies'}, ${report.public ? 'PUBLIC' : 'not public'}`;
+  return rows.length ? `${head}\n${formatTable(['ACCOUNT', 'CLASSIFICATION', 'NAME', 'APPROVED', 'VIA'], rows)}` : `${head}\nno AWS account is let in`;
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -55,20 +56,26 @@ export function registerProcessorCommands(program: Command): void {
   const policy = program.command('policy').description('trust and resource policies');
   policy
     .command('principals')
-    .description('print, as JSON, the AWS accounts a policy document lets in (Allow statements), and whether it is public')
+    .description('print the AWS accounts a policy document lets in (Allow statements), classified org/known/unknown, and whether it is public')
     .argument('<file>', 'policy JSON (object, JSON string or URL-encoded), or any JSON holding policies (a resource record, a GetBucketPolicy output); - for stdin')
     .option('--trusted-accounts <file>', "the organization's trusted-accounts register (CSV/JSON/YAML); repeatable (default: CENSUS_TRUSTED_ACCOUNTS)", collect)
     .option('--known-accounts <file>', 'known-vendor list read first (default: the vendored fwd:cloudsec known_aws_accounts list; none: no list)')
     .option('--accounts <file>', 'the organization account list (JSON array of account records, as at state/accounts.json) to classify org accounts')
+    .addOption(outputOption())
     .addHelpText(
       'after',
       `
+${EXIT_CODES}.
+
 Examples:
   census policy principals bucket-policy.json
   aws iam get-role --role-name x --query Role.AssumeRolePolicyDocument | census policy principals -
-  census policy principals role.json --trusted-accounts our-vendors.csv --accounts accounts.json`,
+  census policy principals role.json --trusted-accounts our-vendors.csv --accounts accounts.json --output json`,
     )
-    .action(async (file: string, opts: { trustedAccounts?: string[]; knownAccounts?: string; accounts?: string }) => {
+    .action(async (file: string, opts: { trustedAccounts?: string[]; knownAccounts?: string; accounts?: string; output: string }) => {
+      const { readSource } = await import('../platform/source.js');
+      const { loadConfig, trustRegisterSources } = await import('../platform/config.js');
+      const { loadTrustRegister } = await import('../registers/trusted-accounts.js');
       const text = file === '-' ? await readStdin() : (await readSource(file)).toString('utf8');
       const doc = parsePolicyText(text, file === '-' ? 'stdin' : file);
       const config = loadConfig({ ...program.opts(), trustedAccounts: opts.trustedAccounts, knownAccounts: opts.knownAccounts });
@@ -76,11 +83,13 @@ Examples:
       for (const p of problems) console.error(`warning: ${p.source} row ${p.row}: ${p.reason}`);
       const orgAccounts = new Map<string, { name: string | null }>();
       if (opts.accounts) {
+        const { parseAccountList } = await import('./enrich-account.js');
         const list = parseAccountList(parsePolicyText((await readSource(opts.accounts)).toString('utf8'), opts.accounts), opts.accounts);
         for (const p of list.problems) console.error(`warning: ${p}`);
         for (const a of list.accounts.values()) orgAccounts.set(a.accountId, { name: a.name });
       }
-      console.log(JSON.stringify(principalsReport(doc, file, { orgAccounts, register }), null, 2));
+      const report = principalsReport(doc, file, { orgAccounts, register });
+      printData(outputOf(opts), report, () => principalsTable(report), report.accounts);
     });
 
   const exceptions = program.command('exceptions').description('the risk-acceptance register');
@@ -90,33 +99,37 @@ Examples:
     .argument('<file>', 'the register: columns exceptionId, accountId, requirementId, resourceId, reason, approvedBy, expiresAt')
     .option('--catalog <file>', 'requirements catalog whose IDs the register may name (default: the configured or built-in catalog)')
     .option('--no-catalog', 'accept any requirementId')
-    .option('--json', 'print the report as JSON')
-    .option('--as-of <date>', 'report which entries are expired on this day (YYYY-MM-DD, default today)', (v: string) => {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new InvalidArgumentError('use YYYY-MM-DD');
-      return v;
-    })
+    .addOption(outputOption())
+    .addOption(legacyJsonOption())
+    .option('--as-of <date>', 'report which entries are expired on this day (YYYY-MM-DD, default today)', parse.day)
     .addHelpText(
       'after',
       `
-Exit status: 0 when every row is valid, 1 when some rows are broken (they are skipped; the good rows still apply).
+Exit status: 0 when every row is valid, 1 when some rows are broken (they are skipped; the good rows still apply),
+2 usage error.
 
 Examples:
   census exceptions validate register.xlsx
-  census exceptions validate s3://census-config/exceptions.csv --json`,
+  census exceptions validate s3://census-config/exceptions.csv --output json`,
     )
-    .action(async (file: string, opts: { catalog: string | boolean; json?: boolean; asOf?: string }) => {
-      const config = loadConfig(program.opts());
-      const knownRequirementIds = opts.catalog === false ? undefined : loadCatalog(typeof opts.catalog === 'string' ? opts.catalog : config.catalog).requirements.map((r) => r.id);
+    .action(async (file: string, opts: { catalog: string | boolean; json?: boolean; output: string; asOf?: string }) => {
+      const { loadConfig } = await import('../platform/config.js');
+      const { loadCatalog } = await import('../standard/index.js');
+      const { loadExceptionRegister } = await import('../registers/exceptions.js');
+      const config = loadConfig({ ...program.opts(), catalog: typeof opts.catalog === 'string' ? opts.catalog : undefined });
+      const knownRequirementIds = opts.catalog === false ? undefined : loadCatalog(config.catalog).requirements.map((r) => r.id);
       const { entries, problems } = await loadExceptionRegister(file, { knownRequirementIds });
       const asOf = opts.asOf ?? new Date().toISOString().slice(0, 10);
       const expired = entries.filter((e) => e.expiresAt < asOf).map((e) => e.exceptionId);
-      if (opts.json) {
-        console.log(JSON.stringify({ source: file, valid: entries.length, broken: problems.length, expired, problems }, null, 2));
-      } else {
-        console.log(`${file}: ${entries.length} valid entries, ${problems.length} broken rows, ${expired.length} expired as of ${asOf}`);
-        for (const p of problems) console.log(`  row ${p.row}: ${p.reason}`);
-        if (expired.length) console.log(`  expired (shown on findings, no credit): ${expired.join(', ')}`);
-      }
+      const report = { source: file, valid: entries.length, broken: problems.length, expired, problems };
+      printData(outputOf(opts), report, () =>
+        [
+          `${file}: ${entries.length} valid entries, ${problems.length} broken rows, ${expired.length} expired as of ${asOf}`,
+          ...problems.map((p) => `  row ${p.row}: ${p.reason}`),
+          ...(expired.length ? [`  expired (shown on findings, no credit): ${expired.join(', ')}`] : []),
+        ].join('\n'),
+        problems,
+      );
       // exit status 1 (main prints this line on stderr): scripts can gate on a clean register
       if (problems.length) throw new Error(`${file}: ${problems.length} broken rows (skipped; the ${entries.length} valid entries still apply)`);
     });
@@ -126,25 +139,30 @@ Examples:
     .description('run the stream processor locally: read every shard of the record stream and land it in S3 and OpenSearch')
     .option('--stream <name>', 'Kinesis stream (default: configured streamName)')
     .addOption(new Option('--until <mode>', 'stop when the stream is drained, or keep polling').choices(['drained', 'forever']).default('drained'))
-    .option('--checkpoint <s3url>', 'keep checkpoints in this S3 object (s3://bucket/key) so a restart resumes; default in memory')
-    .addHelpText('after', '\nExamples:\n  census process --until drained\n  census process --stream census-records --checkpoint s3://census-feed/checkpoints/census-records.json --until forever')
-    .action(async (opts: { stream?: string; until: 'drained' | 'forever'; checkpoint?: string }) => {
-      const config = loadConfig(program.opts());
+    .option('--checkpoint <s3url>', 'keep checkpoints in this S3 object (s3://bucket/key) so a restart resumes; default in memory', parse.s3Url)
+    .addOption(outputOption())
+    .addHelpText('after', `\n${EXIT_CODES}.\n` + '\nExamples:\n  census process --until drained\n  census process --stream census-records --checkpoint s3://census-feed/checkpoints/census-records.json --until forever')
+    .action(async (opts: { stream?: string; until: 'drained' | 'forever'; checkpoint?: string; output: string }) => {
+      const { S3Client } = await import('@aws-sdk/client-s3');
+      const { s3Config } = await import('../platform/aws.js');
+      const { loadConfig } = await import('../platform/config.js');
+      const { MemoryCheckpoints, processStream, S3Checkpoints } = await import('./consumer.js');
+      const config = loadConfig({ ...program.opts(), streamName: opts.stream });
       const m = opts.checkpoint ? /^s3:\/\/([^/]+)\/(.+)$/.exec(opts.checkpoint) : null;
-      if (opts.checkpoint && !m) throw new Error(`--checkpoint: "${opts.checkpoint}" is not an s3://bucket/key URL`);
+      if (opts.checkpoint && !m) throw new UsageError(`--checkpoint: "${opts.checkpoint}" is not an s3://bucket/key URL`);
       const checkpoints = m ? new S3Checkpoints(new S3Client(s3Config()), m[1]!, m[2]!) : new MemoryCheckpoints();
       const abort = new AbortController();
       process.once('SIGINT', () => abort.abort());
       const stats = await processStream(config, {
         refresh: false,
         accountListMaxAgeMs: 60_000,
-        streamName: opts.stream ?? config.streamName,
+        streamName: config.streamName,
         until: opts.until,
         checkpoints,
         signal: abort.signal,
         onBatch: (shardId, r) => console.error(`${shardId}: ${r.received} records, ${r.landed} landed, ${r.deadLettered} dead-lettered, ${r.failures.length} to retry`),
       });
-      console.log(JSON.stringify(stats, null, 2));
+      printData(outputOf(opts), stats, () => Object.entries(stats).map(([k, v]) => `${k.padEnd(20)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n'));
     });
 }
 

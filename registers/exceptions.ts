@@ -1,11 +1,9 @@
 // The risk register loader: CSV, JSON or XLSX, from a local file or an s3:// URL. Broken rows are
 // reported (row number + reason) and skipped; the good rows still apply. Matching is core/exceptions.ts.
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { s3Config } from '../platform/aws.js';
 import { ExceptionIndex } from '../core/exceptions.js';
 import { ExceptionEntry, type FindingRecord } from '../core/schemas.js';
 
@@ -34,24 +32,9 @@ type Cell = string | number | boolean | Date | null | undefined;
 const normalizeHeader = (h: string) => h.toLowerCase().replace(/[^a-z0-9]/g, '');
 const columnByHeader = new Map(COLUMNS.map((c) => [normalizeHeader(c), c]));
 
-/** Read bytes from a local path or an s3://bucket/key URL. */
-export async function readSource(source: string, s3?: S3Client): Promise<Buffer> {
-  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(source);
-  if (!m) {
-    try {
-      return await readFile(source);
-    } catch (err) {
-      throw new Error(`cannot read ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  }
-  const client = s3 ?? new S3Client(s3Config());
-  try {
-    const res = await client.send(new GetObjectCommand({ Bucket: m[1], Key: m[2] }));
-    return Buffer.from(await res.Body!.transformToByteArray());
-  } catch (err) {
-    throw new Error(`cannot read ${source}: ${(err as Error).name}: ${(err as Error).message}`);
-  }
-}
+/** Bytes from a local path or an s3:// URL (its home is platform/source.ts). */
+export { readSource } from '../platform/source.js';
+import { readSource } from '../platform/source.js';
 
 export type RegisterFormat = 'csv' | 'json' | 'xlsx';
 

@@ -4,7 +4,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { readSource } from './exceptions.js';
+import { readSource } from '../platform/source.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 
 export interface KnownAccount {

@@ -10,7 +10,7 @@ import { discoverHandler, inventoryHandler } from '../../collectors/lambda.js';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { inventoryAccount, sessionName } from '../../collectors/inventory.js';
 import { MemorySink } from '../../collectors/producer.js';
-import { selectCollectors } from '../../collectors/registry.js';
+import { loadCollectors } from '../../collectors/registry.js';
 import { assumeRole, CallLimiter, newStats } from '../../collectors/runtime.js';
 import { uniqueName } from '../helpers.js';
 import { buildOrg, credentialsFor, type TestOrg } from '../fixtures/collectors/org.js';
@@ -100,7 +100,7 @@ describe('an account whose audit role cannot be assumed', () => {
       accountId: '123456789013',
       auditRole: 'CensusAudit',
       regions: ['us-east-1'],
-      collectors: selectCollectors(['s3', 'sqs']),
+      collectors: await loadCollectors(['s3', 'sqs']),
       sink,
       limiter: new CallLimiter({ overall: 4, perAccount: 2, perRegion: 2 }),
       stats: newStats(),

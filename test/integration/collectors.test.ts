@@ -13,7 +13,7 @@ import { clientConfig } from '../../platform/aws.js';
 import { localStack } from '../../platform/local-stack.js';
 import { lastFullMonth } from '../../collectors/discovery.js';
 import { KinesisProducer } from '../../collectors/producer.js';
-import { resourceTypes } from '../../collectors/registry.js';
+import { resourceTypes } from '../../collectors/all.js';
 import { runCollection, type RunSummary } from '../../collectors/run.js';
 import { uniqueName } from '../helpers.js';
 import { buildOrg, credentialsFor, type TestOrg } from '../fixtures/collectors/org.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resourceTypes } from '../../collectors/registry.js';
+import { resourceTypes } from '../../collectors/all.js';
 import { runDemo, type DemoResult } from '../../scripts/demo/run-demo.js';
 import { testIndexPrefix } from './processors-helpers.js';
 

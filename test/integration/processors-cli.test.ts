@@ -40,7 +40,7 @@ describe('census policy principals', () => {
   it('prints the accounts a URL-encoded trust policy grants, classified by the vendored known-accounts list with no flag', async () => {
     const file = join(dir, 'trust.txt');
     writeFileSync(file, encodeURIComponent(JSON.stringify(trust)));
-    const { code, stdout } = await census('policy', 'principals', file);
+    const { code, stdout } = await census('policy', 'principals', file, '--output', 'json');
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
     expect(report.public).toBe(false);
@@ -53,7 +53,7 @@ describe('census policy principals', () => {
   it('finds the policies inside a larger document and flags a public one', async () => {
     const file = join(dir, 'bucket.json');
     writeFileSync(file, JSON.stringify({ Policy: JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject' }] }) }));
-    const { code, stdout } = await census('policy', 'principals', file);
+    const { code, stdout } = await census('policy', 'principals', file, '--output', 'json');
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ public: true, policies: [{ path: 'Policy', public: true }] });
   });
@@ -73,7 +73,7 @@ describe('census policy principals', () => {
 
 describe('census exceptions validate', () => {
   it('reports broken rows by number and exits 1', async () => {
-    const { code, stdout, stderr } = await census('exceptions', 'validate', join(fixtures, 'register-broken.csv'), '--as-of', '2026-11-24', '--json');
+    const { code, stdout, stderr } = await census('exceptions', 'validate', join(fixtures, 'register-broken.csv'), '--as-of', '2026-11-24', '--output', 'json');
     expect(code).toBe(1);
     const report = JSON.parse(stdout);
     expect(report).toMatchObject({ valid: 2, broken: 5, expired: ['EX-6'] });
@@ -112,7 +112,7 @@ describe('census process', () => {
     };
     await kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: [account, 'not json'].map((r) => ({ Data: Buffer.from(typeof r === 'string' ? r : JSON.stringify(r)), PartitionKey: 'k' })) }));
     const env = { CENSUS_FEED_BUCKET: bucket, CENSUS_DEAD_LETTER_BUCKET: bucket, CENSUS_INDEX_PREFIX: cliPrefix, CENSUS_LOG_LEVEL: 'silent' };
-    const res = await censusWith(env, 'process', '--stream', stream, '--until', 'drained');
+    const res = await censusWith(env, 'process', '--stream', stream, '--until', 'drained', '--output', 'json');
     expect(res.code).toBe(0);
     expect(JSON.parse(res.stdout)).toMatchObject({ shards: 1, received: 2, landed: 1, deadLettered: 1 });
     expect(res.stderr).toMatch(/shardId-000000000000: 2 records, 1 landed, 1 dead-lettered, 0 to retry/);

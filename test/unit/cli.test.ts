@@ -1,57 +1,191 @@
+// The CLI as people meet it: help, --version, usage errors (one line, exit 2), exit codes, --output json,
+// EPIPE, completion. In-process through main() where that suffices; child processes for pipes and exit codes.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildProgram, main } from '../../bin/census.js';
+import { areas, buildProgram, main } from '../../bin/census.js';
+import { completionScript } from '../../bin/tools.js';
 import { loadConfig } from '../../platform/config.js';
 
-function leaves(cmd: Command, path: string[] = []): { path: string; cmd: Command }[] {
-  const here = [...path, cmd.name()];
-  if (!cmd.commands.length) return [{ path: here.join(' '), cmd }];
-  return cmd.commands.flatMap((c) => leaves(c, here));
+const repoRoot = new URL('../../', import.meta.url).pathname;
+const tsx = join(repoRoot, 'node_modules/.bin/tsx');
+const entry = join(repoRoot, 'bin/census.ts');
+
+function leaves(cmd: Command, path: string[] = []): { path: string[]; cmd: Command }[] {
+  const here = cmd.name() === 'census' ? [] : [...path, cmd.name()];
+  const subs = cmd.commands.filter((c) => c.name() !== 'help');
+  if (!subs.length) return [{ path: here, cmd }];
+  return subs.flatMap((c) => leaves(c, here));
 }
+
+/** Run main() in-process, capturing what it writes. */
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (stdout += `${a.join(' ')}\n`));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += `${a.join(' ')}\n`));
+  try {
+    const code = await main(['node', 'census', ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+const USAGE = /^census: .+\nsee 'census [a-z -]*--help'\n$/;
 
 describe('census CLI', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('lists every command with a one-line purpose', () => {
-    const program = buildProgram();
+  it('lists every command with a one-line purpose, and documents exit codes and an example in every command help', async () => {
+    const program = await buildProgram(['node', 'census']);
     const help = program.helpInformation();
     for (const c of program.commands) {
       expect(c.description(), c.name()).not.toBe('');
       expect(help).toContain(c.name());
     }
-  });
-
-  it('gives every command help with an example', () => {
-    const program = buildProgram();
-    const missing = leaves(program)
+    const lacking = leaves(program)
       .filter(({ cmd }) => {
         let text = '';
         cmd.configureOutput({ writeOut: (s) => (text += s), writeErr: (s) => (text += s) });
         cmd.outputHelp();
-        return !/example/i.test(text);
+        return !/example/i.test(text) || !/exit status/i.test(text);
       })
-      .map(({ path }) => path);
-    // `stack up|down|status` and the built-in help are self-explanatory
-    expect(missing.filter((p) => !/^census (stack|help)/.test(p))).toEqual([]);
+      .map(({ path }) => path.join(' '));
+    expect(lacking).toEqual([]);
+  }, 60_000);
+
+  it('registers each command through its area loader only', async () => {
+    const full = await buildProgram(['node', 'census']);
+    const owned = areas.flatMap((a) => a.commands).sort();
+    expect(full.commands.map((c) => c.name()).sort()).toEqual(owned);
+    const one = await buildProgram(['node', 'census', '--config', 'x.yaml', 'policy', 'principals', 'f.json']);
+    expect(one.commands.map((c) => c.name()).sort()).toEqual(['exceptions', 'policy', 'process']);
   });
 
-  it('exits 0 for help, 2 for usage errors, 1 for errors', async () => {
-    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    expect(await main(['node', 'census', '--help'])).toBe(0);
-    expect(await main(['node', 'census', 'no-such-command'])).toBe(2);
-    expect(await main(['node', 'census', 'demo', '--accounts', 'many'])).toBe(2);
-    expect(await main(['node', 'census', '--config', '/nonexistent/census.yaml', 'schemas', '--out', join(tmpdir(), 'x')])).toBe(0);
+  it('prints the version and exits 0', async () => {
+    const r = await run('--version');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^census \d+\.\d+\.\d+ node\/\d+/);
+  });
+
+  it('a usage error is one line plus where to look, exit 2, for commands and options', async () => {
+    for (const args of [['no-such-command'], ['policy', 'principals', '--nope'], ['policy', 'principals'], ['collect', '--page-size', 'x'], ['collect', '--payers', '12345']]) {
+      const r = await run(...args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.stderr, args.join(' ')).toMatch(USAGE);
+      expect(r.stdout).toBe('');
+    }
+    expect((await run('collect', '--page-size', 'x')).stderr).toBe(`census: option '--page-size <n>' argument 'x' is invalid. --page-size "x": expected a positive integer\nsee 'census collect --help'\n`);
+    expect((await run('policy', 'principals', '--nope')).stderr).toMatch(/see 'census policy principals --help'/);
+  });
+
+  it('exits 2 for a bad value of every flag whose value has a form (number, date, ID, URL, choice)', async () => {
+    const program = await buildProgram(['node', 'census']);
+    const typed = /--(as-of|observed-at|run-at|page-size|concurrency|payers|seed|accounts <n>|checkpoint|url|output|format|product-account|date|collectors|until)/;
+    const checked: string[] = [];
+    const untyped: string[] = [];
+    for (const { path, cmd } of leaves(program)) {
+      for (const o of cmd.options as Option[]) {
+        if (!o.required && !o.optional) continue; // boolean flags take no value
+        const validates = Boolean(o.argChoices) || (o.parseArg !== undefined && throwsOn(o, 'not-a-value!'));
+        if (!validates) {
+          if (typed.test(o.flags)) untyped.push(`${path.join(' ')} ${o.flags}`);
+          continue;
+        }
+        const positional = cmd.registeredArguments.filter((a) => a.required).map(() => 'x.json');
+        const r = await run(...path, ...positional, o.long!, 'not-a-value!');
+        expect({ flag: `${path.join(' ')} ${o.long}`, code: r.code }).toEqual({ flag: `${path.join(' ')} ${o.long}`, code: 2 });
+        expect(r.stderr).toMatch(USAGE);
+        checked.push(`${path.join(' ')} ${o.long}`);
+      }
+    }
+    expect(untyped).toEqual([]);
+    expect(checked).toEqual(expect.arrayContaining(['collect --payers', 'collect --page-size', 'collect --concurrency', 'check --observed-at', 'score --as-of', 'demo --accounts', 'process --checkpoint', 'status --output']));
+    expect(checked.length).toBeGreaterThan(20);
+  });
+
+  it('--output json of every offline data command parses as JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'census-output-'));
+    const policy = join(dir, 'trust.json');
+    writeFileSync(policy, JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::464622532012:root' }, Action: 'sts:AssumeRole' }] }));
+    const records = join(dir, 'records.ndjson');
+    writeFileSync(records, `${JSON.stringify(resource())}\n`);
+    const register = join(dir, 'exceptions.csv');
+    writeFileSync(register, 'exceptionId,accountId,requirementId,resourceId,reason,approvedBy,expiresAt\nEX-1,111111111111,CSS-1,b,legacy,ciso,2026-12-10\n');
+    const cases: string[][] = [
+      ['requirements', 'list'],
+      ['policy', 'principals', policy],
+      ['check', records, '--observed-at', '2026-11-24T00:00:00Z'],
+      ['score', '--input', join(repoRoot, 'test/fixtures/scoring/offline'), '--as-of', '2026-11-24', '--out', join(dir, 'scores'), '--no-workbooks'],
+      ['status', '--input', join(dir, 'scores'), '--as-of', '2026-11-24T12:00:00Z'],
+      ['exceptions', 'validate', register, '--no-catalog', '--as-of', '2026-11-24'],
+    ];
+    for (const args of cases) {
+      const r = await run(...args, '--output', 'json');
+      expect({ args: args.slice(0, 2), code: r.code, stderr: r.code ? r.stderr : '' }).toEqual({ args: args.slice(0, 2), code: 0, stderr: '' });
+      expect(() => JSON.parse(r.stdout), args.join(' ')).not.toThrow();
+    }
+  }, 60_000);
+
+  it('classifies a role trusting Datadog as a known vendor with no flag (the vendored fwd:cloudsec list)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'census-dd-'));
+    const file = join(dir, 'role.json');
+    writeFileSync(file, JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::464622532012:root' }, Action: 'sts:AssumeRole' }] }));
+    const r = await run('policy', 'principals', file, '--output', 'json');
+    expect(JSON.parse(r.stdout).accounts).toEqual([{ accountId: '464622532012', via: 'principal', classification: 'known', name: 'Datadog', approved: null }]);
+    const none = await run('policy', 'principals', file, '--known-accounts', 'none', '--output', 'json');
+    expect(JSON.parse(none.stdout).accounts[0].classification).toBe('unknown');
+  });
+
+  it('collect exits 3 when discovery cannot reach AWS', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'census-collect-')), 'records.ndjson');
+    // no caller identity at all: discovery stops before any payer
+    const unreachable = spawnSync(tsx, [entry, 'collect', '--payers', '111111111111', '--out', out], {
+      encoding: 'utf8',
+      env: { ...process.env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1', CENSUS_AWS_MAX_ATTEMPTS: '1', CENSUS_CONFIG: '' },
+      timeout: 60_000,
+    });
+    expect(unreachable.status).toBe(3);
+    expect(unreachable.stderr).toMatch(/^census: discovery failed for payer\(s\) 111111111111: .*ECONNREFUSED/m);
+    expect(unreachable.stderr).not.toMatch(/NodeVersionSupportWarning/);
+  }, 60_000);
+
+  it('ends quietly when the reader of its output goes away (EPIPE)', async () => {
+    const child = spawn(tsx, [entry, 'requirements', 'list'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // like `| head -1`: read the first chunk, then close the pipe
+    await new Promise<void>((resolve) => child.stdout.once('data', () => (child.stdout.destroy(), resolve())));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it('completes commands, subcommands and flags in bash', async () => {
+    const script = completionScript('bash', await buildProgram(['node', 'census']));
+    const complete = (line: string) =>
+      execFileSync('bash', ['-c', `${script}\nCOMP_WORDS=(${line}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); _census_complete; echo "\${COMPREPLY[*]}"`], { encoding: 'utf8' }).trim();
+    expect(complete('census pol')).toBe('policy');
+    expect(complete('census policy pri')).toBe('principals');
+    expect(complete('census --config x.yaml policy pri')).toBe('principals');
+    expect(complete('census collect --pay')).toBe('--payers');
+    expect((await run('completion', 'fish')).stdout).toMatch(/complete -c census -n '__fish_use_subcommand' -a 'collect'/);
+    expect((await run('completion', 'zsh')).stdout).toMatch(/bashcompinit/);
+    expect((await run('completion', 'tcsh')).code).toBe(2);
   });
 
   it('exports one JSON Schema file per record kind', async () => {
     const out = mkdtempSync(join(tmpdir(), 'census-schemas-'));
-    vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    expect(await main(['node', 'census', 'schemas', '--out', out])).toBe(0);
+    expect((await run('schemas', '--out', out)).code).toBe(0);
     const files = readdirSync(out).sort();
     expect(files).toContain('ResourceRecord.schema.json');
     expect(files).toContain('FindingRecord.schema.json');
@@ -73,3 +207,20 @@ describe('census CLI', () => {
     expect(() => loadConfig({ config: file }, {})).toThrow(/census\.yaml\): payers\.0/);
   });
 });
+
+function throwsOn(o: Option, value: string): boolean {
+  try {
+    o.parseArg!(value, undefined as never);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function resource() {
+  return {
+    recordType: 'resource', schemaVersion: '1.0', resourceType: 'AWS::S3::Bucket', resourceId: 'b', arn: 'arn:aws:s3:::b', resourceName: 'b',
+    awsAccountId: '111111111111', awsRegion: 'us-east-1', configuration: {}, supplementaryConfiguration: {}, tags: {}, resourceCreationTime: null,
+    configurationItemCaptureTime: '2026-11-24T09:00:00Z', configurationItemStatus: 'OK', collector: 's3', errors: [],
+  };
+}

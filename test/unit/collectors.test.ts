@@ -11,7 +11,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backoffDelay, NdjsonFileSink, partitionKey } from '../../collectors/producer.js';
-import { collectors, resourceTypes, selectCollectors } from '../../collectors/registry.js';
+import { collectors, resourceTypes } from '../../collectors/all.js';
+import { collectorNames, loadCollectors } from '../../collectors/registry.js';
 import { parseConcurrency, parsePageSize } from '../../collectors/cli.js';
 import { parseCredentialReport } from '../../collectors/services/iam.js';
 import { CallLimiter } from '../../collectors/runtime.js';
@@ -44,9 +45,14 @@ describe('collector registry', () => {
     expect(resourceTypes().length).toBeGreaterThanOrEqual(40);
     for (const t of resourceTypes()) expect(t).toMatch(/^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$/);
   });
-  it('names collectors like infra does, and rejects an unknown name listing the known ones', () => {
+  it('names collectors like infra does, and rejects an unknown name listing the known ones', async () => {
     expect(new Set(collectors.map((c) => c.name)).size).toBe(collectors.length);
-    expect(() => selectCollectors(['s3', 'nope'])).toThrow(/unknown collector "nope"; known: .*s3/);
+    await expect(loadCollectors(['s3', 'nope'])).rejects.toThrow(/unknown collector "nope"; known: .*s3/);
+  });
+  it('loads each collector by its registry name, the same list all.ts imports at once', async () => {
+    expect(collectorNames()).toEqual(collectors.map((c) => c.name));
+    expect((await loadCollectors(['iam', 's3'])).map((c) => c.name)).toEqual(['iam', 's3']);
+    expect((await loadCollectors()).map((c) => c.name)).toEqual(collectorNames());
   });
 });
 
