@@ -69,9 +69,16 @@ export function dateHistogram(field: string, label: string, interval = 'auto'): 
   };
 }
 
-/** One bucket per Lucene query, in the order given (filters keep their order, terms cannot put `unknown` first). */
-export function filtersAgg(filters: { query: string; label: string }[]): Bucket {
-  return { enabled: true, type: 'filters', params: { filters: filters.map((f) => ({ input: { query: f.query, language: 'lucene' }, label: f.label })) } };
+/**
+ * One bucket per Lucene query. OpenSearch returns named filter buckets sorted by name, so labels that must
+ * come in a given order (unknown accounts first) carry their rank (`1 unknown`).
+ */
+export function filtersAgg(label: string, filters: { query: string; label: string }[]): Bucket {
+  return {
+    enabled: true,
+    type: 'filters',
+    params: { filters: filters.map((f) => ({ input: { query: f.query, language: 'lucene' }, label: f.label })), customLabel: label },
+  };
 }
 
 export interface FilterSpec {

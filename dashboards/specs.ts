@@ -167,10 +167,10 @@ export const visualizations: VisSpec[] = [
     query: 'resourceCount:>0',
     metrics: [count('External accounts')],
     buckets: [
-      filtersAgg([
-        { query: 'classification:unknown', label: 'unknown' },
-        { query: 'classification:known', label: 'known vendor' },
-        { query: 'classification:org', label: 'organization' },
+      filtersAgg('Classification', [
+        { query: 'classification:unknown', label: '1 unknown' },
+        { query: 'classification:known', label: '2 known vendor' },
+        { query: 'classification:org', label: '3 organization' },
       ]),
       terms('accountId', 'External account', { size: 1000, orderBy: '_key', order: 'asc' }),
       terms('name', 'Vendor name', { size: 1 }),
