@@ -6,12 +6,13 @@
 // conditions of one statement are ANDed, values of one key ORed; IfExists, ForAllValues and negated
 // operators do not pin a caller; wildcards only match under *Like and Arn* operators; an explicit Deny
 // that covers an Allow removes or narrows its grant. Pure and total: any JSON in, a verdict out.
+import { PUBLIC_VERDICTS, type PublicVerdict } from '../core/schemas.js';
 import { isRecord } from '../core/util.js';
 import { decodePolicyDocument } from './decode.js';
 
-/** From the most open to the most closed; `undecided` is never read as "not public". */
-export const VERDICTS = ['public', 'undecided', 'network-restricted', 'org-restricted', 'account-restricted', 'service-restricted', 'not-granted'] as const;
-export type Verdict = (typeof VERDICTS)[number];
+/** From the most open to the most closed (the record contract lists them); `undecided` is never read as "not public". */
+export const VERDICTS = PUBLIC_VERDICTS;
+export type Verdict = PublicVerdict;
 
 const OPENNESS: Record<Verdict, number> = {
   public: 6,

@@ -1,10 +1,15 @@
-// Find every trust and resource policy a resource record carries, wherever the collector put it, and
-// turn the accounts they let in into the record's `trustedAccounts`. Pure: the account list and the
-// trusted-accounts register come in as arguments.
+// Find every trust and resource policy a resource record carries, wherever the collector put it, ask the engine
+// (engine.ts) for each statement's verdict, and turn the result into the record's enrichment: `trustedAccounts`,
+// `public`, `publicVerdict`, `publicReason` and `policyStatements`. The standard's "not public" requirements read
+// the same analysis (recordPolicyVerdict), so a record and its finding cannot disagree. Pure: the account list
+// and the trusted-accounts register come in as arguments.
 import { decodePolicyDocument } from './decode.js';
-import type { ResourceRecord, TrustedAccount } from '../core/schemas.js';
-import { policyPrincipals, statementsOf, unionPrincipals, type PolicyPrincipals } from './principals.js';
+import type { PolicyStatementVerdict, PublicVerdict, ResourceRecord, TrustedAccount } from '../core/schemas.js';
+import { analysePolicy, mostOpen, statementLabel, statementsOf, type AccountGrant } from './engine.js';
+import { principalsOf, unionPrincipals, type PolicyPrincipals } from './principals.js';
+import { aclStatements, bucketAcl, bucketPublicAccessBlock } from './s3.js';
 import type { TrustRegister } from '../registers/trusted-accounts.js';
+import { isRecord } from '../core/util.js';
 
 export interface FoundPolicy {
   /** where in the record, e.g. `supplementaryConfiguration.BucketPolicy.policyText` */
@@ -12,26 +17,21 @@ export interface FoundPolicy {
   document: unknown;
 }
 
+/** Policy text that looks like a policy but cannot be read: the engine cannot decide, and says so. */
+export interface UnreadablePolicy {
+  path: string;
+  reason: string;
+}
+
 const MAX_DEPTH = 10;
 const MAX_NODES = 20_000;
-
-import { isRecord } from '../core/util.js';
+/** statements kept on a record: enough for any real key or bucket policy, bounded for the index */
+const MAX_STATEMENTS = 200;
 
 /** A policy document by shape: a `Statement` whose entries carry an `Effect`. */
 function looksLikePolicy(v: unknown): boolean {
   if (!isRecord(v) || !('Statement' in v)) return false;
   return statementsOf(v).some((s) => isRecord(s) && 'Effect' in s);
-}
-
-/** Policy text as JSON or URL-encoded JSON (IAM); undefined when the string is anything else. */
-function decodeString(s: string): unknown {
-  const t = s.trim();
-  if (!(t.startsWith('{') || t.startsWith('%7B') || t.startsWith('%7b')) || !/Statement/.test(t.startsWith('{') ? t : safeDecode(t))) return undefined;
-  try {
-    return decodePolicyDocument(t);
-  } catch {
-    return undefined;
-  }
 }
 
 function safeDecode(s: string): string {
@@ -42,15 +42,32 @@ function safeDecode(s: string): string {
   }
 }
 
+/** Policy text as JSON or URL-encoded JSON (IAM): the document, an error when it looks like a policy but does not parse, or nothing. */
+function decodeString(s: string): { document: unknown } | { error: string } | undefined {
+  const t = s.trim();
+  const plain = t.startsWith('{');
+  if (!(plain || /^%7B/i.test(t))) return undefined;
+  const once = plain ? t : safeDecode(t);
+  // a document stored by an older collector may be URL-encoded twice
+  if (!/"Statement"/.test(once) && !/"Statement"/.test(safeDecode(once))) return undefined;
+  try {
+    return { document: decodePolicyDocument(t) };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
 /** Walk configuration and supplementaryConfiguration for policy documents: objects, JSON strings, URL-encoded strings. */
-export function findPolicies(record: Pick<ResourceRecord, 'configuration' | 'supplementaryConfiguration'>): FoundPolicy[] {
+export function scanPolicies(record: Pick<ResourceRecord, 'configuration' | 'supplementaryConfiguration'>): { found: FoundPolicy[]; unreadable: UnreadablePolicy[] } {
   const found: FoundPolicy[] = [];
+  const unreadable: UnreadablePolicy[] = [];
   let nodes = 0;
   const visit = (value: unknown, path: string, depth: number) => {
     if (++nodes > MAX_NODES || depth > MAX_DEPTH) return;
     if (typeof value === 'string') {
       const decoded = decodeString(value);
-      if (decoded !== undefined && looksLikePolicy(decoded)) found.push({ path, document: decoded });
+      if (decoded && 'error' in decoded) unreadable.push({ path, reason: `policy is not valid JSON at ${path}: ${decoded.error}` });
+      else if (decoded && looksLikePolicy(decoded.document)) found.push({ path, document: decoded.document });
       return;
     }
     if (looksLikePolicy(value)) {
@@ -62,7 +79,86 @@ export function findPolicies(record: Pick<ResourceRecord, 'configuration' | 'sup
   };
   visit(record.configuration, 'configuration', 0);
   visit(record.supplementaryConfiguration ?? {}, 'supplementaryConfiguration', 0);
-  return found;
+  return { found, unreadable };
+}
+
+export function findPolicies(record: Pick<ResourceRecord, 'configuration' | 'supplementaryConfiguration'>): FoundPolicy[] {
+  return scanPolicies(record).found;
+}
+
+export type RecordStatement = PolicyStatementVerdict;
+
+export interface RecordPolicyVerdict {
+  verdict: PublicVerdict;
+  reason: string;
+  /** every statement with a principal (and every ACL grant), with the policy it belongs to */
+  statements: RecordStatement[];
+  /** what the policies let in, with how each account is let in */
+  grants: { path: string; accounts: AccountGrant[] }[];
+  principals: PolicyPrincipals;
+}
+
+/** The verdict of a set of record statements: the most open, with the statements that make it. */
+export function summarise(statements: RecordStatement[]): { verdict: PublicVerdict; reason: string } {
+  const verdict = mostOpen(statements.map((s) => s.verdict));
+  const deciding = statements.filter((s) => s.verdict === verdict && verdict !== 'not-granted');
+  const reason = deciding.length
+    ? deciding.map((s) => `${s.policy} ${statementLabel({ sid: s.sid, index: s.statement })}: ${s.reason}`).join('; ')
+    : statements.length
+      ? 'no statement grants access outside named principals'
+      : 'no resource policy';
+  return { verdict, reason };
+}
+
+const BUCKET_POLICY = /^supplementaryConfiguration\.BucketPolicy\b/;
+
+/** Everything a record's policies (and, for a bucket, its ACL and Block Public Access) grant, statement by statement. */
+export function recordPolicyVerdict(record: Pick<ResourceRecord, 'resourceType' | 'configuration' | 'supplementaryConfiguration'>): RecordPolicyVerdict {
+  const { found, unreadable } = scanPolicies(record);
+  const statements: RecordStatement[] = [];
+  const grants: RecordPolicyVerdict['grants'] = [];
+  const parts: PolicyPrincipals[] = [];
+  for (const p of found) {
+    const analysis = analysePolicy(p.document);
+    const counted = analysis.statements.filter((s) => s.principals.length > 0 || s.verdict !== 'not-granted');
+    parts.push(principalsOf(counted));
+    grants.push({ path: p.path, accounts: principalsOf(counted).accounts });
+    for (const s of counted) {
+      statements.push({
+        policy: p.path, statement: s.index, sid: s.sid, verdict: s.verdict, reason: s.reason, principals: s.principals, actions: s.actions,
+        accounts: [...new Set(s.accounts.map((a) => a.accountId))], organizations: s.organizations, networks: s.networks, condition: s.condition,
+      });
+    }
+    if (analysis.statements.length === 0 && analysis.verdict === 'undecided') {
+      statements.push({ policy: p.path, statement: 0, sid: null, verdict: 'undecided', reason: analysis.reason, principals: [], actions: [], accounts: [], organizations: [], networks: [], condition: null });
+    }
+  }
+  for (const u of unreadable) {
+    statements.push({ policy: u.path, statement: 0, sid: null, verdict: 'undecided', reason: u.reason, principals: [], actions: [], accounts: [], organizations: [], networks: [], condition: null });
+  }
+  if (record.resourceType === 'AWS::S3::Bucket') applyBucketControls(record.supplementaryConfiguration ?? {}, statements);
+  const { verdict, reason } = summarise(statements);
+  return { verdict, reason, statements, grants, principals: { ...unionPrincipals(parts), verdict, public: verdict === 'public' } };
+}
+
+/** The bucket ACL joins the statements; Block Public Access narrows what S3 itself will not honour. */
+function applyBucketControls(supplementary: Record<string, unknown>, statements: RecordStatement[]): void {
+  const pab = bucketPublicAccessBlock(supplementary);
+  for (const s of statements) {
+    if (pab?.RestrictPublicBuckets === true && BUCKET_POLICY.test(s.policy) && (s.verdict === 'public' || s.verdict === 'undecided')) {
+      s.verdict = 'account-restricted';
+      s.reason = `${s.reason}; RestrictPublicBuckets limits access to AWS services and the bucket owner's account`;
+    }
+  }
+  const acl = bucketAcl(supplementary);
+  if (!acl) return;
+  for (const s of aclStatements(acl.path, acl.grants)) {
+    if (pab?.IgnorePublicAcls === true && s.verdict === 'public') {
+      s.verdict = 'not-granted';
+      s.reason = `${s.reason}, but IgnorePublicAcls makes S3 ignore it`;
+    }
+    statements.push(s);
+  }
 }
 
 export interface TrustContext {
@@ -73,7 +169,11 @@ export interface TrustContext {
 
 export interface RecordTrust {
   trustedAccounts: TrustedAccount[];
-  public: boolean;
+  /** true when public, false when decided otherwise, undefined while undecided */
+  public: boolean | undefined;
+  verdict: PublicVerdict;
+  reason: string;
+  statements: RecordStatement[];
   principals: PolicyPrincipals;
 }
 
@@ -84,21 +184,36 @@ export function classifyAccount(accountId: string, ctx: TrustContext): Pick<Trus
   return { classification: 'unknown', name: null, approved: null };
 }
 
-/** The outside accounts a resource's policies let in (its own account excluded), and whether any policy is public. */
+export const publicFlag = (verdict: PublicVerdict): boolean | undefined => (verdict === 'undecided' ? undefined : verdict === 'public');
+
+/** The outside accounts a resource's policies let in (its own account excluded), and the resource's verdict. */
 export function recordTrust(record: ResourceRecord, ctx: TrustContext): RecordTrust {
-  const policies = findPolicies(record);
+  const analysis = recordPolicyVerdict(record);
   const trusted = new Map<string, TrustedAccount>();
-  const perPolicy = policies.map((p) => ({ path: p.path, principals: policyPrincipals(p.document) }));
-  for (const { path, principals } of perPolicy) {
-    for (const grant of principals.accounts) {
+  for (const { path, accounts } of analysis.grants) {
+    for (const grant of accounts) {
       if (grant.accountId === record.awsAccountId) continue;
       const key = `${grant.accountId}|${path}|${grant.via}`;
       if (!trusted.has(key)) trusted.set(key, { accountId: grant.accountId, ...classifyAccount(grant.accountId, ctx), policy: path, via: grant.via });
     }
   }
-  const principals = unionPrincipals(perPolicy.map((p) => p.principals));
   const trustedAccounts = [...trusted.values()].sort(
     (a, b) => a.accountId.localeCompare(b.accountId) || a.policy.localeCompare(b.policy) || a.via.localeCompare(b.via),
   );
-  return { trustedAccounts, public: principals.public, principals };
+  return { trustedAccounts, public: publicFlag(analysis.verdict), verdict: analysis.verdict, reason: analysis.reason, statements: analysis.statements, principals: analysis.principals };
+}
+
+/** The record with its trust enrichment: what the processors and `census check` both attach. */
+export function withTrust<R extends ResourceRecord>(record: R, ctx: TrustContext): R {
+  const trust = recordTrust(record, ctx);
+  const out: R = {
+    ...record,
+    trustedAccounts: trust.trustedAccounts,
+    publicVerdict: trust.verdict,
+    publicReason: trust.reason,
+    policyStatements: trust.statements.slice(0, MAX_STATEMENTS),
+  };
+  if (trust.public === undefined) delete out.public;
+  else out.public = trust.public;
+  return out;
 }

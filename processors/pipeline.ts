@@ -20,7 +20,7 @@ import { ensureIndexTemplatesOnce, ensureResourceIndex } from '../opensearch/tem
 import { updateTrustedAccountDocuments } from '../opensearch/trusted-accounts.js';
 import { followPointer, TransientError } from './pointer.js';
 import { feedKey, writeDeadLetters, writeLatestState, type BatchId, type FeedKind, type FeedSink } from './sink-s3.js';
-import { recordTrust } from '../policy/trust.js';
+import { withTrust } from '../policy/trust.js';
 import type { TrustRegister } from '../registers/trusted-accounts.js';
 import { deadLetter, decodeRecord, type DeadLetter, type RawRecord } from './validate.js';
 
@@ -66,8 +66,7 @@ export function enrichRecord<R extends Item['record']>(
 ): R {
   let out = withAccount(record, ctx.accounts);
   if (out.recordType === 'resource') {
-    const trust = recordTrust(out, { orgAccounts: ctx.accounts, register: ctx.trustRegister });
-    out = { ...out, trustedAccounts: trust.trustedAccounts, public: trust.public };
+    out = withTrust(out, { orgAccounts: ctx.accounts, register: ctx.trustRegister }) as typeof out;
   } else if (out.recordType === 'finding') {
     out = withException(out, ctx.exceptions) as typeof out;
   }

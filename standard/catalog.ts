@@ -30,6 +30,8 @@ const RequirementInput = z.strictObject({
   condition: ConditionSchema.optional(),
   /** a custom rule applies only to records for which this holds */
   when: ConditionSchema.optional(),
+  /** "not public" checks: a policy open to anyone on a source IP, VPC or VPC endpoint passes, fails or passes with a warning */
+  networkRestricted: z.enum(['pass', 'fail', 'warn']).optional(),
 });
 
 const CatalogInput = z.strictObject({
@@ -80,6 +82,12 @@ function locate(path: PropertyKey[], raw: unknown): string {
     .join('');
 }
 
+/** True for the built-in checks that read a requirement's `networkRestricted` setting. */
+function hasNetworkSetting(checkId: string | undefined): boolean {
+  const check = checkId ? builtinChecks.get(checkId) : undefined;
+  return check?.scope === 'resource' && check.networkRestrictedDefault !== undefined;
+}
+
 /** Validate a catalog object; every problem is collected so one load shows them all. */
 export function parseCatalog(raw: unknown, source = '(inline catalog)'): Catalog {
   const parsed = CatalogInput.safeParse(raw);
@@ -94,6 +102,7 @@ export function parseCatalog(raw: unknown, source = '(inline catalog)'): Catalog
     seen.add(r.id);
     if (Boolean(r.check) === Boolean(r.condition)) problems.push(`${where}: needs exactly one of check (built-in) or condition (custom rule)`);
     if (r.when && !r.condition) problems.push(`${where}.when: only custom rules (condition) take a when clause`);
+    if (r.networkRestricted && !hasNetworkSetting(r.check)) problems.push(`${where}.networkRestricted: only "not public" checks (s3_bucket_policy_not_public, resource_policy_not_public) take it`);
     let scope: Requirement['scope'] = 'resource';
     let resourceTypes = r.resourceTypes ?? [];
     if (r.check) {

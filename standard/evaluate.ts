@@ -55,7 +55,7 @@ function runRequirement(req: Requirement, record: ResourceRecord, ctx: CheckCont
   if (req.condition) return evaluateCondition(req.condition, req.when, record);
   const check = builtinChecks.get(req.check!);
   if (!check || check.scope !== 'resource') return undefined;
-  return check.evaluate(record, ctx);
+  return check.evaluate(record, req.networkRestricted ? { ...ctx, networkRestricted: req.networkRestricted } : ctx);
 }
 
 function finding(req: Requirement, result: CheckResult, subject: Omit<FindingRecord, 'recordType' | 'schemaVersion' | 'findingId' | 'requirementId' | 'status' | 'severity' | 'title' | 'source' | 'evidence' | 'observedAt'>, observedAt: string): FindingRecord {
@@ -70,6 +70,7 @@ function finding(req: Requirement, result: CheckResult, subject: Omit<FindingRec
     ...subject,
     source: SOURCE,
     evidence: result.evidence,
+    ...(result.warning ? { warning: true } : {}),
     observedAt,
   };
 }

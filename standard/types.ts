@@ -7,11 +7,18 @@ export type CheckStatus = 'PASS' | 'FAIL';
 export interface CheckResult {
   status: CheckStatus;
   evidence: string;
+  /** a PASS that still asks for attention (a requirement set to warn on network-restricted policies) */
+  warning?: boolean;
 }
+
+/** How a "not public" requirement treats a policy open to anyone on a source IP, VPC or VPC endpoint. */
+export type NetworkRestricted = 'pass' | 'fail' | 'warn';
 
 export interface CheckContext {
   /** when the evaluation happens: age thresholds (90-day keys) are measured from here */
   now: Date;
+  /** the requirement's `networkRestricted` setting; each "not public" check has its own default */
+  networkRestricted?: NetworkRestricted;
 }
 
 /**
@@ -25,6 +32,8 @@ export interface ResourceCheck {
   resourceTypes: string[];
   /** which AWS API response fields the check reads, for people writing collectors */
   reads: string;
+  /** "not public" checks: the verdict for a network-restricted policy when the requirement does not say */
+  networkRestrictedDefault?: NetworkRestricted;
   evaluate(record: ResourceRecord, ctx: CheckContext): CheckResult | undefined;
 }
 

@@ -90,7 +90,7 @@ export const opensearchNotInternetReachable: ResourceCheck = {
     const vpc = firstOf(c, ['VPCOptions.VPCId']);
     const endpoints = c.Endpoints as Record<string, string> | undefined;
     if (vpc || endpoints?.vpc) return pass(`domain in VPC ${text(vpc ?? '')}`.trim());
-    const { grants } = publicGrants(record);
+    const grants = publicGrants(record);
     const endpoint = typeof c.Endpoint === 'string' ? ` ${c.Endpoint}` : '';
     return fail(
       grants.length

@@ -1,4 +1,6 @@
-// Resource policies and trust policies: public grants and trusted external accounts.
+// Resource policies and trust policies: public grants and trusted external accounts. What "public" means is
+// decided in one place, the policy engine (policy/engine.ts via policy/trust.ts recordPolicyVerdict); the
+// enrichment that sets a record's `public` and `publicVerdict` reads the same analysis, so they cannot disagree.
 // Where each resource type keeps its policy (AWS API response shapes):
 //   AWS::S3::Bucket            supplementaryConfiguration.BucketPolicy       (GetBucketPolicy `Policy`)
 //   AWS::SQS::Queue            configuration.Policy | configuration.Attributes.Policy (GetQueueAttributes)
@@ -7,64 +9,87 @@
 //   AWS::Lambda::Function      supplementaryConfiguration.Policy             (GetPolicy `Policy`)
 //   AWS::SecretsManager::Secret supplementaryConfiguration.ResourcePolicy    (GetResourcePolicy `ResourcePolicy`)
 //   AWS::KMS::Key              supplementaryConfiguration.KeyPolicy          (GetKeyPolicy `Policy`)
+//   AWS::Backup::BackupVault   supplementaryConfiguration.AccessPolicy       (GetBackupVaultAccessPolicy `Policy`)
 //   AWS::OpenSearchService::Domain (and AWS::OpenSearch::Domain, AWS::Elasticsearch::Domain)
 //                              configuration.AccessPolicies                  (DescribeDomain `DomainStatus`)
 // Trusted external accounts come from the processors' enrichment (`record.trustedAccounts`).
 import type { ResourceRecord } from '../../core/schemas.js';
-import type { ResourceCheck } from '../types.js';
-import { assertCollected, describeStatement, fail, firstOf, pass, publicStatements, readPolicy } from './util.js';
+import { statementLabel } from '../../policy/engine.js';
+import { recordPolicyVerdict, summarise, type RecordStatement } from '../../policy/trust.js';
+import type { CheckResult, NetworkRestricted, ResourceCheck } from '../types.js';
+import { assertCollected, CheckError, fail, pass } from './util.js';
 
-interface PolicyLocation {
-  paths: string[];
-  /** the API call whose failure makes an absent policy unknown rather than absent */
-  call: string;
-}
-
-const OPENSEARCH: PolicyLocation = { paths: ['configuration.AccessPolicies', 'configuration.DomainStatus.AccessPolicies'], call: 'DescribeDomain' };
-
-export const POLICY_LOCATIONS: Record<string, PolicyLocation> = {
-  'AWS::S3::Bucket': { paths: ['supplementaryConfiguration.BucketPolicy'], call: 'GetBucketPolicy' },
-  'AWS::SQS::Queue': {
-    paths: ['configuration.Policy', 'configuration.Attributes.Policy', 'supplementaryConfiguration.Policy'],
-    call: 'GetQueueAttributes',
-  },
-  'AWS::SNS::Topic': {
-    paths: ['configuration.Policy', 'configuration.Attributes.Policy', 'supplementaryConfiguration.Policy'],
-    call: 'GetTopicAttributes',
-  },
-  'AWS::ECR::Repository': { paths: ['supplementaryConfiguration.RepositoryPolicy', 'supplementaryConfiguration.policyText'], call: 'GetRepositoryPolicy' },
-  'AWS::Lambda::Function': { paths: ['supplementaryConfiguration.Policy'], call: 'GetPolicy' },
-  'AWS::SecretsManager::Secret': { paths: ['supplementaryConfiguration.ResourcePolicy'], call: 'GetResourcePolicy' },
-  'AWS::KMS::Key': { paths: ['supplementaryConfiguration.KeyPolicy', 'supplementaryConfiguration.Policy'], call: 'GetKeyPolicy' },
-  'AWS::OpenSearchService::Domain': OPENSEARCH,
-  'AWS::OpenSearch::Domain': OPENSEARCH,
-  'AWS::Elasticsearch::Domain': { ...OPENSEARCH, paths: [...OPENSEARCH.paths, 'configuration.ElasticsearchDomainStatus.AccessPolicies'] },
+/** The API call whose failure makes an absent policy unknown rather than absent, per resource type. */
+export const POLICY_CALLS: Record<string, string> = {
+  'AWS::S3::Bucket': 'GetBucketPolicy',
+  'AWS::SQS::Queue': 'GetQueueAttributes',
+  'AWS::SNS::Topic': 'GetTopicAttributes',
+  'AWS::ECR::Repository': 'GetRepositoryPolicy',
+  'AWS::Lambda::Function': 'GetPolicy',
+  'AWS::SecretsManager::Secret': 'GetResourcePolicy',
+  'AWS::KMS::Key': 'GetKeyPolicy',
+  'AWS::Backup::BackupVault': 'GetBackupVaultAccessPolicy',
+  'AWS::OpenSearchService::Domain': 'DescribeDomain',
+  'AWS::OpenSearch::Domain': 'DescribeDomain',
+  'AWS::Elasticsearch::Domain': 'DescribeDomain',
 };
 
-/** The statements of a record's resource policy that let anyone in, described for evidence. */
-export function publicGrants(record: ResourceRecord): { hasPolicy: boolean; grants: string[] } {
-  const where = POLICY_LOCATIONS[record.resourceType];
-  if (!where) return { hasPolicy: false, grants: [] };
-  assertCollected(record, where.call);
-  const policy = readPolicy(firstOf(record, where.paths));
-  if (!policy) return { hasPolicy: false, grants: [] };
-  const open = new Set(publicStatements(policy));
-  return { hasPolicy: true, grants: policy.Statement.flatMap((st, i) => (open.has(st) ? [describeStatement(st, i)] : [])) };
+/** One statement for evidence: where, which, what it allows to whom, and the engine's reason. */
+export function describeStatement(s: RecordStatement): string {
+  const actions = s.actions.join(',') || '(any action)';
+  const who = s.principals.length ? s.principals.join(', ') : '(no principal)';
+  return `${s.policy} ${statementLabel({ sid: s.sid, index: s.statement })} allows ${actions} to Principal ${who} (${s.verdict}: ${s.reason})`;
+}
+
+/** The statements of a record a requirement judges (all policies, or a selection such as the bucket ACL). */
+export function statementsFor(record: ResourceRecord, select: (s: RecordStatement) => boolean = () => true): RecordStatement[] {
+  return recordPolicyVerdict(record).statements.filter(select);
+}
+
+/** The public statements of a record's policies, described for evidence. */
+export function publicGrants(record: ResourceRecord): string[] {
+  return statementsFor(record)
+    .filter((s) => s.verdict === 'public')
+    .map(describeStatement);
+}
+
+/**
+ * The one rule from verdict to finding: public fails, undecided is not evaluated (never a PASS), network-restricted
+ * follows the requirement's `networkRestricted` setting, anything narrower passes.
+ */
+export function notPublicResult(statements: RecordStatement[], what: string, networkRestricted: NetworkRestricted, none: string): CheckResult {
+  if (statements.length === 0) return pass(none);
+  const { verdict } = summarise(statements);
+  const deciding = statements.filter((s) => s.verdict === verdict);
+  const text = deciding.map(describeStatement).join('; ');
+  switch (verdict) {
+    case 'public':
+      return fail(`${what} is public: ${text}`);
+    case 'undecided':
+      throw new CheckError(deciding.map((s) => (s.principals.length ? `${s.reason} (${s.policy} ${statementLabel({ sid: s.sid, index: s.statement })})` : s.reason)).join('; '));
+    case 'network-restricted': {
+      const evidence = `${what} is network-restricted (only a source IP, VPC or VPC endpoint condition pins the caller): ${text}`;
+      if (networkRestricted === 'fail') return fail(evidence);
+      return networkRestricted === 'warn' ? { status: 'PASS', evidence, warning: true } : pass(evidence);
+    }
+    default:
+      return pass(`${what} is ${verdict}: ${deciding.map(describeStatement).join('; ') || 'no statement grants access to another principal'}`);
+  }
 }
 
 export const resourcePolicyNotPublic: ResourceCheck = {
   id: 'resource_policy_not_public',
   scope: 'resource',
-  resourceTypes: Object.keys(POLICY_LOCATIONS),
-  reads: 'the resource policy of each type (see POLICY_LOCATIONS)',
-  evaluate(record) {
-    const { hasPolicy, grants } = publicGrants(record);
-    if (!hasPolicy) return pass('no resource policy');
-    return grants.length ? fail(`resource policy ${grants.join('; ')} without a restricting condition`) : pass('resource policy grants nothing to an unrestricted wildcard principal');
+  resourceTypes: Object.keys(POLICY_CALLS),
+  reads: 'every policy on the record (see the list above), through the policy engine',
+  networkRestrictedDefault: 'warn',
+  evaluate(record, ctx) {
+    assertCollected(record, POLICY_CALLS[record.resourceType]!);
+    return notPublicResult(statementsFor(record), 'resource policy', ctx.networkRestricted ?? 'warn', 'no resource policy');
   },
 };
 
-export const TRUST_POLICY_TYPES = ['AWS::IAM::Role', ...Object.keys(POLICY_LOCATIONS)];
+export const TRUST_POLICY_TYPES = ['AWS::IAM::Role', ...Object.keys(POLICY_CALLS)];
 
 export const trustsNoUnknownAccount: ResourceCheck = {
   id: 'trusts_no_unknown_account',

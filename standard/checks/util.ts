@@ -1,5 +1,4 @@
 // Small helpers the check modules share: reading API fields tolerantly, policies, dates.
-import { decodePolicyDocument } from '../../policy/decode.js';
 import type { ResourceRecord } from '../../core/schemas.js';
 import type { CheckResult } from '../types.js';
 
@@ -103,83 +102,4 @@ export function asDate(v: unknown): Date | undefined {
 export const DAY_MS = 86_400_000;
 export function ageInDays(then: Date, now: Date): number {
   return Math.floor((now.getTime() - then.getTime()) / DAY_MS);
-}
-
-// --- policies ---------------------------------------------------------------------------------
-
-export interface PolicyStatement {
-  Sid?: string;
-  Effect?: string;
-  Principal?: unknown;
-  NotPrincipal?: unknown;
-  Action?: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
-
-/**
- * A policy as it may arrive: the document object, JSON text, URL-encoded JSON (IAM), or an API
- * output wrapping it (`{ Policy: "..." }` from GetBucketPolicy / GetKeyPolicy, `{ policyText }` from ECR).
- */
-export function readPolicy(value: unknown): { Statement: PolicyStatement[] } | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  let doc: unknown;
-  try {
-    doc = decodePolicyDocument(value);
-  } catch (err) {
-    throw new CheckError(`policy is not valid JSON: ${(err as Error).message}`);
-  }
-  if (isObj(doc) && !('Statement' in doc)) {
-    const inner = doc.Policy ?? doc.policyText ?? doc.PolicyText ?? doc.policy ?? doc.ResourcePolicy;
-    if (inner !== undefined) return readPolicy(inner);
-  }
-  if (!isObj(doc)) throw new CheckError('policy is not a JSON object');
-  const st = doc.Statement;
-  const statements = Array.isArray(st) ? st : st === undefined ? [] : [st];
-  return { Statement: statements.filter(isObj) as PolicyStatement[] };
-}
-
-const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
-
-/** A principal of `*` (or `{AWS: "*"}`): anyone, in any account. */
-export function hasWildcardPrincipal(st: PolicyStatement): boolean {
-  const p = st.Principal;
-  if (p === '*') return true;
-  if (!isObj(p)) return false;
-  return asList(p.AWS).some((v) => v === '*') || asList(p.CanonicalUser).some((v) => v === '*');
-}
-
-// Condition keys that pin a wildcard principal to an account, organization, network or source.
-const PINNING_KEYS = new Set(
-  [
-    'aws:SourceAccount', 'aws:SourceOwner', 'aws:PrincipalAccount', 'aws:PrincipalOrgID', 'aws:PrincipalOrgPaths',
-    'aws:SourceOrgID', 'aws:SourceOrgPaths', 'aws:SourceArn', 'aws:PrincipalArn', 'aws:SourceVpc', 'aws:SourceVpce',
-    'aws:SourceIp', 'aws:userid', 'kms:CallerAccount', 'sns:Endpoint', 'lambda:FunctionUrlAuthType',
-  ].map((k) => k.toLowerCase()),
-);
-
-/** True when a condition restricts who the wildcard is (positive operator, no wildcard value). */
-function pinnedByCondition(cond: PolicyStatement['Condition']): boolean {
-  if (!isObj(cond)) return false;
-  for (const [operator, block] of Object.entries(cond)) {
-    if (/Not|IfExists/i.test(operator.replace(/^For(Any|All)Value:/, '')) || !isObj(block)) continue;
-    for (const [key, value] of Object.entries(block)) {
-      if (!PINNING_KEYS.has(key.toLowerCase())) continue;
-      const values = asList(value).map(text);
-      if (values.length === 0 || values.some((v) => v === '*' || v === '0.0.0.0/0' || v === '::/0')) continue;
-      return true;
-    }
-  }
-  return false;
-}
-
-/** The statements that let anyone in: Allow, wildcard principal, no pinning condition. */
-export function publicStatements(policy: { Statement: PolicyStatement[] }): PolicyStatement[] {
-  return policy.Statement.filter(
-    (st) => text(st.Effect).toLowerCase() === 'allow' && hasWildcardPrincipal(st) && !pinnedByCondition(st.Condition),
-  );
-}
-
-export function describeStatement(st: PolicyStatement, index: number): string {
-  const actions = asList(st.Action).map(text).join(',');
-  return `${st.Sid ? `statement "${st.Sid}"` : `statement #${index + 1}`} allows ${actions || '(any action)'} to Principal *`;
 }

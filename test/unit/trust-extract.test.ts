@@ -82,9 +82,12 @@ describe('policies in records', () => {
     }
   });
 
-  it('survives malformed policy text', () => {
+  it('survives malformed policy text, and says it cannot decide instead of "not public"', () => {
     const record = resource({ configuration: { Policy: '{"Statement": [', Other: '%E0%A4%A' } });
-    expect(recordTrust(record, { orgAccounts: new Map(), register: new Map() })).toMatchObject({ trustedAccounts: [], public: false });
+    const trust = recordTrust(record, { orgAccounts: new Map(), register: new Map() });
+    expect(trust).toMatchObject({ trustedAccounts: [], public: undefined, verdict: 'undecided' });
+    expect(trust.reason).toMatch(/policy is not valid JSON at configuration.Policy/);
+    expect(recordTrust(resource({ configuration: { Other: '%E0%A4%A' } }), { orgAccounts: new Map(), register: new Map() })).toMatchObject({ public: false, verdict: 'not-granted' });
   });
 });
 
