@@ -18,6 +18,8 @@ export interface RecollectOptions {
   baseCredentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** capture time of the re-collected records (default now) */
   observedAt?: string;
+  /** the salt of secret-value hashes: the same as inventory runs use, so a re-collection hashes alike */
+  redactionSalt?: string;
 }
 
 export interface RecollectResult {
@@ -86,6 +88,7 @@ export async function recollect(route: EventRoute, o: RecollectOptions): Promise
       limiter: o.limiter ?? new CallLimiter({ overall: 8, perAccount: 8, perRegion: 8 }),
       stats: o.stats ?? newStats(),
       only: new Set(route.keys),
+      redactionSalt: o.redactionSalt,
     });
     for await (const record of collectResources(spec, ctx)) found.push(record);
   } catch (err) {

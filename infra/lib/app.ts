@@ -3,10 +3,11 @@
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AuditRoleStack } from './audit-role-stack.js';
+import { EventForwarderStack } from './event-forwarder-stack.js';
 import { CensusStack } from './census-stack.js';
 import { infraConfigKeys, parseInfraConfig, type InfraConfig } from './config.js';
 
-export const stackNames = { census: 'Census', auditRole: 'CensusAuditRole' } as const;
+export const stackNames = { census: 'Census', auditRole: 'CensusAuditRole', eventForwarder: 'CensusEventForwarder' } as const;
 
 /** Feature flags this app is written against (cdk.json repeats them for the CDK CLI). */
 export const featureFlags = {
@@ -34,8 +35,10 @@ export function buildApp(options: BuildAppOptions = {}) {
     description: 'Census: inventory, trust map, security-standard findings and scorecards for an AWS organization',
   });
   const auditRole = new AuditRoleStack(app, stackNames.auditRole, { config });
+  // member accounts, every collected region: CloudTrail write events to the Census event bus
+  const eventForwarder = new EventForwarderStack(app, stackNames.eventForwarder, { config });
   // cost allocation and ownership in every account's console
   Tags.of(app).add('project', 'census');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, config, census, auditRole };
+  return { app, config, census, auditRole, eventForwarder };
 }

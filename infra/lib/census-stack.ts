@@ -13,6 +13,7 @@ import { CensusAlarms } from './alarms.js';
 import { resolveCollectors } from './collectors.js';
 import type { InfraConfig } from './config.js';
 import { censusEnvironment, censusFunction, entries, lambdaRole, type FunctionDefaults } from './functions.js';
+import { CensusEvents } from './events.js';
 import { CensusInventory } from './inventory.js';
 import { allowObjects } from './grants.js';
 import { CensusSearch } from './search.js';
@@ -33,6 +34,8 @@ export class CensusStack extends Stack {
   readonly scheduleFailures: sqs.Queue;
   readonly scoreFunction: NodejsFunction;
   readonly deliverFunction: NodejsFunction;
+  /** event-driven re-collection, when the organization ID is configured */
+  readonly events?: CensusEvents;
 
   constructor(scope: Construct, id: string, props: CensusStackProps) {
     super(scope, id, props);
@@ -242,6 +245,19 @@ export class CensusStack extends Stack {
       description: 'Trusted by the audit role in member accounts',
     });
     new CfnOutput(this, 'DiscoverRoleArn', { value: this.inventory.discoverRole.roleArn, description: 'Trusted by the audit role in payer accounts' });
+    if (config.organizationId) {
+      this.events = new CensusEvents(this, 'Events', {
+        namePrefix: config.namePrefix,
+        organizationId: config.organizationId,
+        defaults,
+        collectorRole: this.inventory.collectorRole,
+        environment,
+        deadLetterQueue: this.queue('EventFailures', `${config.namePrefix}-event-failures`),
+      });
+      new CfnOutput(this, 'EventBusArn', { value: this.events.bus.eventBusArn, description: 'CensusEventBusArn of the member accounts\' event forwarder StackSet' });
+    } else {
+      Annotations.of(this).addInfo('organizationId not set: no event bus, so changes are seen at the next scheduled inventory only');
+    }
   }
 
   /** An SQS dead-letter queue: encrypted, TLS only, 14 days to investigate. */

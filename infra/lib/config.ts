@@ -32,6 +32,11 @@ export const InfraConfig = z.object({
   executiveTagKey: z.string().default('executive'),
   /** the account Census is deployed into; the audit-role template's default trusted account */
   securityAccountId: accountId.optional(),
+  /**
+   * The organization's ID (o-xxxxxxxxxx). Given, Census deploys its event bus (admitting only this organization's
+   * accounts) and the events Lambda: member accounts' forwarder rules then trigger re-collection of what changed.
+   */
+  organizationId: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'must be an organization ID, o- followed by 10 to 32 lowercase letters or digits').optional(),
   /** a subset of the collectors in collectors/registry.ts (default: all), one Lambda function each */
   collectors: list.optional(),
   stream: object(

@@ -16,6 +16,7 @@ export const entries = {
   collectors: `${repoRoot}collectors/lambda.ts`,
   processors: `${repoRoot}processors/lambda.ts`,
   scoring: `${repoRoot}scoring/lambda.ts`,
+  events: `${repoRoot}collectors/events/lambda.ts`,
   opensearchSecurity: `${repoRoot}infra/lambda/opensearch-security.ts`,
 } as const;
 
