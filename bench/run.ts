@@ -11,10 +11,11 @@ import { scorecardCase } from './cases/scorecards.js';
 import { opensearchCase } from './cases/opensearch.js';
 import { kinesisCase } from './cases/kinesis.js';
 import { endToEndCase } from './cases/end-to-end.js';
+import { parquetCases } from './cases/parquet.js';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { s3Config } from '../platform/aws.js';
 
-const CASES = ['processor', 'opensearch', 'scorecards', 'kinesis', 'e2e'] as const;
+const CASES = ['processor', 'opensearch', 'scorecards', 'kinesis', 'e2e', 'parquet'] as const;
 const only = process.argv.slice(2).filter((a) => a !== '--');
 for (const o of only) if (!(CASES as readonly string[]).includes(o)) throw new Error(`unknown bench case ${o}: choose from ${CASES.join(', ')}`);
 const wanted = (name: (typeof CASES)[number]) => only.length === 0 || only.includes(name);
@@ -56,6 +57,12 @@ if (wanted('kinesis')) {
 if (wanted('e2e')) {
   process.stderr.write('▶ end to end (50 and 250 accounts)\n');
   record(await endToEndCase(50, 250, stem));
+}
+
+if (wanted('parquet')) {
+  process.stderr.write('▶ Security Lake Parquet vs NDJSON gzip (100,000 findings)\n');
+  const ids = loadCatalog().requirements.map((r) => r.id);
+  for (const r of await parquetCases(benchFindings(100_000, accounts, ids))) record(r);
 }
 
 console.log(`\nCensus benchmark, ${new Date().toISOString()}, Node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);

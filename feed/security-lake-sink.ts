@@ -1,6 +1,7 @@
 // The stream's Security Lake output: whenever the processors land resources or OCSF findings in the NDJSON
 // feed, the same records go to the Security Lake location as OCSF Parquet (one class per object, partitioned
-// as Security Lake documents). Turned on by CENSUS_SECURITY_LAKE=s3://bucket/prefix/.
+// as Security Lake documents). Turned on by CENSUS_SECURITY_LAKE=s3://bucket/prefix/ or, for registered custom
+// sources, CENSUS_SECURITY_LAKE_SOURCES (see lakeLocationFromEnv).
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
@@ -8,34 +9,63 @@ import pLimit from 'p-limit';
 import { ResourceRecord } from '../core/schemas.js';
 import { clientConfig, defaultRegion, s3Config } from '../platform/aws.js';
 import { resourceToOcsf } from './ocsf-inventory.js';
-import { lakeObjects, shortStem, type LakeObject } from './security-lake.js';
+import { OCSF_CLASSES } from './ocsf-parquet.js';
+import { lakeObjects, shortStem } from './security-lake.js';
+
+/** Where one OCSF class goes: a Security Lake custom source's location and the role it gives its provider. */
+export interface LakeSource {
+  bucket: string;
+  /** the source's folder, ending in `/`; partitions go below it */
+  prefix: string;
+  /** the custom source's provider role, assumed to write (absent: the caller's own credentials) */
+  roleArn?: string;
+}
 
 export interface LakeLocation {
-  bucket: string;
-  /** ends with `/`; the source folders go under it (`ext/` in a Security Lake bucket) */
-  prefix: string;
+  /** per OCSF class uid (2003, 5023) */
+  sources: Record<number, LakeSource>;
   homeRegion: string;
-  /** Security Lake's custom-source provider role, assumed to write (absent: the caller's own credentials) */
-  roleArn?: string;
   externalId?: string;
-  sourceNames?: Record<number, string>;
 }
 
-export function parseLakeLocation(uri: string, homeRegion = defaultRegion()): LakeLocation {
+function parseS3Uri(uri: string, name: string): { bucket: string; prefix: string } {
   const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/?(.*)$/.exec(uri.trim());
-  if (!m) throw new Error(`CENSUS_SECURITY_LAKE "${uri}" is not an s3://bucket/prefix/ location`);
-  const prefix = m[2] ? (m[2].endsWith('/') ? m[2] : `${m[2]}/`) : '';
-  return { bucket: m[1]!, prefix, homeRegion };
+  if (!m) throw new Error(`${name} "${uri}" is not an s3://bucket/prefix/ location`);
+  return { bucket: m[1]!, prefix: m[2] ? (m[2].endsWith('/') ? m[2] : `${m[2]}/`) : '' };
 }
 
-/** The location from the environment, or undefined when Security Lake output is off. */
+/**
+ * The location from the environment, or undefined when Security Lake output is off. Either
+ * CENSUS_SECURITY_LAKE=s3://bucket/ext/ (one folder per class below it, named by OCSF_CLASSES or
+ * CENSUS_SECURITY_LAKE_FINDINGS_SOURCE / _RESOURCES_SOURCE), or CENSUS_SECURITY_LAKE_SOURCES, the JSON
+ * `{"2003": {"location": "s3://...", "roleArn": "..."}, "5023": {...}}` of registered custom sources.
+ */
 export function lakeLocationFromEnv(env: NodeJS.ProcessEnv = process.env): LakeLocation | undefined {
+  const homeRegion = env.CENSUS_SECURITY_LAKE_REGION || defaultRegion();
+  const externalId = env.CENSUS_SECURITY_LAKE_EXTERNAL_ID || undefined;
+  if (env.CENSUS_SECURITY_LAKE_SOURCES) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(env.CENSUS_SECURITY_LAKE_SOURCES);
+    } catch (err) {
+      throw new Error(`CENSUS_SECURITY_LAKE_SOURCES is not JSON: ${(err as Error).message}`);
+    }
+    const sources: Record<number, LakeSource> = {};
+    for (const [uid, v] of Object.entries(parsed as Record<string, { location?: unknown; roleArn?: unknown }>)) {
+      if (!OCSF_CLASSES[Number(uid)]) throw new Error(`CENSUS_SECURITY_LAKE_SOURCES: ${uid} is not an OCSF class Census writes (${Object.keys(OCSF_CLASSES).join(', ')})`);
+      if (typeof v?.location !== 'string') throw new Error(`CENSUS_SECURITY_LAKE_SOURCES.${uid}.location: expected an s3:// location`);
+      sources[Number(uid)] = { ...parseS3Uri(v.location, `CENSUS_SECURITY_LAKE_SOURCES.${uid}.location`), ...(typeof v.roleArn === 'string' && v.roleArn ? { roleArn: v.roleArn } : {}) };
+    }
+    return { sources, homeRegion, externalId };
+  }
   if (!env.CENSUS_SECURITY_LAKE) return undefined;
-  const loc = parseLakeLocation(env.CENSUS_SECURITY_LAKE, env.CENSUS_SECURITY_LAKE_REGION || defaultRegion());
-  const names: Record<number, string> = {};
-  if (env.CENSUS_SECURITY_LAKE_FINDINGS_SOURCE) names[2003] = env.CENSUS_SECURITY_LAKE_FINDINGS_SOURCE;
-  if (env.CENSUS_SECURITY_LAKE_RESOURCES_SOURCE) names[5023] = env.CENSUS_SECURITY_LAKE_RESOURCES_SOURCE;
-  return { ...loc, roleArn: env.CENSUS_SECURITY_LAKE_ROLE_ARN || undefined, externalId: env.CENSUS_SECURITY_LAKE_EXTERNAL_ID || undefined, sourceNames: names };
+  const root = parseS3Uri(env.CENSUS_SECURITY_LAKE, 'CENSUS_SECURITY_LAKE');
+  const names: Record<number, string | undefined> = { 2003: env.CENSUS_SECURITY_LAKE_FINDINGS_SOURCE, 5023: env.CENSUS_SECURITY_LAKE_RESOURCES_SOURCE };
+  const roleArn = env.CENSUS_SECURITY_LAKE_ROLE_ARN || undefined;
+  const sources = Object.fromEntries(
+    Object.values(OCSF_CLASSES).map((c) => [c.uid, { bucket: root.bucket, prefix: `${root.prefix}${names[c.uid] || c.sourceName}/`, ...(roleArn ? { roleArn } : {}) }]),
+  );
+  return { sources, homeRegion, externalId };
 }
 
 /** OCSF events for one feed kind, or undefined for kinds Security Lake does not take. */
@@ -60,31 +90,45 @@ function assumedCredentials(roleArn: string, externalId: string | undefined): Aw
 }
 
 export class SecurityLakeWriter {
-  private readonly s3: S3Client;
+  private readonly clients = new Map<string, S3Client>();
 
   constructor(
     readonly location: LakeLocation,
-    s3?: S3Client,
-  ) {
-    this.s3 = s3 && !location.roleArn ? s3 : new S3Client(s3Config(location.roleArn ? { credentials: assumedCredentials(location.roleArn, location.externalId) } : {}));
+    private readonly s3?: S3Client,
+  ) {}
+
+  /** one client per provider role (each custom source has its own); the caller's own without a role */
+  private client(roleArn: string | undefined): S3Client {
+    const key = roleArn ?? '';
+    let c = this.clients.get(key);
+    if (!c) {
+      c = roleArn ? new S3Client(s3Config({ credentials: assumedCredentials(roleArn, this.location.externalId) })) : (this.s3 ?? new S3Client(s3Config()));
+      this.clients.set(key, c);
+    }
+    return c;
   }
 
   /**
    * Write one feed object's records as Security Lake objects named after `name` (the feed object's own name or
    * stream range): the same name gives the same keys, so a replayed batch overwrites instead of duplicating.
    */
-  async write(kind: string, records: object[], name: string): Promise<LakeObject[]> {
+  async write(kind: string, records: object[], name: string): Promise<{ bucket: string; key: string; rows: number }[]> {
     const events = lakeEvents(kind, records);
     if (!events?.length) return [];
-    const { bucket, prefix, homeRegion, sourceNames } = this.location;
-    const objects = lakeObjects(events, { root: prefix, homeRegion, sourceNames, stem: shortStem(kind, name) });
+    const { sources, homeRegion } = this.location;
+    const wanted = events.filter((e) => sources[e.class_uid as number]);
+    const sourceRoots = Object.fromEntries(Object.entries(sources).map(([uid, s]) => [uid, s.prefix]));
+    const objects = lakeObjects(wanted, { homeRegion, sourceRoots, stem: shortStem(kind, name) });
     const limit = pLimit(8);
-    await Promise.all(
+    return Promise.all(
       objects.map((o) =>
-        limit(() => this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: o.key, Body: o.body, ContentType: 'application/vnd.apache.parquet' }))),
+        limit(async () => {
+          const source = sources[o.classUid]!;
+          await this.client(source.roleArn).send(new PutObjectCommand({ Bucket: source.bucket, Key: o.key, Body: o.body, ContentType: 'application/vnd.apache.parquet' }));
+          return { bucket: source.bucket, key: o.key, rows: o.rows };
+        }),
       ),
     );
-    return objects;
   }
 }
 

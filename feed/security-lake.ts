@@ -8,6 +8,8 @@ export interface LakeOptions {
   root?: string;
   /** source name per class uid; default `OCSF_CLASSES[uid].sourceName` */
   sourceNames?: Record<number, string>;
+  /** a class's whole source folder (Security Lake's custom-source location), instead of root + source name */
+  sourceRoots?: Record<number, string>;
   /** region partition of global resources and findings (IAM, Route 53, ...): Security Lake wants an AWS region */
   homeRegion: string;
   /** names this write: the same stem always yields the same keys, so a replay overwrites its own objects */
@@ -41,8 +43,9 @@ export function partitionOf(event: Record<string, unknown>, homeRegion: string, 
   return { region, accountId, eventDay: new Date(event.time).toISOString().slice(0, 10).replaceAll('-', '') };
 }
 
-export function partitionPrefix(root: string, source: string, p: Partition): string {
-  return `${root}${source}/region=${p.region}/accountId=${p.accountId}/eventDay=${p.eventDay}/`;
+/** `sourceRoot` is the source's folder, ending in `/` (e.g. `ext/census-inventory-info/`) */
+export function partitionPrefix(sourceRoot: string, p: Partition): string {
+  return `${sourceRoot}region=${p.region}/accountId=${p.accountId}/eventDay=${p.eventDay}/`;
 }
 
 /** A short, stable object stem for a name that may be long (a shard and sequence range, an input file). */
@@ -61,8 +64,8 @@ export function lakeObjects(events: Record<string, unknown>[], opts: LakeOptions
   const groups = new Map<string, { cls: OcsfClass; events: Record<string, unknown>[] }>();
   events.forEach((event, i) => {
     const cls = ocsfClass(event, `event ${i}`);
-    const source = opts.sourceNames?.[cls.uid] ?? cls.sourceName;
-    const prefix = partitionPrefix(root, source, partitionOf(event, opts.homeRegion, `event ${i}`));
+    const sourceRoot = opts.sourceRoots?.[cls.uid] ?? `${root}${opts.sourceNames?.[cls.uid] ?? cls.sourceName}/`;
+    const prefix = partitionPrefix(sourceRoot, partitionOf(event, opts.homeRegion, `event ${i}`));
     const group = groups.get(prefix) ?? { cls, events: [] };
     group.events.push(event);
     groups.set(prefix, group);
