@@ -1,0 +1,128 @@
+// What "changed" means for a resource, in one place: a stable content hash of its normalized state, and the JSON
+// diff between two states. Fields that move without anyone changing the resource (last-used times, message
+// counts, table sizes, alarm state timestamps) are volatile: they are listed here and left out of both, so an
+// unchanged resource hashes the same run after run and lands nowhere (change-only landing).
+import { createHash } from 'node:crypto';
+
+/**
+ * Keys whose values change on their own, wherever they sit in a resource's configuration. A key listed here never
+ * makes a change record and never makes a resource land again; everything else does.
+ */
+export const VOLATILE_KEYS: ReadonlySet<string> = new Set([
+  // IAM: last use of roles, users, passwords and access keys; credential report generation
+  'RoleLastUsed',
+  'LastUsedDate',
+  'PasswordLastUsed',
+  'AccessKeyLastUsed',
+  'GeneratedTime',
+  'password_last_used',
+  'access_key_1_last_used_date',
+  'access_key_1_last_used_region',
+  'access_key_1_last_used_service',
+  'access_key_2_last_used_date',
+  'access_key_2_last_used_region',
+  'access_key_2_last_used_service',
+  // SQS depth, DynamoDB size, ECS task counts, snapshot progress
+  'ApproximateNumberOfMessages',
+  'ApproximateNumberOfMessagesNotVisible',
+  'ApproximateNumberOfMessagesDelayed',
+  'ItemCount',
+  'TableSizeBytes',
+  'runningCount',
+  'pendingCount',
+  'runningTasksCount',
+  'pendingTasksCount',
+  'Progress',
+  // CloudWatch alarm state bookkeeping (the state itself is kept)
+  'StateUpdatedTimestamp',
+  'StateTransitionedTimestamp',
+  'StateReason',
+  'StateReasonData',
+]);
+
+/** The parts of a resource record whose change is a change of the resource. */
+export interface ResourceContent {
+  configuration: unknown;
+  supplementaryConfiguration?: unknown;
+  tags?: unknown;
+  /** the policy engine's verdict (a changed verdict is a change even when no field moved, e.g. a new vendor list) */
+  publicVerdict?: unknown;
+  configurationItemStatus?: unknown;
+}
+
+/** JSON with sorted keys and volatile keys dropped: equal content, equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(canonical(value));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      if (VOLATILE_KEYS.has(key)) continue;
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = canonical(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** The content of a record, as the hash and the diff read it. */
+export function contentOf(record: ResourceContent): ResourceContent {
+  return {
+    configuration: record.configuration ?? {},
+    supplementaryConfiguration: record.supplementaryConfiguration ?? {},
+    tags: record.tags ?? {},
+    publicVerdict: record.publicVerdict ?? null,
+    configurationItemStatus: record.configurationItemStatus ?? 'OK',
+  };
+}
+
+/** sha256 (hex, first 32 characters) of the canonical content: stable across runs, key order and volatile fields. */
+export function contentHash(record: ResourceContent): string {
+  return createHash('sha256').update(canonicalJson(contentOf(record))).digest('hex').slice(0, 32);
+}
+
+export interface DiffEntry {
+  op: 'add' | 'remove' | 'replace';
+  /** JSON Pointer (RFC 6901) into the record: `/configuration/Attributes/Policy` */
+  path: string;
+  /** canonical JSON text of the old value (absent for add) */
+  before?: string;
+  /** canonical JSON text of the new value (absent for remove) */
+  after?: string;
+}
+
+const pointer = (parts: string[]) => parts.map((p) => `/${p.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+
+/**
+ * The differences between two contents, deepest first-differing path per change; arrays are compared as whole
+ * values (a reordered list of rules is one `replace`, which is what a reviewer wants to see). Volatile keys ignored.
+ */
+export function diffContent(before: ResourceContent | undefined, after: ResourceContent, limit = 200): DiffEntry[] {
+  const out: DiffEntry[] = [];
+  walk(canonical(before ? contentOf(before) : {}), canonical(contentOf(after)), [], out, limit);
+  return out;
+}
+
+function walk(a: unknown, b: unknown, path: string[], out: DiffEntry[], limit: number): void {
+  if (out.length >= limit) return;
+  const objA = a !== null && typeof a === 'object' && !Array.isArray(a);
+  const objB = b !== null && typeof b === 'object' && !Array.isArray(b);
+  if (objA && objB) {
+    const ra = a as Record<string, unknown>;
+    const rb = b as Record<string, unknown>;
+    for (const key of [...new Set([...Object.keys(ra), ...Object.keys(rb)])].sort()) {
+      if (!(key in rb)) out.push({ op: 'remove', path: pointer([...path, key]), before: JSON.stringify(ra[key]) });
+      else if (!(key in ra)) out.push({ op: 'add', path: pointer([...path, key]), after: JSON.stringify(rb[key]) });
+      else walk(ra[key], rb[key], [...path, key], out, limit);
+      if (out.length >= limit) return;
+    }
+    return;
+  }
+  const ta = JSON.stringify(a);
+  const tb = JSON.stringify(b);
+  if (ta !== tb) out.push({ op: 'replace', path: pointer(path), before: ta, after: tb });
+}
