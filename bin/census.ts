@@ -82,6 +82,11 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
     .exitOverride()
     // usage errors are printed by main() as one line plus a pointer to the command's help
     .configureOutput({ outputError: () => undefined });
+  // the one configuration gate, before any command runs: a bad file or variable stops every command the same way
+  program.hook('preAction', async (root) => {
+    const { loadConfig } = await import('../platform/config.js');
+    loadConfig(root.opts());
+  });
   const word = firstWord(argv.slice(2));
   const owner = areas.find((a) => word !== undefined && a.commands.includes(word));
   for (const area of owner ? [owner] : areas) (await area.load())(program);

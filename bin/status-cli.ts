@@ -82,7 +82,7 @@ export async function readStatusOpenSearch(config: CensusConfig): Promise<Status
   const { openSearchClient } = await import('../platform/opensearch.js');
   const { indexNames } = await import('../core/indexes.js');
   const { loadExceptionRegister } = await import('../registers/exceptions.js');
-  const client = openSearchClient(config.opensearchUrl);
+  const client = openSearchClient(config);
   const names = indexNames(config.indexPrefix);
   const search = async <T>(index: string, body: Record<string, unknown>): Promise<T[]> => {
     try {

@@ -35,7 +35,7 @@ export async function discoverHandler(event: { runId?: string } = {}) {
 
 export async function inventoryHandler(event: { runId?: string; accountId?: string; collector?: string }) {
   const config = loadConfig();
-  const name = event.collector ?? process.env.CENSUS_COLLECTOR;
+  const name = event.collector ?? config.collector;
   if (!event.accountId || !/^\d{12}$/.test(event.accountId)) throw new Error(`inventoryHandler: event.accountId "${event.accountId}" is not an account ID`);
   if (!name) throw new Error('inventoryHandler: no collector in the event or CENSUS_COLLECTOR');
   const sink = producer();

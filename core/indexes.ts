@@ -1,7 +1,10 @@
 // OpenSearch index and S3 key layout: the names every stage agrees on.
-/** Prefix lets parallel test runs and several deployments share one cluster. */
+/**
+ * The default prefix; a prefix lets parallel test runs and several deployments share one cluster. The configured
+ * one (`indexPrefix`, CENSUS_INDEX_PREFIX) comes from platform/config.ts and is passed in: core reads no environment.
+ */
 export function indexPrefix(): string {
-  return process.env.CENSUS_INDEX_PREFIX ?? 'census';
+  return 'census';
 }
 
 /** Resource indexes are split per service family so one family's fields cannot crowd out another's. */

@@ -5,6 +5,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { loadedSettings } from './config.js';
 
 export interface ClientOptions {
   region?: string;
@@ -31,7 +32,7 @@ export function clientConfig(opts: ClientOptions = {}) {
     region: opts.region ?? defaultRegion(),
     credentials: opts.credentials,
     retryMode: 'adaptive' as const,
-    maxAttempts: opts.maxAttempts ?? Number(process.env.CENSUS_AWS_MAX_ATTEMPTS ?? 8),
+    maxAttempts: opts.maxAttempts ?? loadedSettings().awsMaxAttempts,
     requestHandler,
   };
 }

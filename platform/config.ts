@@ -41,6 +41,8 @@ export const CensusConfig = z.object({
   trustedAccounts: csv.default([]),
   /** salt of the hashes collectors keep in place of secret values (a deployment secret; without it only lengths are kept) */
   redactionSalt: z.string().min(16, 'redactionSalt: at least 16 characters').optional(),
+  /** the collector a single-collector Lambda runs when the event names none (infra sets CENSUS_COLLECTOR) */
+  collector: z.string().optional(),
   /** how long the processor Lambda keeps the registers and catalog before reading them again */
   registerTtlSeconds: int.default(300),
   concurrency: z
@@ -151,7 +153,18 @@ export function loadConfig(flags: Record<string, unknown> = {}, env: NodeJS.Proc
       inLambda: Boolean(env.AWS_LAMBDA_FUNCTION_NAME),
     }),
   });
+  loaded = config;
   return config;
+}
+
+let loaded: CensusConfig | undefined;
+
+/**
+ * Settings of the last loadConfig, for the few places that build things without a configuration in hand (every
+ * AWS client's retry budget): the defaults until a command or handler has loaded its configuration.
+ */
+export function loadedSettings(): Pick<CensusConfig, 'awsMaxAttempts'> {
+  return loaded ?? { awsMaxAttempts: 8 };
 }
 
 /** Trusted-accounts register sources in load order: the known-vendor list, then the organization's own registers (which win). */

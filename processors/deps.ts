@@ -25,7 +25,7 @@ export interface DepsOptions {
 export async function processorDeps(config: CensusConfig, opts: DepsOptions = {}): Promise<ProcessorDeps> {
   const s3 = new S3Client(s3Config());
   const catalog = loadCatalog(config.catalog);
-  const deliveryStream = opts.deliveryStream ?? process.env.CENSUS_FEED_DELIVERY_STREAM;
+  const deliveryStream = opts.deliveryStream ?? config.feedDeliveryStream;
   const trust = await loadTrustRegister(trustRegisterSources(config), s3);
   for (const p of trust.problems) log.warn(p, 'trusted-accounts register: row skipped');
   let exceptions = new ExceptionIndex([]);
@@ -36,7 +36,7 @@ export async function processorDeps(config: CensusConfig, opts: DepsOptions = {}
   }
   const deps: ProcessorDeps = {
     s3,
-    opensearch: openSearchClient(config.opensearchUrl),
+    opensearch: openSearchClient(config),
     indexPrefix: config.indexPrefix,
     feedBucket: config.feedBucket,
     deadLetterBucket: config.deadLetterBucket,

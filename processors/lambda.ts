@@ -38,7 +38,7 @@ export function rawRecords(event: KinesisEvent): RawRecord[] {
 let deps: Promise<ProcessorDeps> | undefined;
 let builtAt = 0;
 /** the risk register and trusted-accounts register are re-read this often by a warm container */
-const registerTtlMs = Number(process.env.CENSUS_REGISTER_TTL_SECONDS ?? 300) * 1000;
+const registerTtlMs = loadConfig().registerTtlSeconds * 1000;
 
 /** Build once per container and again when the registers are older than the TTL; a failed build is retried next time. */
 function sharedDeps(now = Date.now()): Promise<ProcessorDeps> {

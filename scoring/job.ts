@@ -33,7 +33,7 @@ export interface JobOptions {
 
 export async function scoreFromStack(config: CensusConfig, opts: JobOptions, clients: JobClients = {}): Promise<ScoringRun> {
   const s3 = clients.s3 ?? new S3Client(s3Config());
-  const os = clients.opensearch ?? openSearchClient(config.opensearchUrl);
+  const os = clients.opensearch ?? openSearchClient(config);
   const requirements = loadRequirements(config.catalog);
   const { accounts, problems } = await loadAccounts(`s3://${config.feedBucket}/${s3Keys.accounts}`, s3);
   if (!config.exceptions) log.warn('no exception register configured (CENSUS_EXCEPTIONS): no finding is excepted');
@@ -69,7 +69,7 @@ export async function runScoringJob(
   clients: JobClients = {},
 ): Promise<JobSummary> {
   const s3 = clients.s3 ?? new S3Client(s3Config());
-  const os = clients.opensearch ?? openSearchClient(config.opensearchUrl);
+  const os = clients.opensearch ?? openSearchClient(config);
   const run = await scoreFromStack(config, opts, { s3, opensearch: os });
   const warnings = describeWarnings(run);
   for (const w of warnings) log.warn(w);

@@ -11,11 +11,11 @@ export { evaluateRecordsDetailed, evaluateSweepDetailed, findingIdFor, type Eval
 const loaded = new Map<string, Catalog>();
 
 /**
- * The catalog at `path`, else at CENSUS_CATALOG, else the Cloud Security Standard shipped with Census.
+ * The catalog at `path` (the configured `catalog`, see platform/config.ts), else the Cloud Security Standard shipped with Census.
  * Validated on first load (throws CatalogError listing every problem) and cached per path.
  */
 export function loadCatalog(path?: string): Catalog {
-  const file = path ?? process.env.CENSUS_CATALOG ?? DEFAULT_CATALOG_PATH;
+  const file = path ?? DEFAULT_CATALOG_PATH;
   let catalog = loaded.get(file);
   if (!catalog) {
     catalog = loadCatalogFile(file);

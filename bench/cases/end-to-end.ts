@@ -25,7 +25,7 @@ async function oneRun(accounts: number, seed: number, name: string): Promise<{ s
   const registerDir = mkdtempSync(join(tmpdir(), 'census-bench-registers-'));
   writeRegisters(registerDir, manifest);
   const config = demoConfig(name, manifest, { registerDir });
-  const os = openSearchClient(config.opensearchUrl);
+  const os = openSearchClient(config);
   await prepareTargets(config, new S3Client(s3Config()), os);
   let records = 0;
   const sample = await timed(async () => {

@@ -118,7 +118,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
   const config = demoConfig(opts.name, manifest, { registerDir, catalog: opts.catalog });
   const s3 = new S3Client(s3Config());
-  const os = openSearchClient(config.opensearchUrl);
+  const os = openSearchClient(config);
 
   await stages.run('create the stream, buckets and index templates', async () => {
     await prepareTargets(config, s3, os);

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../../platform/config.js';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { CatalogError, evaluateRecords, findingIdFor, loadCatalog, parseCatalog } from '../../standard/index.js';
@@ -92,14 +93,15 @@ describe('catalog loading', () => {
     expect(loadCatalog(good).requirements[0]).toMatchObject({ id: 'CSS-X-01', weight: 5, scope: 'resource' });
   });
 
-  it('uses CENSUS_CATALOG when no path is given', () => {
+  it('takes CENSUS_CATALOG through the configuration, and the shipped catalog when none is configured', () => {
+    expect(loadCatalog(loadConfig({}, { CENSUS_CATALOG: customPath }).catalog).name).toBe('Example Corp Cloud Standard');
+    // the module itself reads no environment: the configuration gate is the one place
     process.env.CENSUS_CATALOG = customPath;
     try {
-      expect(loadCatalog().name).toBe('Example Corp Cloud Standard');
+      expect(loadCatalog().source).toBe(DEFAULT_CATALOG_PATH);
     } finally {
       delete process.env.CENSUS_CATALOG;
     }
-    expect(loadCatalog().source).toBe(DEFAULT_CATALOG_PATH);
   });
 });
 
