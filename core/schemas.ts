@@ -271,6 +271,45 @@ export const ScoreRecord = z.object({
 });
 export type ScoreRecord = z.infer<typeof ScoreRecord>;
 
+/**
+ * A resource whose content changed (core/content.ts): what changed, when, and, when a CloudTrail event caused the
+ * re-collection, which event and who. Written by the processors beside the resource; never on the stream.
+ */
+export const ChangeRecord = z.object({
+  recordType: z.literal('change'),
+  ...recordBase,
+  /** first 32 hex of sha256(ARN|previous capture time|capture time): a replay writes the same change once */
+  changeId: z.string().regex(/^[0-9a-f]{32}$/),
+  arn: z.string().min(1).max(2048),
+  resourceType: z.string().max(256),
+  resourceId: z.string().max(2048),
+  resourceName: z.string().max(1024).nullable(),
+  awsAccountId: accountId,
+  awsRegion: region.min(1),
+  /** `created`: first seen; `modified`: content differs; `deleted`: marked ResourceDeleted */
+  kind: z.enum(['created', 'modified', 'deleted']),
+  /** the capture time of the new state */
+  changedAt: isoDateTime,
+  /** the capture time of the state it differs from (null when created) */
+  previousCaptureTime: isoDateTime.nullable(),
+  previousHash: z.string().nullable(),
+  contentHash: z.string(),
+  /** the CloudTrail event behind an event-driven re-collection */
+  eventName: z.string().max(256).optional(),
+  eventId: z.string().max(256).optional(),
+  principal: z.string().max(2048).optional(),
+  /** JSON Pointer paths with canonical JSON text of the old and new values; volatile fields never appear */
+  diff: z.array(
+    z.object({ op: z.enum(['add', 'remove', 'replace']), path: z.string(), before: z.string().optional(), after: z.string().optional() }),
+  ),
+  /** the policy engine's verdict before and after, when it changed */
+  verdict: z.object({ before: z.string().nullable(), after: z.string().nullable() }).optional(),
+  /** requirements whose finding for this resource flipped between PASS and FAIL with this change */
+  flipped: z.array(z.object({ requirementId: z.string(), from: z.enum(['PASS', 'FAIL']).nullable(), to: z.enum(['PASS', 'FAIL']) })).default([]),
+  account: AccountContext.optional(),
+});
+export type ChangeRecord = z.infer<typeof ChangeRecord>;
+
 /** Everything that travels on the stream. */
 export const StreamRecord = z.discriminatedUnion('recordType', [
   AccountRecord,
@@ -292,6 +331,7 @@ export const recordSchemas = {
   PointerRecord,
   ExceptionEntry,
   ScoreRecord,
+  ChangeRecord,
   StreamRecord,
 } as const;
 
