@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { clientConfig, s3Config } from '../platform/aws.js';
 import { s3Keys } from '../core/indexes.js';
 import { log } from '../platform/log.js';
-import { sleep } from '../core/util.js';
+import { backoffWithJitter, sleep } from '../core/util.js';
 import { kindOf } from '../core/records.js';
 import { parseRecord, SCHEMA_VERSION, type PointerRecord, type StreamRecord } from '../core/schemas.js';
 
@@ -78,7 +78,7 @@ const FATAL = new Set(['ResourceNotFoundException', 'AccessDeniedException', 'KM
 
 /** Exponential backoff with full jitter, capped at 5 s. */
 export function backoffDelay(attempt: number, baseMs: number): number {
-  return Math.random() * Math.min(5_000, baseMs * 2 ** attempt);
+  return backoffWithJitter(attempt + 1, baseMs, 5_000);
 }
 
 export class KinesisProducer implements RecordSink {

@@ -1,4 +1,7 @@
 // OpenSearch index and S3 key layout: the names every stage agrees on.
+import { createHash } from 'node:crypto';
+
+const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex');
 /**
  * The default prefix; a prefix lets parallel test runs and several deployments share one cluster. The configured
  * one (`indexPrefix`, CENSUS_INDEX_PREFIX) comes from platform/config.ts and is passed in: core reads no environment.
@@ -35,9 +38,15 @@ export const indexNames = (prefix = indexPrefix()) => ({
 export const s3Keys = {
   /** the latest account list, read by processors and scoring */
   accounts: 'state/accounts.json',
-  /** the latest state of each resource at a stable key */
-  latestResource: (accountId: string, resourceType: string, resourceId: string) =>
-    `latest/${accountId}/${resourceType.replaceAll('::', '-')}/${encodeURIComponent(resourceId)}.json`,
+  /**
+   * The latest state of each resource at a stable key named by its ARN, the identity OpenSearch uses too, so
+   * same-named resources in two regions (DynamoDB tables, Lambda functions) never share an object. ARNs too
+   * long for an S3 key (1,024 bytes) are named by their SHA-256.
+   */
+  latestResource: (accountId: string, resourceType: string, arn: string) => {
+    const name = encodeURIComponent(arn);
+    return `latest/${accountId}/${resourceType.replaceAll('::', '-')}/${name.length <= 900 ? name : `sha256-${sha256Hex(arn)}`}.json`;
+  },
   /** NDJSON feed partitioned by kind and hour */
   feedPrefix: (kind: string, at: Date) => {
     const iso = at.toISOString();

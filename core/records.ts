@@ -23,8 +23,10 @@ export interface RecordKind<R> {
   eventTime(record: R): string;
   /** Kinesis partition key before the 256-character cap: one identity always maps to one shard */
   partitionKey(record: R): string;
-  /** the account the record belongs to, for enrichment; undefined for kinds that carry none */
+  /** the account the record belongs to; undefined for kinds that carry none */
   accountId(record: R): string | undefined;
+  /** whether the processors attach that account's context (`account`) to the record */
+  takesAccountContext: boolean;
   /** the write alias the record lands in; undefined for kinds not stored in OpenSearch */
   index(record: R, names: Names): string | undefined;
   /** feed partition (`feed/<kind>/...`); undefined for kinds that never reach the feed */
@@ -48,6 +50,7 @@ export const recordKinds: {
     eventTime: (r) => r.observedAt,
     partitionKey: (r) => r.accountId,
     accountId: (r) => r.accountId,
+    takesAccountContext: false,
     index: (_r, names) => names.accounts,
     feedKind: 'account',
     timeFields: ['joinedAt', 'observedAt'],
@@ -58,6 +61,7 @@ export const recordKinds: {
     // one resource's copies stay in order
     partitionKey: (r) => r.arn,
     accountId: (r) => r.awsAccountId,
+    takesAccountContext: true,
     index: (r, names) => names.resourceFamily(r.resourceType),
     feedKind: 'resource',
     timeFields: ['resourceCreationTime', 'configurationItemCaptureTime'],
@@ -67,6 +71,7 @@ export const recordKinds: {
     eventTime: (r) => r.observedAt,
     partitionKey: (r) => r.resourceArn ?? r.accountId,
     accountId: (r) => r.accountId,
+    takesAccountContext: true,
     index: (_r, names) => names.findings,
     feedKind: 'finding',
     timeFields: ['observedAt'],
@@ -77,6 +82,7 @@ export const recordKinds: {
     eventTime: (r) => r.observedAt,
     partitionKey: (r) => r.accountId,
     accountId: (r) => r.accountId,
+    takesAccountContext: true,
     index: (_r, names) => names.collectionErrors,
     feedKind: 'collection-error',
     timeFields: ['observedAt'],
@@ -86,6 +92,7 @@ export const recordKinds: {
     eventTime: (r) => r.finishedAt,
     partitionKey: (r) => r.accountId,
     accountId: (r) => r.accountId,
+    takesAccountContext: false,
     index: (_r, names) => names.inventoryRuns,
     feedKind: 'inventory-run',
     timeFields: ['startedAt', 'finishedAt'],
@@ -95,6 +102,7 @@ export const recordKinds: {
     eventTime: () => new Date(0).toISOString(),
     partitionKey: (r) => r.key,
     accountId: () => undefined,
+    takesAccountContext: false,
     index: () => undefined,
     feedKind: undefined,
     timeFields: [],

@@ -9,7 +9,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { createHash } from 'node:crypto';
 import { log } from '../platform/log.js';
-import { sleep } from '../core/util.js';
+import { backoffWithJitter, sleep } from '../core/util.js';
 
 export interface IndexOp {
   index: string;
@@ -53,11 +53,6 @@ export function documentId(identity: string): string {
 
 /** 429 and 5xx: the cluster is busy or down, the request may succeed later. */
 export const isTransientStatus = (status: number) => status === 429 || status >= 500;
-
-/** Exponential backoff with full jitter: a random wait up to base * 2^(attempt-1), capped. */
-export function backoffWithJitter(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
-  return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1)));
-}
 
 function describeError(error: unknown): string {
   const e = error as { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } } | null;

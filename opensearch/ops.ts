@@ -1,51 +1,23 @@
 // Which index, `_id` and version each record kind lands with, and the searchable extras of a resource.
-import { createHash } from 'node:crypto';
 import { indexNames } from '../core/indexes.js';
+import { identityOf, kindOf, versionOf } from '../core/records.js';
 import type { ResourceRecord, StreamRecord } from '../core/schemas.js';
 import { derivedResourceFields } from './mappings.js';
 import { documentId } from './bulk.js';
 
 export type Landable = Exclude<StreamRecord, { recordType: 'pointer' | 'inventory-run' }>;
+/** every kind the processors store (inventory runs go to the run ledger) */
+export type Storable = Exclude<StreamRecord, { recordType: 'pointer' }>;
 
 /** Epoch ms of the time a copy describes: later copies get higher versions. */
-export function recordVersion(record: Landable): number {
-  switch (record.recordType) {
-    case 'resource':
-      return Date.parse(record.configurationItemCaptureTime);
-    default:
-      return Date.parse(record.observedAt);
-  }
-}
+export const recordVersion = (record: Storable): number => versionOf(record);
 
-/** The identity a document is stored under: one document per resource, finding, account, error event. */
-export function recordIdentity(record: Landable): string {
-  switch (record.recordType) {
-    case 'resource':
-      return record.arn;
-    case 'finding':
-      return record.findingId;
-    case 'account':
-      return record.accountId;
-    case 'collection-error': {
-      const key = [record.accountId, record.region ?? '', record.collector ?? '', record.code, record.runId ?? '', record.observedAt].join('|');
-      return createHash('sha256').update(key).digest('hex');
-    }
-  }
-}
+/** The identity a document is stored under: one document per resource, finding, account, error event, run. */
+export const recordIdentity = (record: Storable): string => identityOf(record);
 
 /** The write alias for a record (resource family indexes are created by the caller). */
-export function indexFor(record: Landable, prefix: string): string {
-  const names = indexNames(prefix);
-  switch (record.recordType) {
-    case 'resource':
-      return names.resourceFamily(record.resourceType);
-    case 'finding':
-      return names.findings;
-    case 'account':
-      return names.accounts;
-    case 'collection-error':
-      return names.collectionErrors;
-  }
+export function indexFor(record: Storable, prefix: string): string {
+  return kindOf(record).index(record, indexNames(prefix))!;
 }
 
 const derivedKeys = Object.keys(derivedResourceFields);
@@ -63,10 +35,12 @@ export function resourceDocument(record: ResourceRecord & Record<string, unknown
 export function withoutSearchCopies<T extends Record<string, unknown>>(doc: T): T {
   const out = { ...doc };
   for (const k of derivedKeys) if (k === 'configurationText' || k === 'tagPairs') delete out[k];
+  // the feed object a copy went to is the store's bookkeeping, not part of the record
+  delete out.feedKey;
   return out;
 }
 
-export function documentFor(record: Landable): Record<string, unknown> {
+export function documentFor(record: Storable): Record<string, unknown> {
   return record.recordType === 'resource' ? resourceDocument(record) : record;
 }
 

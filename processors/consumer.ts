@@ -1,14 +1,16 @@
 // The local consumer (demo, tests, `census process`): polls every shard of a Kinesis stream
 // (kinesalite locally) with the same processing core as the Lambda handler, and moves its checkpoint
 // only past records that landed or were dead-lettered.
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, type Shard, type _Record } from '@aws-sdk/client-kinesis';
-import { clientConfig } from '../platform/aws.js';
+import { clientConfig, s3Config } from '../platform/aws.js';
 import type { CensusConfig } from '../platform/config.js';
-import { processorDeps, type DepsOptions } from './deps.js';
+import { DepsCache, processorDeps, registerFingerprint, type DepsOptions } from './deps.js';
 import { log } from '../platform/log.js';
 import { processBatch, type BatchResult, type ProcessorDeps } from './pipeline.js';
-import { sleep } from '../core/util.js';
+import { backoffWithJitter, sleep } from '../core/util.js';
 import type { RawRecord } from './validate.js';
 
 export interface CheckpointStore {
@@ -16,6 +18,7 @@ export interface CheckpointStore {
   set(shardId: string, sequenceNumber: string): Promise<void>;
 }
 
+/** In memory only: for tests that want a throw-away position. The consumer's default is durable (S3). */
 export class MemoryCheckpoints implements CheckpointStore {
   readonly positions = new Map<string, string>();
   async get(shardId: string) {
@@ -24,6 +27,43 @@ export class MemoryCheckpoints implements CheckpointStore {
   async set(shardId: string, sequenceNumber: string) {
     this.positions.set(shardId, sequenceNumber);
   }
+}
+
+/** Checkpoints in a local JSON file, written atomically (temporary file, then rename), so a restart resumes. */
+export class FileCheckpoints implements CheckpointStore {
+  private positions: Map<string, string> | undefined;
+  constructor(readonly path: string) {}
+
+  private async load(): Promise<Map<string, string>> {
+    if (this.positions) return this.positions;
+    try {
+      this.positions = new Map(Object.entries(JSON.parse(await readFile(this.path, 'utf8')) as Record<string, string>));
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ENOENT') throw new Error(`checkpoint file ${this.path}: ${(err as Error).message}`);
+      this.positions = new Map();
+    }
+    return this.positions;
+  }
+  async get(shardId: string) {
+    return (await this.load()).get(shardId);
+  }
+  async set(shardId: string, sequenceNumber: string) {
+    const positions = await this.load();
+    positions.set(shardId, sequenceNumber);
+    await mkdir(dirname(this.path), { recursive: true });
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(Object.fromEntries(positions)));
+    await rename(tmp, this.path);
+  }
+}
+
+/** The checkpoint a consumer keeps when given none: one S3 object per stream in the feed bucket. */
+export const defaultCheckpointKey = (streamName: string) => `checkpoints/${streamName}.json`;
+
+/** `s3://bucket/key` or a local path. */
+export function checkpointsAt(location: string, s3: S3Client): CheckpointStore {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
+  return m ? new S3Checkpoints(s3, m[1]!, m[2]!) : new FileCheckpoints(location);
 }
 
 /** Checkpoints in one small S3 object, so a restarted consumer resumes where it stopped. */
@@ -60,11 +100,18 @@ export interface ConsumeOptions {
   streamName: string;
   /** `drained`: stop once every shard is read to its tip; `forever`: keep polling until the signal aborts */
   until?: 'drained' | 'forever';
+  /** default: `checkpoints/<stream>.json` in the feed bucket (durable: a restart resumes, never replays the stream) */
   checkpoints?: CheckpointStore;
   /** GetRecords Limit */
   batchSize?: number;
-  /** attempts per batch before the consumer stops with the failing position (the checkpoint stays before it) */
+  /**
+   * attempts per batch (and per stream or S3 call) before the consumer stops with the failing position (the
+   * checkpoint stays before it); default: without end for `forever` (it logs what it waits for), 5 for `drained`
+   */
   maxAttempts?: number;
+  /** first wait between attempts; doubles up to maxDelayMs, with full jitter */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
   pollIntervalMs?: number;
   signal?: AbortSignal;
   kinesis?: KinesisClient;
@@ -81,6 +128,8 @@ export interface ConsumeStats {
   markedDeleted: number;
   /** batches delivered again after a landing failure */
   retries: number;
+  /** stream or S3 calls of the consumer itself retried (Kinesis, checkpoints, dependencies) */
+  waits: number;
 }
 
 export function toRaw(shardId: string, r: _Record): RawRecord {
@@ -121,21 +170,49 @@ export type DepsSource = ProcessorDeps | (() => Promise<ProcessorDeps>);
 
 export async function consumeStream(deps: DepsSource, opts: ConsumeOptions): Promise<ConsumeStats> {
   const kinesis = opts.kinesis ?? new KinesisClient(clientConfig());
-  const checkpoints = opts.checkpoints ?? new MemoryCheckpoints();
   const until = opts.until ?? 'drained';
-  const stats: ConsumeStats = { shards: 0, batches: 0, received: 0, landed: 0, deadLettered: 0, alreadyNewer: 0, markedDeleted: 0, retries: 0 };
+  const stats: ConsumeStats = { shards: 0, batches: 0, received: 0, landed: 0, deadLettered: 0, alreadyNewer: 0, markedDeleted: 0, retries: 0, waits: 0 };
+  const retry = retrier(opts, stats);
+  const depsNow = () => retry('processing dependencies (registers, account list)', async () => (typeof deps === 'function' ? deps() : deps));
+  let checkpoints = opts.checkpoints;
+  if (!checkpoints) {
+    const d = await depsNow();
+    checkpoints = new S3Checkpoints(d.s3, d.feedBucket, defaultCheckpointKey(opts.streamName));
+  }
   const seen = new Set<string>();
   do {
-    const shards = shardOrder(await listShards(kinesis, opts.streamName)).filter((s) => until === 'forever' || !seen.has(s.ShardId!));
+    const shards = shardOrder(await retry(`Kinesis ListShards ${opts.streamName}`, () => listShards(kinesis, opts.streamName))).filter(
+      (s) => until === 'forever' || !seen.has(s.ShardId!),
+    );
     for (const shard of shards) {
       if (opts.signal?.aborted) break;
       seen.add(shard.ShardId!);
-      await consumeShard(kinesis, deps, shard.ShardId!, checkpoints, opts, stats);
+      await consumeShard(kinesis, depsNow, shard.ShardId!, checkpoints, opts, stats, retry);
     }
     stats.shards = seen.size;
     if (until === 'forever' && !opts.signal?.aborted) await sleep(opts.pollIntervalMs ?? 1000);
   } while (until === 'forever' && !opts.signal?.aborted);
   return stats;
+}
+
+type Retry = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+
+/** The consumer's own calls (Kinesis, checkpoints, dependencies): retried with backoff and jitter, logging what it waits for. */
+function retrier(opts: ConsumeOptions, stats: ConsumeStats): Retry {
+  const maxAttempts = opts.maxAttempts ?? (opts.until === 'forever' ? Infinity : 5);
+  return async (what, fn) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (attempt >= maxAttempts || opts.signal?.aborted) throw new Error(`${what}: still failing after ${attempt} attempts: ${(err as Error).name}: ${(err as Error).message}`);
+        const waitMs = backoffWithJitter(attempt, opts.baseDelayMs ?? 500, opts.maxDelayMs ?? 30_000);
+        stats.waits++;
+        log.warn({ waitingFor: what, attempt, waitMs, err: `${(err as Error).name}: ${(err as Error).message}` }, 'waiting for a dependency to come back');
+        await sleep(waitMs);
+      }
+    }
+  };
 }
 
 async function iteratorFor(kinesis: KinesisClient, streamName: string, shardId: string, after: string | undefined, at?: string): Promise<string | undefined> {
@@ -156,17 +233,30 @@ async function iteratorFor(kinesis: KinesisClient, streamName: string, shardId: 
 /** Read one shard to its tip (or until aborted), landing each GetRecords batch before moving on. */
 async function consumeShard(
   kinesis: KinesisClient,
-  deps: DepsSource,
+  deps: () => Promise<ProcessorDeps>,
   shardId: string,
   checkpoints: CheckpointStore,
   opts: ConsumeOptions,
   stats: ConsumeStats,
+  retry: Retry,
 ): Promise<void> {
-  const maxAttempts = opts.maxAttempts ?? 5;
-  let iterator = await iteratorFor(kinesis, opts.streamName, shardId, await checkpoints.get(shardId));
+  const maxAttempts = opts.maxAttempts ?? (opts.until === 'forever' ? Infinity : 5);
+  const resume = async (at?: string) =>
+    retry(`Kinesis GetShardIterator ${shardId}`, async () => iteratorFor(kinesis, opts.streamName, shardId, at ? undefined : await checkpoints.get(shardId), at));
+  let iterator = await resume();
   let attempt = 0;
   while (iterator && !opts.signal?.aborted) {
-    const res = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: opts.batchSize ?? 500 }));
+    let res;
+    try {
+      res = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: opts.batchSize ?? 500 }));
+    } catch (err) {
+      // the stream is unreachable or the iterator expired while we waited: resume after the checkpoint
+      stats.waits++;
+      if (stats.waits % 10 === 1) log.warn({ shardId, err: `${(err as Error).name}: ${(err as Error).message}` }, 'GetRecords failed; resuming after the checkpoint');
+      await sleep(backoffWithJitter(Math.min(stats.waits, 8), opts.baseDelayMs ?? 500, opts.maxDelayMs ?? 30_000));
+      iterator = await resume();
+      continue;
+    }
     const records = res.Records ?? [];
     if (!records.length) {
       // at the tip: a drained consumer moves to the next shard; a closed shard has no next iterator
@@ -175,7 +265,7 @@ async function consumeShard(
       continue;
     }
     const raws = records.map((r) => toRaw(shardId, r));
-    const result = await processBatch(raws, typeof deps === 'function' ? await deps() : deps);
+    const result = await processBatch(raws, await deps());
     stats.batches++;
     stats.received += result.received;
     stats.deadLettered += result.deadLettered;
@@ -184,23 +274,24 @@ async function consumeShard(
     opts.onBatch?.(shardId, result);
     if (!result.failures.length) {
       stats.landed += result.landed;
-      await checkpoints.set(shardId, raws.at(-1)!.sequenceNumber);
+      await retry(`checkpoint of ${shardId}`, () => checkpoints.set(shardId, raws.at(-1)!.sequenceNumber));
       attempt = 0;
       iterator = res.NextShardIterator;
       continue;
     }
     // keep what landed before the first failure; deliver again from there (landing is idempotent)
     const firstFailed = raws.findIndex((r) => r.sequenceNumber === result.failures[0]!.sequenceNumber);
-    if (firstFailed > 0) await checkpoints.set(shardId, raws[firstFailed - 1]!.sequenceNumber);
+    if (firstFailed > 0) await retry(`checkpoint of ${shardId}`, () => checkpoints.set(shardId, raws[firstFailed - 1]!.sequenceNumber));
     attempt = firstFailed > 0 ? 1 : attempt + 1;
     const failure = result.failures[0]!;
     if (attempt >= maxAttempts) {
       throw new Error(`shard ${shardId}: record ${failure.sequenceNumber} still failing after ${attempt} attempts: ${failure.reason}`);
     }
     stats.retries++;
-    log.warn({ shardId, sequenceNumber: failure.sequenceNumber, attempt, reason: failure.reason }, 'batch did not land; delivering again');
-    await sleep(Math.min(30_000, 500 * 2 ** (attempt - 1)));
-    iterator = await iteratorFor(kinesis, opts.streamName, shardId, undefined, failure.sequenceNumber);
+    const waitMs = backoffWithJitter(attempt, opts.baseDelayMs ?? 500, opts.maxDelayMs ?? 30_000);
+    log.warn({ shardId, sequenceNumber: failure.sequenceNumber, attempt, waitMs, reason: failure.reason }, 'batch did not land; waiting, then delivering it again from the checkpoint');
+    await sleep(waitMs);
+    iterator = await resume(failure.sequenceNumber);
   }
 }
 
@@ -210,15 +301,8 @@ export async function processStream(
   opts: Partial<ConsumeOptions> & DepsOptions & { registerTtlMs?: number } = {},
 ): Promise<ConsumeStats> {
   const build = () => processorDeps(config, { refresh: opts.refresh ?? true, accountListMaxAgeMs: opts.accountListMaxAgeMs ?? 0, deliveryStream: opts.deliveryStream });
-  let deps = await build();
-  let builtAt = Date.now();
-  // a consumer that runs for hours re-reads the risk and trusted-accounts registers, as the Lambda does
-  const current = async () => {
-    if (Date.now() - builtAt > (opts.registerTtlMs ?? 300_000)) {
-      deps = await build();
-      builtAt = Date.now();
-    }
-    return deps;
-  };
-  return consumeStream(current, { ...opts, streamName: opts.streamName ?? config.streamName });
+  // a consumer that runs for hours re-reads the risk and trusted-accounts registers when they change, as the Lambda does
+  const s3 = new S3Client(s3Config());
+  const cache = new DepsCache(build, () => registerFingerprint(config, s3), opts.registerTtlMs ?? 300_000);
+  return consumeStream(() => cache.get(), { ...opts, streamName: opts.streamName ?? config.streamName });
 }

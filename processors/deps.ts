@@ -1,7 +1,8 @@
 // Build the processing dependencies from the Census configuration: one place for the Lambda handler,
 // the local consumer and the CLI.
 import { FirehoseClient } from '@aws-sdk/client-firehose';
-import { S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { stat } from 'node:fs/promises';
 import { clientConfig, s3Config } from '../platform/aws.js';
 import { trustRegisterSources, type CensusConfig } from '../platform/config.js';
 import { ExceptionIndex } from '../core/exceptions.js';
@@ -40,7 +41,9 @@ export async function processorDeps(config: CensusConfig, opts: DepsOptions = {}
     indexPrefix: config.indexPrefix,
     feedBucket: config.feedBucket,
     deadLetterBucket: config.deadLetterBucket,
-    feed: deliveryStream ? new FirehoseFeedSink(new FirehoseClient(clientConfig()), deliveryStream) : new S3FeedSink(s3, config.feedBucket),
+    feed: deliveryStream
+      ? new FirehoseFeedSink(new FirehoseClient(clientConfig()), deliveryStream, { s3, bucket: config.feedBucket })
+      : new S3FeedSink(s3, config.feedBucket),
     accounts: new AccountDirectory(s3, config.feedBucket, opts.accountListMaxAgeMs),
     trustRegister: trust.register,
     exceptions,
@@ -50,4 +53,74 @@ export async function processorDeps(config: CensusConfig, opts: DepsOptions = {}
   // CENSUS_SECURITY_LAKE adds OCSF Parquet copies of resources and findings beside the feed (feed/security-lake-sink.ts)
   deps.feed = withSecurityLake(deps.feed, securityLakeWriterFromEnv(s3));
   return deps;
+}
+
+/**
+ * A version tag of a register source without reading it: the S3 ETag (HeadObject) or a local file's size and
+ * modification time. A source that cannot be asked gets a tag that never matches, so it is read again.
+ */
+export async function sourceTag(source: string, s3: S3Client): Promise<string> {
+  try {
+    const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(source);
+    if (m) return `${source}@${(await s3.send(new HeadObjectCommand({ Bucket: m[1]!, Key: m[2]! }))).ETag ?? ''}`;
+    const st = await stat(source);
+    return `${source}@${st.size}:${st.mtimeMs}`;
+  } catch (err) {
+    return `${source}@unreadable:${(err as Error).name}:${Date.now()}`;
+  }
+}
+
+/** Every register and catalog source the processing dependencies are built from, tagged. */
+export async function registerFingerprint(config: CensusConfig, s3: S3Client): Promise<string> {
+  const sources = [...trustRegisterSources(config), ...(config.exceptions ? [config.exceptions] : []), ...(config.catalog ? [config.catalog] : [])];
+  return (await Promise.all(sources.map((s) => sourceTag(s, s3)))).join('\n');
+}
+
+/**
+ * The processing dependencies of a long-lived process (a warm Lambda container, the local consumer), shared
+ * by both: built once; after `ttlMs` the register sources are asked for their tags (ETag, file size and time)
+ * and the dependencies are rebuilt only when one changed. A failed build is forgotten, so the next call tries
+ * again; a failed look at the tags keeps the current dependencies.
+ */
+export class DepsCache {
+  private current: Promise<ProcessorDeps> | undefined;
+  private tags: string | undefined;
+  private checkedAt = 0;
+  /** how many times the dependencies (and so the registers) were built */
+  builds = 0;
+
+  constructor(
+    private readonly build: () => Promise<ProcessorDeps>,
+    private readonly fingerprint: () => Promise<string>,
+    private readonly ttlMs: number,
+  ) {}
+
+  async get(now = Date.now()): Promise<ProcessorDeps> {
+    if (this.current && now - this.checkedAt <= this.ttlMs) return this.current;
+    if (this.current) {
+      let tags: string;
+      try {
+        tags = await this.fingerprint();
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'registers: could not check for changes, keeping the loaded ones');
+        this.checkedAt = now;
+        return this.current;
+      }
+      this.checkedAt = now;
+      if (tags === this.tags) return this.current;
+      log.info('registers changed: reloading them');
+    }
+    this.checkedAt = now;
+    const tags = await this.fingerprint().catch(() => undefined);
+    this.builds++;
+    const built = this.build();
+    this.current = built;
+    built.then(
+      () => (this.tags = tags),
+      () => {
+        if (this.current === built) this.current = undefined;
+      },
+    );
+    return built;
+  }
 }

@@ -2,6 +2,7 @@
 // collectors write to `s3Keys.accounts`; it is cached and re-read only when its ETag changes.
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { s3Keys } from '../core/indexes.js';
+import { kindOf } from '../core/records.js';
 import { log } from '../platform/log.js';
 import { AccountRecord, parseWith, type AccountContext, type StreamRecord } from '../core/schemas.js';
 
@@ -11,22 +12,9 @@ export function accountContext(accountId: string, accounts: ReadonlyMap<string, 
   return { accountId, name: a.name, owner: a.owner, executive: a.executive, payerId: a.payerId, ouPath: a.ouPath, tags: a.tags, inOrganization: true };
 }
 
-/** The account a record belongs to, for the record kinds that carry one. */
-export function accountIdOf(record: StreamRecord): string | undefined {
-  switch (record.recordType) {
-    case 'resource':
-      return record.awsAccountId;
-    case 'finding':
-    case 'collection-error':
-      return record.accountId;
-    default:
-      return undefined;
-  }
-}
-
 /** Pure: attach `account` (an unknown account is flagged `inOrganization: false`, never dropped). */
 export function withAccount<R extends StreamRecord>(record: R, accounts: ReadonlyMap<string, AccountRecord>): R {
-  const id = accountIdOf(record);
+  const id = kindOf(record).takesAccountContext ? kindOf(record).accountId(record) : undefined;
   return id === undefined ? record : { ...record, account: accountContext(id, accounts) };
 }
 

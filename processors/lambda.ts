@@ -3,7 +3,9 @@
 // delivers them again from the lowest reported sequence number.
 import { loadConfig } from '../platform/config.js';
 import { log } from '../platform/log.js';
-import { processorDeps } from './deps.js';
+import { S3Client } from '@aws-sdk/client-s3';
+import { s3Config } from '../platform/aws.js';
+import { DepsCache, processorDeps, registerFingerprint } from './deps.js';
 import { processBatch, type ProcessorDeps } from './pipeline.js';
 import type { RawRecord } from './validate.js';
 
@@ -35,22 +37,11 @@ export function rawRecords(event: KinesisEvent): RawRecord[] {
   }));
 }
 
-let deps: Promise<ProcessorDeps> | undefined;
-let builtAt = 0;
-/** the risk register and trusted-accounts register are re-read this often by a warm container */
+/** the risk register and trusted-accounts register are checked for changes this often by a warm container */
 const registerTtlMs = loadConfig().registerTtlSeconds * 1000;
-
-/** Build once per container and again when the registers are older than the TTL; a failed build is retried next time. */
-function sharedDeps(now = Date.now()): Promise<ProcessorDeps> {
-  if (!deps || now - builtAt > registerTtlMs) {
-    builtAt = now;
-    deps = processorDeps(loadConfig()).catch((err) => {
-      deps = undefined;
-      throw err;
-    });
-  }
-  return deps;
-}
+const s3 = new S3Client(s3Config());
+/** Built once per container; rebuilt only when a register changed (ETag), retried after a failed build. */
+const cache = new DepsCache(() => processorDeps(loadConfig()), () => registerFingerprint(loadConfig(), s3), registerTtlMs);
 
 export async function handleEvent(event: KinesisEvent, d: ProcessorDeps): Promise<BatchResponse> {
   const result = await processBatch(rawRecords(event), d);
@@ -60,5 +51,5 @@ export async function handleEvent(event: KinesisEvent, d: ProcessorDeps): Promis
 }
 
 export async function handler(event: KinesisEvent): Promise<BatchResponse> {
-  return handleEvent(event, await sharedDeps());
+  return handleEvent(event, await cache.get());
 }

@@ -1,28 +1,51 @@
-// The processing core shared by the Lambda handler and the local consumer:
-// decode -> follow pointers -> enrich (account, trusted accounts, exceptions) -> per-record checks
-// -> land (S3 feed, latest state, OpenSearch, trusted-accounts documents, deletions) -> dead letters.
-// A record that breaks the contract is dead-lettered and the batch goes on; a record whose landing
-// failed is reported by sequence number, so the stream delivers it again (landing is idempotent).
+// The processing core shared by the Lambda handler and the local consumer, in named steps:
+// decode (validate, follow pointers) -> enrich (account, trusted accounts, exceptions, per-record checks)
+// -> plan (what every store already holds of each identity) -> index (OpenSearch) -> latest state and
+// trust map -> feed -> inventory runs (deletions, only from evidence) -> dead letters.
+// One ledger per batch carries the failures, dead letters and counters through the steps.
+//
+// Exactly-once effect: every store is keyed by the record's identity (core/records.ts) and versioned by its
+// event time. OpenSearch takes a copy whose version is at least the stored one (a replay may correct its
+// enrichment) and refuses an older one. The feed gets a copy only when no store holds it yet, or when the
+// feed object its stored copy names was never written; feed objects are named by the copies they hold, so
+// writing the same copies again overwrites. A record whose landing failed is reported by stream position and
+// delivered again; one the stores refuse for its content is dead-lettered with the reason.
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@opensearch-project/opensearch';
 import pLimit from 'p-limit';
 import type { ExceptionIndex } from '../core/exceptions.js';
+import { indexNames } from '../core/indexes.js';
+import { identityOf, kindOf, versionOf } from '../core/records.js';
+import type { AccountRecord, FindingRecord, InventoryRunRecord, ResourceRecord } from '../core/schemas.js';
 import { log } from '../platform/log.js';
-import type { AccountRecord, FindingRecord, InventoryRunRecord, ResourceRecord, StreamRecord } from '../core/schemas.js';
 import { evaluateRecords, toOcsf, type Catalog } from '../standard/index.js';
-import { withAccount, type AccountDirectory } from './enrich-account.js';
+import { withAccount } from './enrich-account.js';
 import { withException } from '../registers/exceptions.js';
-import { bulkIndex, supersededRefs, type IndexOp } from '../opensearch/bulk.js';
-import { findUnseenResources, type DeletionMarker } from '../opensearch/deleted.js';
+import { documentId, type BulkOptions, type IndexOp } from '../opensearch/bulk.js';
 import { indexDeadLetters } from '../opensearch/dead-letters.js';
-import { documentFor, documentId, indexFor, recordIdentity, recordVersion, type Landable } from '../opensearch/ops.js';
-import { ensureIndexTemplatesOnce, ensureResourceIndex } from '../opensearch/templates.js';
-import { updateTrustedAccountDocuments } from '../opensearch/trusted-accounts.js';
+import type { DeletionMarker } from '../opensearch/deleted.js';
+import { documentFor, type Storable } from '../opensearch/ops.js';
+import { OpenSearchStore, describeRun, type DocumentStore, type RunState, type StoredCopy } from '../opensearch/store.js';
 import { followPointer, TransientError } from './pointer.js';
-import { feedKey, writeDeadLetters, writeLatestState, type BatchId, type FeedKind, type FeedSink } from './sink-s3.js';
+import { feedKey, siblingFeedKey, writeDeadLetters, writeLatestState, type FeedKind, type FeedSink } from './sink-s3.js';
 import { withTrust } from '../policy/trust.js';
 import type { TrustRegister } from '../registers/trusted-accounts.js';
-import { deadLetter, decodeRecord, type DeadLetter, type RawRecord } from './validate.js';
+import { deadLetter, decodeRecord, type DeadLetter, type DecodeLimits, type RawRecord } from './validate.js';
+
+/** The account list, as the enrichment step reads it (AccountDirectory in production). */
+export interface AccountSource {
+  current(): Promise<ReadonlyMap<string, AccountRecord>>;
+}
+
+/** The latest state of each resource (S3 `latest/` in production). */
+export interface LatestStore {
+  write(items: { record: ResourceRecord & Record<string, unknown>; version: number }[]): Promise<{ failed: { index: number; reason: string; permanent: boolean }[] }>;
+}
+
+/** Where dead-lettered records go (S3 in production); returns one key per entry. */
+export interface DeadLetterStore {
+  write(entries: DeadLetter[]): Promise<string[]>;
+}
 
 export interface ProcessorDeps {
   s3: S3Client;
@@ -31,23 +54,35 @@ export interface ProcessorDeps {
   feedBucket: string;
   deadLetterBucket: string;
   feed: FeedSink;
-  accounts: AccountDirectory;
+  accounts: AccountSource;
   trustRegister: TrustRegister;
   exceptions: ExceptionIndex;
   catalog: Catalog;
   /** refresh OpenSearch after landing (tests, demo) */
   refresh?: boolean;
+  /** gzip inflation limit and time bounds of the record contract */
+  limits?: DecodeLimits;
+  /** retry rounds of OpenSearch bulk writes before a batch item is reported failed */
+  bulk?: BulkOptions;
+  /** the stores; by default OpenSearch, S3 `latest/` and the S3 dead-letter bucket of the clients above */
+  documents?: DocumentStore;
+  latest?: LatestStore;
+  deadLetters?: DeadLetterStore;
 }
 
 export interface BatchResult {
   received: number;
-  /** records landed everywhere incl. the feed (findings of per-record checks count too); records after the first failure are delivered again and not counted */
+  /** copies landed in every store (findings of per-record checks count too) */
   landed: number;
   deadLettered: number;
   deadLetterKeys: string[];
-  /** OpenSearch already held this or a newer copy */
+  /** a store already held a newer copy: nothing to do */
   alreadyNewer: number;
+  /** copies every store already held (a replay or a second put): not fed again */
+  replayed: number;
   markedDeleted: number;
+  /** complete inventory runs still waiting for some of their resources to land */
+  runsPending: number;
   /** stream positions whose landing failed: deliver again */
   failures: { shardId: string; sequenceNumber: string; reason: string }[];
   feedKeys: string[];
@@ -56,11 +91,77 @@ export interface BatchResult {
 /** One record on its way through the batch, tied to the stream item it came from. */
 interface Item {
   raw: number;
-  record: Exclude<StreamRecord, { recordType: 'pointer' }>;
+  record: Storable;
+  identity: string;
+  version: number;
+  index: string;
+}
+
+/** What the plan step decided for an item. */
+interface Decision {
+  /** newest copy of its identity in the batch and not older than the stored one: write it to the document store */
+  write: boolean;
+  /** no store holds this copy yet (or its stored feed object is missing): it goes to the feed */
+  feed: boolean;
+  /** the feed object the stored copy names, kept on the rewritten document */
+  keepFeedKey?: string;
+  /** the stored copy is newer */
+  older: boolean;
+}
+
+/** Failures, dead letters and counters of one batch: every step writes here, the result is read from here. */
+export class BatchLedger {
+  private readonly failed = new Map<number, string>();
+  private readonly letters: { raw: number; entry: DeadLetter }[] = [];
+  readonly counts = { landed: 0, alreadyNewer: 0, replayed: 0, markedDeleted: 0, runsPending: 0 };
+  readonly feedKeys: string[] = [];
+  deadLetterKeys: string[] = [];
+  deadLettered = 0;
+
+  constructor(readonly raws: RawRecord[]) {}
+
+  /** the stream item is delivered again; the first reason is kept */
+  fail(raw: number, reason: string): void {
+    if (!this.failed.has(raw)) this.failed.set(raw, reason);
+  }
+
+  failAll(raws: Iterable<number>, reason: string): void {
+    for (const r of raws) this.fail(r, reason);
+  }
+
+  hasFailed(raw: number): boolean {
+    return this.failed.has(raw);
+  }
+
+  deadLetter(raw: number, stage: DeadLetter['stage'], reason: string, label?: string): void {
+    this.letters.push({ raw, entry: deadLetter(this.raws[raw]!, stage, reason, label) });
+  }
+
+  isDeadLettered(raw: number, label?: string): boolean {
+    return this.letters.some((d) => d.raw === raw && (label === undefined || d.entry.record === label));
+  }
+
+  /** dead letters of items that did not fail otherwise (a failed item is delivered again and judged then) */
+  pendingLetters(): { raw: number; entry: DeadLetter }[] {
+    return this.letters.filter((d) => !this.failed.has(d.raw));
+  }
+
+  result(): BatchResult {
+    return {
+      received: this.raws.length,
+      ...this.counts,
+      deadLettered: this.deadLettered,
+      deadLetterKeys: this.deadLetterKeys,
+      failures: [...this.failed.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([i, reason]) => ({ shardId: this.raws[i]!.shardId, sequenceNumber: this.raws[i]!.sequenceNumber, reason })),
+      feedKeys: [...this.feedKeys].sort(),
+    };
+  }
 }
 
 /** Pure enrichment of one decoded record. */
-export function enrichRecord<R extends Item['record']>(
+export function enrichRecord<R extends Storable>(
   record: R,
   ctx: { accounts: ReadonlyMap<string, AccountRecord>; trustRegister: TrustRegister; exceptions: ExceptionIndex },
 ): R {
@@ -84,222 +185,318 @@ function checkRecord(catalog: Catalog, record: ResourceRecord): FindingRecord[] 
   }
 }
 
+const label = (item: Item) => `${item.record.recordType} ${item.identity}`;
+const errorText = (err: unknown) => `${(err as Error).name}: ${(err as Error).message}`;
+
+/** The stores of a deps object: the given ones, or those of its clients. */
+export function storesOf(deps: ProcessorDeps): { documents: DocumentStore; latest: LatestStore; deadLetters: DeadLetterStore } {
+  return {
+    documents: deps.documents ?? new OpenSearchStore(deps.opensearch, deps.indexPrefix, { refresh: deps.refresh, ...deps.bulk }),
+    latest: deps.latest ?? { write: (items) => writeLatestState(deps.s3, deps.feedBucket, items) },
+    deadLetters: deps.deadLetters ?? {
+      write: async (entries) => {
+        const keys = await writeDeadLetters(deps.s3, deps.deadLetterBucket, entries);
+        // searchable copies for the dashboards; the S3 dead letter is the record of it, so a failure here only logs
+        if (keys.length) {
+          await indexDeadLetters(deps.opensearch, deps.indexPrefix, entries.map((e, i) => ({ ...e, key: keys[i]! })), { refresh: deps.refresh }).then(
+            (r) => r.failed && log.warn({ failed: r.failed }, 'dead letters not indexed (they are in S3)'),
+            (err: Error) => log.warn({ err: err.message }, 'dead letters not indexed (they are in S3)'),
+          );
+        }
+        return keys;
+      },
+    },
+  };
+}
+
 export async function processBatch(raws: RawRecord[], deps: ProcessorDeps): Promise<BatchResult> {
-  const result: BatchResult = {
-    received: raws.length,
-    landed: 0,
-    deadLettered: 0,
-    deadLetterKeys: [],
-    alreadyNewer: 0,
-    markedDeleted: 0,
-    failures: [],
-    feedKeys: [],
-  };
-  if (!raws.length) return result;
-  const failed = new Map<number, string>();
-  const fail = (raw: number, reason: string) => {
-    if (!failed.has(raw)) failed.set(raw, reason);
-  };
-  const deadLetters: { raw: number; entry: DeadLetter }[] = [];
-
-  // 1. decode and validate; follow pointers
-  const items: Item[] = [];
-  const limit = pLimit(16);
-  const decodeOne = async (raw: RawRecord, i: number) => {
-    let decoded = decodeRecord(raw.data);
-    let stage: DeadLetter['stage'] = 'validate';
-    if (decoded.ok && decoded.record.recordType === 'pointer') {
-      stage = 'pointer';
-      try {
-        decoded = await followPointer(deps.s3, decoded.record);
-      } catch (err) {
-        if (err instanceof TransientError) return fail(i, err.message);
-        throw err;
-      }
-    }
-    if (!decoded.ok) deadLetters.push({ raw: i, entry: deadLetter(raw, stage, decoded.reason, decoded.label) });
-    else items.push({ raw: i, record: decoded.record as Item['record'] });
-  };
-  await Promise.all(raws.map((raw, i) => limit(() => decodeOne(raw, i))));
-  items.sort((a, b) => a.raw - b.raw);
-
-  // 2. enrich and check; 3. land in the latest state, OpenSearch and the trust map
-  const enrichedItems: Item[] = [];
+  const ledger = new BatchLedger(raws);
+  if (!raws.length) return ledger.result();
+  const stores = storesOf(deps);
+  const decoded = await decodeStep(raws, deps, ledger);
   try {
-    const accounts = await deps.accounts.current();
-    const ctx = { accounts, trustRegister: deps.trustRegister, exceptions: deps.exceptions };
-    for (const item of items) {
-      const record = enrichRecord(item.record, ctx);
-      enrichedItems.push({ raw: item.raw, record });
-      if (record.recordType === 'resource') {
-        for (const finding of checkRecord(deps.catalog, record)) enrichedItems.push({ raw: item.raw, record: enrichRecord(finding, ctx) });
-      }
-    }
-    await land(enrichedItems, raws, deps, result, fail, deadLetters);
+    const items = await enrichStep(decoded, deps);
+    await landStep(items, deps, stores, ledger);
   } catch (err) {
     // nothing of the batch is known to have landed everywhere: deliver all of it again
     log.error({ err: (err as Error).message }, 'batch landing failed');
-    for (const item of items) fail(item.raw, `${(err as Error).name}: ${(err as Error).message}`);
+    ledger.failAll(decoded.map((d) => d.raw), errorText(err));
   }
+  await deadLetterStep(stores.deadLetters, ledger);
+  return ledger.result();
+}
 
-  // 4. dead letters last: a record is only done once its dead-letter entry is stored
-  const letters = deadLetters.filter((d) => !failed.has(d.raw));
-  try {
-    result.deadLetterKeys = await writeDeadLetters(deps.s3, deps.deadLetterBucket, letters.map((d) => d.entry));
-    result.deadLettered = letters.length;
-    for (const d of letters) log.warn({ stage: d.entry.stage, reason: d.entry.reason, sequenceNumber: d.entry.sequenceNumber }, 'record dead-lettered');
-  } catch (err) {
-    for (const d of letters) fail(d.raw, `dead-letter write failed: ${(err as Error).message}`);
-  }
-  // searchable copies for the dashboards; the S3 dead letter is the record of it, so a failure here only logs
-  if (result.deadLetterKeys.length) {
-    const stored = letters.map((d, i) => ({ ...d.entry, key: result.deadLetterKeys[i]! }));
-    await indexDeadLetters(deps.opensearch, deps.indexPrefix, stored, { refresh: deps.refresh }).then(
-      (r) => r.failed && log.warn({ failed: r.failed }, 'dead letters not indexed (they are in S3)'),
-      (err: Error) => log.warn({ err: err.message }, 'dead letters not indexed (they are in S3)'),
-    );
-  }
-
-  // 5. the feed, last: only the records before the first failure, in objects named by that range. The stream
-  // delivers again from the first failure, so a record never lands in two feed objects of different names.
-  const firstFailed = failed.size ? Math.min(...failed.keys()) : raws.length;
-  if (firstFailed > 0) {
-    const done = enrichedItems.filter((item) => item.raw < firstFailed);
-    const batch: BatchId = {
-      shardId: raws[0]!.shardId,
-      firstSequenceNumber: raws[0]!.sequenceNumber,
-      lastSequenceNumber: raws[firstFailed - 1]!.sequenceNumber,
-      at: raws[0]!.arrivalTime,
-    };
-    const byKind = new Map<FeedKind, Item[]>();
-    for (const item of done) byKind.set(item.record.recordType, [...(byKind.get(item.record.recordType) ?? []), item]);
-    await Promise.all(
-      [...byKind].map(async ([kind, kindItems]) => {
-        try {
-          const records = kindItems.map((i) => i.record);
-          await deps.feed.write(kind, records, batch);
-          result.feedKeys.push(feedKey(kind, batch));
-          // findings also go out as OCSF Compliance Findings (class 2003) for SIEMs that read OCSF
-          if (kind === 'finding') {
-            await deps.feed.write('ocsf-finding', records.map((f) => toOcsf(f as FindingRecord, { catalog: deps.catalog })), batch);
-            result.feedKeys.push(feedKey('ocsf-finding', batch));
+/** Step 1: bytes to records; poison goes to the ledger's dead letters, an unreadable pointer target is retried. */
+async function decodeStep(raws: RawRecord[], deps: ProcessorDeps, ledger: BatchLedger): Promise<{ raw: number; record: Storable }[]> {
+  const out: { raw: number; record: Storable }[] = [];
+  const limit = pLimit(16);
+  await Promise.all(
+    raws.map((raw, i) =>
+      limit(async () => {
+        let decoded = decodeRecord(raw.data, deps.limits);
+        let stage: DeadLetter['stage'] = 'validate';
+        if (decoded.ok && decoded.record.recordType === 'pointer') {
+          stage = 'pointer';
+          try {
+            decoded = await followPointer(deps.s3, decoded.record, deps.limits);
+          } catch (err) {
+            if (err instanceof TransientError) return ledger.fail(i, err.message);
+            throw err;
           }
-          result.landed += kindItems.length;
-        } catch (err) {
-          for (const i of kindItems) fail(i.raw, `feed ${kind}: ${(err as Error).message}`);
         }
+        if (!decoded.ok) ledger.deadLetter(i, stage, decoded.reason, decoded.label);
+        else out.push({ raw: i, record: decoded.record as Storable });
       }),
-    );
-    result.feedKeys.sort();
-  }
-
-  result.failures = [...failed.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([i, reason]) => ({ shardId: raws[i]!.shardId, sequenceNumber: raws[i]!.sequenceNumber, reason }));
-  return result;
+    ),
+  );
+  return out.sort((a, b) => a.raw - b.raw);
 }
 
-async function land(
-  items: Item[],
-  raws: RawRecord[],
-  deps: ProcessorDeps,
-  result: BatchResult,
-  fail: (raw: number, reason: string) => void,
-  deadLetters: { raw: number; entry: DeadLetter }[],
-): Promise<void> {
-  const resourceIdx = items.flatMap((item, i) => (item.record.recordType === 'resource' ? [i] : []));
-  const latest = (idx: number[], checkStored: boolean) =>
-    writeLatestState(
-      deps.s3,
-      deps.feedBucket,
-      idx.map((i) => ({ record: items[i]!.record as ResourceRecord, version: recordVersion(items[i]!.record as ResourceRecord) })),
-      { checkStored },
-    ).then((r) => {
-      for (const f of r.failed) fail(items[idx[f.index]!]!.raw, `latest state: ${f.reason}`);
-    });
+/** Step 2: account, trust and exception enrichment; the standard's per-record checks add their findings. */
+async function enrichStep(decoded: { raw: number; record: Storable }[], deps: ProcessorDeps): Promise<Item[]> {
+  const accounts = await deps.accounts.current();
+  const ctx = { accounts, trustRegister: deps.trustRegister, exceptions: deps.exceptions };
+  const names = indexNames(deps.indexPrefix);
+  const item = (raw: number, record: Storable): Item => ({
+    raw,
+    record,
+    identity: identityOf(record),
+    version: versionOf(record),
+    index: kindOf(record).index(record, names)!,
+  });
+  const items: Item[] = [];
+  for (const d of decoded) {
+    const record = enrichRecord(d.record, ctx);
+    items.push(item(d.raw, record));
+    if (record.recordType === 'resource') {
+      for (const finding of checkRecord(deps.catalog, record)) items.push(item(d.raw, enrichRecord(finding, ctx)));
+    }
+  }
+  return items;
+}
 
-  // OpenSearch documents and the trusted-accounts documents
-  const osFailed = new Set<number>();
-  const osWrite = (async () => {
-    await ensureIndexTemplatesOnce(deps.opensearch, deps.indexPrefix);
-    const landable = items.flatMap((item, i) => (item.record.recordType === 'inventory-run' ? [] : [{ i, record: item.record as Landable }]));
-    const ops: IndexOp[] = [];
-    for (const { i, record } of landable) {
-      if (record.recordType === 'resource') await ensureResourceIndex(deps.opensearch, deps.indexPrefix, record.resourceType);
-      ops.push({ index: indexFor(record, deps.indexPrefix), id: documentId(recordIdentity(record)), version: recordVersion(record), doc: documentFor(record), ref: i });
-    }
-    const outcome = await bulkIndex(deps.opensearch, ops, { refresh: deps.refresh });
-    result.alreadyNewer += outcome.alreadyNewer;
-    for (const f of outcome.failed) {
-      osFailed.add(f.ref);
-      fail(items[f.ref]!.raw, `OpenSearch: ${f.reason}`);
-    }
-    for (const r of outcome.rejected) {
-      const item = items[r.ref]!;
-      deadLetters.push({ raw: item.raw, entry: { ...deadLetter(raws[item.raw]!, 'opensearch', r.reason), record: `${item.record.recordType} ${recordIdentity(item.record as Landable)}` } });
-    }
-    // only copies that are (still) the stored one may change the trust map: a late, older copy must not
-    const conflicted = new Set(outcome.conflicts);
-    const superseded = await supersededRefs(deps.opensearch, ops.filter((op) => conflicted.has(op.ref) && items[op.ref]!.record.recordType === 'resource'));
-    const rejected = new Set(outcome.rejected.map((r) => r.ref));
-    const current = resourceIdx.filter((i) => !superseded.has(i) && !osFailed.has(i) && !rejected.has(i));
-    // the latest state follows OpenSearch's versioning decision; copies it refused for content are checked against S3 itself
-    const latestWrites = Promise.all([latest(current, false), latest([...rejected].filter((i) => resourceIdx.includes(i)), true)]);
+/** Step 3: against what the document store holds, decide for each copy whether it is written and fed. */
+async function planStep(items: Item[], stores: { documents: DocumentStore }, feed: FeedSink): Promise<Decision[]> {
+  const stored = await stores.documents.stored(items.map((i) => ({ index: i.index, id: documentId(i.identity) })));
+  // the newest copy of each identity in the batch is the one written (the last of equal ones)
+  const newest = new Map<string, number>();
+  items.forEach((it, i) => {
+    const prev = newest.get(it.identity);
+    if (prev === undefined || it.version >= items[prev]!.version) newest.set(it.identity, i);
+  });
+  // feed objects named by stored copies: were they written? (one HEAD per object, not per copy)
+  const named = [...new Set(stored.flatMap((s, i) => (s?.feedKey && s.version === items[i]!.version ? [s.feedKey] : [])))];
+  const present = new Map(await Promise.all(named.map(async (k) => [k, await feed.exists(k)] as const)));
+  // two copies with the same identity and version in one batch (the same record put twice): feed it once
+  const fedInBatch = new Set<string>();
+  return items.map((it, i): Decision => {
+    const s: StoredCopy | undefined = stored[i];
+    const older = s !== undefined && s.version > it.version;
+    const same = s !== undefined && s.version === it.version;
+    const copy = `${it.identity}@${it.version}`;
+    let fed = older || (same && s.feedKey !== undefined && present.get(s.feedKey) === true);
+    if (!fed && fedInBatch.has(copy)) fed = true;
+    if (!fed) fedInBatch.add(copy);
+    // an inventory run already in the ledger keeps its state (a replay must not make an applied run pending again)
+    const keepRun = it.record.recordType === 'inventory-run' && same;
+    return {
+      write: newest.get(it.identity) === i && !older && !keepRun,
+      feed: !fed,
+      keepFeedKey: same && fed ? s.feedKey : undefined,
+      older,
+    };
+  });
+}
+
+/** The feed objects of this batch: one per kind, named by the copies it holds. */
+function feedPlan(items: Item[], decisions: Decision[], at: Date): Map<FeedKind, { key: string; members: number[] }> {
+  const byKind = new Map<FeedKind, number[]>();
+  items.forEach((it, i) => {
+    if (!decisions[i]!.feed) return;
+    const kind = kindOf(it.record).feedKind as FeedKind;
+    byKind.set(kind, [...(byKind.get(kind) ?? []), i]);
+  });
+  return new Map(
+    [...byKind].map(([kind, members]) => [kind, { key: feedKey(kind, at, members.map((i) => ({ identity: items[i]!.identity, version: items[i]!.version }))), members }]),
+  );
+}
+
+/** Steps 3-7 for the decoded, enriched items. */
+async function landStep(items: Item[], deps: ProcessorDeps, stores: ReturnType<typeof storesOf>, ledger: BatchLedger): Promise<void> {
+  const { documents } = stores;
+  await documents.prepare(items.map((i) => ({ index: i.index, resourceType: i.record.recordType === 'resource' ? i.record.resourceType : undefined })));
+  const decisions = await planStep(items, stores, deps.feed);
+  // the partition hour of this batch's feed objects: the first record's arrival, the same on every replay of it
+  const at = ledger.raws[0]!.arrivalTime;
+  const objects = feedPlan(items, decisions, at);
+  // the feed object of each copy (identity@version), also for a second put of it in the same batch
+  const feedKeyOf = new Map<string, string>();
+  for (const { key, members } of objects.values()) for (const i of members) feedKeyOf.set(`${items[i]!.identity}@${items[i]!.version}`, key);
+
+  // 4. the document store: the newest copy of each identity, carrying the feed object its copy goes to
+  const ops: IndexOp[] = [];
+  items.forEach((it, i) => {
+    const d = decisions[i]!;
+    if (!d.write) return;
+    const key = feedKeyOf.get(`${it.identity}@${it.version}`) ?? d.keepFeedKey;
+    const doc = it.record.recordType === 'inventory-run' ? { ...it.record, state: it.record.complete ? 'pending' : 'incomplete' } : documentFor(it.record);
+    ops.push({ index: it.index, id: documentId(it.identity), version: it.version, doc: key ? { ...doc, feedKey: key } : doc, ref: i });
+  });
+  const outcome = await documents.index(ops);
+  const notWritten = new Set<number>();
+  for (const f of outcome.failed) {
+    notWritten.add(f.ref);
+    ledger.fail(items[f.ref]!.raw, `OpenSearch: ${f.reason}`);
+  }
+  for (const r of outcome.rejected) {
+    notWritten.add(r.ref);
+    ledger.deadLetter(items[r.ref]!.raw, 'opensearch', r.reason, label(items[r.ref]!));
+  }
+  // a conflict: another writer stored a newer copy since the plan step
+  for (const ref of outcome.conflicts) decisions[ref]!.older = true;
+  ledger.counts.alreadyNewer += decisions.filter((d) => d.older).length;
+  // copies of an identity share the fate of the copy written for it
+  const writtenFor = new Map<string, number>(ops.map((op) => [items[op.ref]!.identity, op.ref]));
+  const settled = (i: number) => {
+    const w = writtenFor.get(items[i]!.identity);
+    return !decisions[i]!.older && (w === undefined || !notWritten.has(w)) && !ledger.hasFailed(items[i]!.raw) && !ledger.isDeadLettered(items[i]!.raw, label(items[i]!));
+  };
+
+  // 5. the latest state and the trust map follow the document store's decision
+  const current = ops.map((op) => op.ref).filter((i) => !notWritten.has(i) && !decisions[i]!.older && items[i]!.record.recordType === 'resource');
+  await landLatestAndTrust(current, items, stores, ledger);
+
+  // 6. the feed: the copies no store held yet, of items whose other landings succeeded
+  for (const [kind, { key, members }] of objects) {
+    const ok = members.filter(settled);
+    if (!ok.length) continue;
+    const records = ok.map((i) => items[i]!.record);
     try {
-      await updateTrustedAccountDocuments(deps.opensearch, deps.indexPrefix, current.map((i) => items[i]!.record as ResourceRecord));
-    } catch (err) {
-      for (const i of resourceIdx) {
-        osFailed.add(i);
-        fail(items[i]!.raw, `trusted-accounts: ${(err as Error).message}`);
+      // OCSF copies first: the findings object is what a replay checks for, so it is written last
+      if (kind === 'finding') {
+        const ocsfKey = siblingFeedKey(key, 'ocsf-finding');
+        await deps.feed.write('ocsf-finding', records.map((f) => toOcsf(f as FindingRecord, { catalog: deps.catalog })), ocsfKey);
+        ledger.feedKeys.push(ocsfKey);
       }
+      await deps.feed.write(kind, records, key);
+      ledger.feedKeys.push(key);
+    } catch (err) {
+      ledger.failAll(ok.map((i) => items[i]!.raw), `feed ${kind}: ${errorText(err)}`);
     }
-    await latestWrites;
-  })().catch((err: Error) => {
-    for (let i = 0; i < items.length; i++) {
-      osFailed.add(i);
-      fail(items[i]!.raw, `OpenSearch: ${err.name}: ${err.message}`);
-    }
+  }
+
+  items.forEach((it, i) => {
+    if (!settled(i)) return;
+    if (decisions[i]!.feed) ledger.counts.landed++;
+    else ledger.counts.replayed++;
   });
 
-  await osWrite;
-
-  // complete inventory runs: after this batch's resources are indexed
-  for (const [i, item] of items.entries()) {
-    if (item.record.recordType !== 'inventory-run' || !item.record.complete) continue;
-    try {
-      result.markedDeleted += await markDeleted(item.record, deps);
-    } catch (err) {
-      osFailed.add(i);
-      fail(item.raw, `marking unseen resources deleted: ${(err as Error).message}`);
-    }
+  // 7. inventory runs whose every resource has landed mark what they did not see as deleted
+  try {
+    const { applied, pending } = await applyRuns(deps, stores);
+    ledger.counts.markedDeleted += applied;
+    ledger.counts.runsPending = pending;
+  } catch (err) {
+    // the runs stay pending in the ledger; deliver this batch's run records (or its last record) again so the step runs again
+    const runs = items.filter((it) => it.record.recordType === 'inventory-run').map((it) => it.raw);
+    ledger.failAll(runs.length ? runs : [ledger.raws.length - 1], `inventory runs: ${errorText(err)}`);
   }
 }
 
-/** Land deletion markers for what a complete run did not see: OpenSearch, latest state, trusted accounts, feed. */
-async function markDeleted(run: InventoryRunRecord, deps: ProcessorDeps): Promise<number> {
-  const markers: DeletionMarker[] = await findUnseenResources(deps.opensearch, deps.indexPrefix, run);
+async function landLatestAndTrust(current: number[], items: Item[], stores: ReturnType<typeof storesOf>, ledger: BatchLedger): Promise<void> {
+  const latest = stores.latest
+    .write(current.map((i) => ({ record: items[i]!.record as ResourceRecord, version: items[i]!.version })))
+    .then((r) => {
+      for (const f of r.failed) {
+        const item = items[current[f.index]!]!;
+        // a request S3 refuses for what it is (not for the deployment's state) will never succeed: dead-letter it
+        if (f.permanent) ledger.deadLetter(item.raw, 'latest', f.reason, label(item));
+        else ledger.fail(item.raw, `latest state: ${f.reason}`);
+      }
+    });
+  try {
+    await stores.documents.updateTrust(current.map((i) => items[i]!.record as ResourceRecord));
+  } catch (err) {
+    ledger.failAll(current.map((i) => items[i]!.raw), `trusted-accounts: ${errorText(err)}`);
+  }
+  await latest;
+}
+
+/**
+ * Deletions only from evidence: a complete run is applied once as many of its resources are stored as it
+ * sent (its `resourceCount`), whatever shard they travelled on and in whatever order they arrived. Until then
+ * it stays pending in the run ledger, and every batch looks again.
+ */
+async function applyRuns(deps: ProcessorDeps, stores: ReturnType<typeof storesOf>): Promise<{ applied: number; pending: number }> {
+  const { documents } = stores;
+  const pending = await documents.pendingRuns(200);
+  if (!pending.length) return { applied: 0, pending: 0 };
+  const landed = await documents.landedOfRun(pending.map((p) => p.run));
+  let applied = 0;
+  let still = 0;
+  const done: RunState[] = [];
+  for (const [i, state] of pending.entries()) {
+    const { run } = state;
+    if (landed[i]! < run.resourceCount) {
+      still++;
+      log.debug({ run: describeRun(run, landed[i]!) }, 'inventory run waits for its resources');
+      continue;
+    }
+    const marked = await markDeleted(run, deps, stores);
+    applied += marked;
+    done.push({ ...state, state: 'applied', markedDeleted: marked });
+  }
+  // an older pending run of a scope a newer run just settled can never add evidence: retire it
+  for (const state of pending) {
+    if (done.some((d) => d.run === state.run)) continue;
+    const newer = done.find((d) => scopeOf(d.run) === scopeOf(state.run) && d.run.startedAt > state.run.finishedAt);
+    if (newer) {
+      done.push({ ...state, state: 'superseded' });
+      still--;
+    }
+  }
+  await documents.setRunState(done);
+  return { applied, pending: still };
+}
+
+const scopeOf = (run: InventoryRunRecord) => `${run.accountId}|${run.region}|${run.collector}`;
+
+/** Land deletion markers for what a complete run did not see: latest state, trusted accounts, feed, OpenSearch. */
+async function markDeleted(run: InventoryRunRecord, deps: ProcessorDeps, stores: ReturnType<typeof storesOf>): Promise<number> {
+  const markers: DeletionMarker[] = await stores.documents.unseen(run);
   if (!markers.length) return 0;
-  // OpenSearch last: until it holds the markers, a retry of the run record finds the same resources again
-  const latest = await writeLatestState(deps.s3, deps.feedBucket, markers);
+  // OpenSearch last: until it holds the markers, a retry of the run finds the same resources again
+  const latest = await stores.latest.write(markers);
   if (latest.failed.length) throw new Error(`latest state: ${latest.failed[0]!.reason}`);
-  await updateTrustedAccountDocuments(deps.opensearch, deps.indexPrefix, markers.map((m) => m.record));
-  // the deletions also go to the feed, named by the run so a replay overwrites them
-  await deps.feed.write('resource', markers.map((m) => m.record), {
-    shardId: `deleted-${run.accountId}-${run.region}-${run.collector}`,
-    firstSequenceNumber: run.runId,
-    lastSequenceNumber: 'unseen',
-    at: new Date(run.finishedAt),
-  });
+  await stores.documents.updateTrust(markers.map((m) => m.record));
+  // named by the markers it holds, so a retry overwrites it
+  const key = feedKey('resource', new Date(run.finishedAt), markers.map((m) => ({ identity: m.record.arn, version: m.version })));
+  await deps.feed.write('resource', markers.map((m) => m.record), key);
+  const names = indexNames(deps.indexPrefix);
   const ops: IndexOp[] = markers.map((m, ref) => ({
-    index: indexFor(m.record, deps.indexPrefix),
+    index: kindOf(m.record).index(m.record, names)!,
     id: documentId(m.record.arn),
     version: m.version,
-    doc: documentFor(m.record),
+    doc: { ...documentFor(m.record), feedKey: key },
     ref,
   }));
-  const outcome = await bulkIndex(deps.opensearch, ops, { refresh: deps.refresh });
+  const outcome = await stores.documents.index(ops);
   if (outcome.failed.length || outcome.rejected.length) {
     throw new Error(`${outcome.failed.length + outcome.rejected.length} deletion markers did not land: ${(outcome.failed[0] ?? outcome.rejected[0])!.reason}`);
   }
+  log.info({ runId: run.runId, accountId: run.accountId, region: run.region, collector: run.collector, marked: markers.length - outcome.alreadyNewer }, 'resources unseen by a complete run marked deleted');
   return markers.length - outcome.alreadyNewer;
+}
+
+/** Step 8: dead letters, last: a record is only done once its dead-letter entry is stored. */
+async function deadLetterStep(store: DeadLetterStore, ledger: BatchLedger): Promise<void> {
+  const letters = ledger.pendingLetters();
+  if (!letters.length) return;
+  try {
+    ledger.deadLetterKeys = await store.write(letters.map((d) => d.entry));
+    ledger.deadLettered = letters.length;
+    for (const d of letters) log.warn({ stage: d.entry.stage, reason: d.entry.reason, sequenceNumber: d.entry.sequenceNumber }, 'record dead-lettered');
+  } catch (err) {
+    ledger.failAll(letters.map((d) => d.raw), `dead-letter write failed: ${(err as Error).message}`);
+  }
 }

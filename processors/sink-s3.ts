@@ -11,29 +11,58 @@ import { s3Keys } from '../core/indexes.js';
 import type { ResourceRecord } from '../core/schemas.js';
 import type { DeadLetter } from './validate.js';
 
-/** Identifies one batch of the stream: the first and last sequence numbers of one shard. */
-export interface BatchId {
-  shardId: string;
-  firstSequenceNumber: string;
-  lastSequenceNumber: string;
-  /** arrival time of the first record: decides the date/hour partition, the same on every replay */
-  at: Date;
-}
-
 /** record kinds, plus findings again in OCSF (which carry no recordType) */
 export type FeedKind = 'resource' | 'finding' | 'account' | 'collection-error' | 'inventory-run' | 'ocsf-finding';
 
 export interface FeedSink {
-  /** Land one batch's records of one kind; throws when they did not all land. */
-  write(kind: FeedKind, records: object[], batch: BatchId): Promise<void>;
+  /** Land one object of one kind's records under `key`; throws when they did not all land. */
+  write(kind: FeedKind, records: object[], key: string): Promise<void>;
+  /** whether the object `key` names was delivered (a replay then leaves its records out) */
+  exists(key: string): Promise<boolean>;
 }
 
 export function ndjson(records: object[]): Buffer {
   return Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(''), 'utf8');
 }
 
-export function feedKey(kind: FeedKind, batch: BatchId): string {
-  return `${s3Keys.feedPrefix(kind, batch.at)}${batch.shardId}-${batch.firstSequenceNumber}-${batch.lastSequenceNumber}.ndjson.gz`;
+/**
+ * A feed object's name is derived from what it holds (the identity and version of each copy), so writing the
+ * same copies again overwrites the object instead of adding one; its partition is the hour of `at`.
+ */
+export function feedKey(kind: FeedKind, at: Date, copies: { identity: string; version: number }[]): string {
+  const name = createHash('sha256')
+    .update(copies.map((c) => `${c.identity}@${c.version}`).sort().join('\n'))
+    .digest('hex')
+    .slice(0, 40);
+  return `${s3Keys.feedPrefix(kind, at)}${name}.ndjson.gz`;
+}
+
+/** The same object name under another kind's prefix (OCSF copies of a findings object). */
+export function siblingFeedKey(key: string, kind: FeedKind): string {
+  return key.replace(/^feed\/[^/]+\//, `feed/${kind}/`);
+}
+
+async function s3Exists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
+const isNotFound = (err: unknown) => (err as Error).name === 'NotFound' || (err as Error).name === 'NoSuchKey' || httpStatus(err) === 404;
+const httpStatus = (err: unknown) => (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+
+/**
+ * S3 answers that say the request itself is wrong (bad key, too large, bad metadata): retrying cannot help,
+ * so the record is dead-lettered. 403/404 (no permission, no bucket) are the deployment's state and 408/429
+ * are transient: those are retried.
+ */
+export function isPermanentS3Error(err: unknown): boolean {
+  const status = httpStatus(err);
+  return status !== undefined && status >= 400 && status < 500 && ![403, 404, 408, 409, 429].includes(status);
 }
 
 /** Straight to S3 (local stack, or where Firehose is not wanted). gzip output is byte-stable (mtime 0). */
@@ -43,11 +72,13 @@ export class S3FeedSink implements FeedSink {
     private readonly bucket: string,
   ) {}
 
-  async write(kind: FeedKind, records: object[], batch: BatchId): Promise<void> {
+  async write(_kind: FeedKind, records: object[], key: string): Promise<void> {
     if (!records.length) return;
-    await this.s3.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: feedKey(kind, batch), Body: gzipSync(ndjson(records)), ContentType: 'application/gzip' }),
-    );
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: gzipSync(ndjson(records)), ContentType: 'application/gzip' }));
+  }
+
+  exists(key: string): Promise<boolean> {
+    return s3Exists(this.s3, this.bucket, key);
   }
 }
 
@@ -74,19 +105,30 @@ export function firehoseChunks(lines: Buffer[]): Buffer[][] {
   return chunks;
 }
 
-/** Through a Firehose delivery stream (AWS): one JSON line per record, failed entries retried with backoff. */
+/**
+ * Through a Firehose delivery stream (AWS): one JSON line per record, failed entries retried with backoff.
+ * Firehose names its own objects, so a small marker object (`feed-delivered/<key>`) in the feed bucket
+ * records that a set of copies was handed over; a replay finds it and does not send them again.
+ */
 export class FirehoseFeedSink implements FeedSink {
   constructor(
     private readonly firehose: FirehoseClient,
     private readonly deliveryStreamName: string,
+    private readonly markers: { s3: S3Client; bucket: string },
     private readonly maxAttempts = 6,
     private readonly baseDelayMs = 200,
   ) {}
 
-  async write(_kind: FeedKind, records: object[], _batch: BatchId): Promise<void> {
+  async write(_kind: FeedKind, records: object[], key: string): Promise<void> {
+    if (!records.length) return;
     // Firehose adds no delimiter: each record carries its own newline. The delivery stream partitions by recordType.
     const lines = records.map((r) => Buffer.from(`${JSON.stringify(r)}\n`, 'utf8'));
     for (const chunk of firehoseChunks(lines)) await this.putWithRetry(chunk);
+    await this.markers.s3.send(new PutObjectCommand({ Bucket: this.markers.bucket, Key: `feed-delivered/${key}`, Body: String(records.length) }));
+  }
+
+  exists(key: string): Promise<boolean> {
+    return s3Exists(this.markers.s3, this.markers.bucket, `feed-delivered/${key}`);
   }
 
   private async putWithRetry(chunk: Buffer[]): Promise<void> {
@@ -113,21 +155,22 @@ const VERSION_META = 'census-version';
 export const captureVersion = (r: Pick<ResourceRecord, 'configurationItemCaptureTime'>) => Date.parse(r.configurationItemCaptureTime);
 
 /**
- * Write the latest state of each resource. The version rides in object metadata; with `checkStored` an
- * object holding a newer version is left alone (one HeadObject per resource). Without it the caller has
- * already decided (OpenSearch's external versioning accepted these copies). Returns the indexes that failed.
+ * Write the latest state of each resource at its ARN's key. The version rides in object metadata; with
+ * `checkStored` an object holding a newer version is left alone (one HeadObject per resource). Without it
+ * the caller has already decided (OpenSearch's external versioning accepted these copies). Returns the
+ * indexes that failed; `permanent` ones (the request itself is wrong) are not worth retrying.
  */
 export async function writeLatestState(
   s3: S3Client,
   bucket: string,
   items: { record: ResourceRecord & Record<string, unknown>; version: number }[],
   { checkStored = true, concurrency = 16 }: { checkStored?: boolean; concurrency?: number } = {},
-): Promise<{ written: number; skipped: number; failed: { index: number; reason: string }[] }> {
+): Promise<{ written: number; skipped: number; failed: { index: number; reason: string; permanent: boolean }[] }> {
   const limit = pLimit(concurrency);
   let written = 0;
   let skipped = 0;
-  const failed: { index: number; reason: string }[] = [];
-  const keyOf = (r: ResourceRecord) => s3Keys.latestResource(r.awsAccountId, r.resourceType, r.resourceId);
+  const failed: { index: number; reason: string; permanent: boolean }[] = [];
+  const keyOf = (r: ResourceRecord) => s3Keys.latestResource(r.awsAccountId, r.resourceType, r.arn);
   // two copies of one resource in a batch: only the newest is written (parallel writes would race)
   const newest = new Map<string, number>();
   items.forEach(({ record, version }, index) => {
@@ -161,7 +204,7 @@ export async function writeLatestState(
           );
           written++;
         } catch (err) {
-          failed.push({ index, reason: `${Key}: ${(err as Error).name}: ${(err as Error).message}` });
+          failed.push({ index, reason: `${Key}: ${(err as Error).name}: ${(err as Error).message}`, permanent: isPermanentS3Error(err) });
         }
       }),
     ),
@@ -175,14 +218,14 @@ async function storedVersion(s3: S3Client, bucket: string, key: string): Promise
     const v = Number(head.Metadata?.[VERSION_META]);
     return Number.isFinite(v) ? v : undefined;
   } catch (err) {
-    if ((err as Error).name === 'NotFound' || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+    if (isNotFound(err)) return undefined;
     throw err;
   }
 }
 
 export function deadLetterKey(entry: DeadLetter): string {
   // one stream record can yield several documents (a resource and its findings): name each by its identity
-  const which = entry.stage === 'opensearch' && entry.record ? `-${createHash('sha256').update(entry.record).digest('hex').slice(0, 12)}` : '';
+  const which = (entry.stage === 'opensearch' || entry.stage === 'latest') && entry.record ? `-${createHash('sha256').update(entry.record).digest('hex').slice(0, 12)}` : '';
   return `${s3Keys.deadLetterPrefix(entry.stage, new Date(entry.arrivalTime))}${entry.shardId}-${entry.sequenceNumber}${which}.json`;
 }
 

@@ -17,7 +17,8 @@ export interface RawRecord extends StreamPosition {
 }
 
 export interface DeadLetter extends Omit<StreamPosition, 'arrivalTime'> {
-  stage: 'validate' | 'pointer' | 'opensearch';
+  /** where the record was refused: the contract, its pointer, OpenSearch (content), S3 latest state (request) */
+  stage: 'validate' | 'pointer' | 'opensearch' | 'latest';
   reason: string;
   /** the original stream bytes, base64 */
   original: string;

@@ -69,9 +69,10 @@ async function listAll(bucketName: string): Promise<Map<string, string>> {
   return out;
 }
 
+/** Every stored document but the searchable dead-letter copies (they carry the time they were dead-lettered). */
 async function allDocs(): Promise<Record<string, unknown>[]> {
   await os.indices.refresh({ index: `${prefix}-*` });
-  const res = await os.search({ index: `${prefix}-*`, body: { size: 1000, version: true, sort: [{ _id: 'asc' }], query: { match_all: {} } } });
+  const res = await os.search({ index: `${prefix}-*,-${prefix}-dead-letters*`, body: { size: 1000, version: true, sort: [{ _id: 'asc' }], query: { match_all: {} } } });
   return (res.body.hits.hits as Record<string, unknown>[]).map(({ _index, _id, _version, _source }) => ({ _index, _id, _version, _source }));
 }
 
@@ -123,7 +124,7 @@ describe('processing pipeline (moto + OpenSearch)', () => {
     // per-record checks of the standard ran on the resource
     const checks = await os.search({ index: names.findings, body: { query: { term: { resourceId: 'b-trusting' } } } });
     expect((checks.body.hits.total as { value: number }).value).toBeGreaterThan(0);
-    const latest = await s3.send(new GetObjectCommand({ Bucket: feedBucket, Key: s3Keys.latestResource(OWN, 'AWS::S3::Bucket', 'b-trusting') }));
+    const latest = await s3.send(new GetObjectCommand({ Bucket: feedBucket, Key: s3Keys.latestResource(OWN, 'AWS::S3::Bucket', 'arn:aws:s3:::b-trusting') }));
     expect(JSON.parse(await latest.Body!.transformToString())).toMatchObject({ arn: 'arn:aws:s3:::b-trusting', account: { inOrganization: true } });
   });
 
@@ -143,7 +144,7 @@ describe('processing pipeline (moto + OpenSearch)', () => {
     await handleEvent(event([bucket('b-order', '2026-11-24T09:30:00Z')]), deps);
     const names = indexNames(prefix);
     const before = await getDoc(names.resourceFamily('AWS::S3::Bucket'), 'arn:aws:s3:::b-order');
-    const latestKey = s3Keys.latestResource(OWN, 'AWS::S3::Bucket', 'b-order');
+    const latestKey = s3Keys.latestResource(OWN, 'AWS::S3::Bucket', 'arn:aws:s3:::b-order');
     const latestBefore = await (await s3.send(new GetObjectCommand({ Bucket: feedBucket, Key: latestKey }))).Body!.transformToString();
     // the older copy still trusts the vendor: neither the resource nor the trust map may go back to it
     const res = await handleEvent(event([bucket('b-order', '2026-11-24T09:20:00Z', vendorPolicy)]), deps);
@@ -160,7 +161,7 @@ describe('processing pipeline (moto + OpenSearch)', () => {
     expect(res.batchItemFailures).toEqual([]);
     const doc = await getDoc(indexNames(prefix).resourceFamily('AWS::S3::Bucket'), 'arn:aws:s3:::b-twice');
     expect(doc._source.configurationItemCaptureTime).toBe('2026-11-24T09:50:00Z');
-    const latest = await s3.send(new GetObjectCommand({ Bucket: feedBucket, Key: s3Keys.latestResource(OWN, 'AWS::S3::Bucket', 'b-twice') }));
+    const latest = await s3.send(new GetObjectCommand({ Bucket: feedBucket, Key: s3Keys.latestResource(OWN, 'AWS::S3::Bucket', 'arn:aws:s3:::b-twice') }));
     expect(JSON.parse(await latest.Body!.transformToString()).configurationItemCaptureTime).toBe('2026-11-24T09:50:00Z');
     const vendorDoc = await getDoc(indexNames(prefix).trustedAccounts, VENDOR);
     expect((vendorDoc._source.resources as { arn: string }[]).map((r) => r.arn)).not.toContain('arn:aws:s3:::b-twice');
@@ -207,7 +208,7 @@ describe('processing pipeline (moto + OpenSearch)', () => {
     const gone = await getDoc(names.resourceFamily('AWS::S3::Bucket'), old.arn);
     expect(gone._source).toMatchObject({ configurationItemStatus: 'ResourceDeleted', deletedByRun: 'run-new' });
     expect((await getDoc(names.resourceFamily('AWS::S3::Bucket'), kept.arn))._source.configurationItemStatus).toBe('OK');
-    const latest = await s3.send(new GetObjectCommand({ Bucket: feedBucket, Key: s3Keys.latestResource(OWN, 'AWS::S3::Bucket', 'b-gone') }));
+    const latest = await s3.send(new GetObjectCommand({ Bucket: feedBucket, Key: s3Keys.latestResource(OWN, 'AWS::S3::Bucket', 'arn:aws:s3:::b-gone') }));
     expect(JSON.parse(await latest.Body!.transformToString()).configurationItemStatus).toBe('ResourceDeleted');
     const vendorDoc = await getDoc(names.trustedAccounts, VENDOR);
     expect((vendorDoc._source.resources as { arn: string }[]).map((r) => r.arn)).not.toContain(old.arn);

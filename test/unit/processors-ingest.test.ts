@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TIME_BOUNDS, identityOf, kindOf, recordKinds, timeViolations, versionOf } from '../../core/records.js';
 import { parseRecord, type FindingRecord, type InventoryRunRecord, type ResourceRecord, type StreamRecord } from '../../core/schemas.js';
-import { backoffWithJitter } from '../../opensearch/bulk.js';
+import { backoffWithJitter } from '../../core/util.js';
 import { partitionKey } from '../../collectors/producer.js';
 import { decodeRecord } from '../../processors/validate.js';
 

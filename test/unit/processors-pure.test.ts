@@ -78,9 +78,12 @@ describe('account enrichment', () => {
 });
 
 describe('feed objects', () => {
-  it('names objects by kind, hour, shard and sequence range, so a replay overwrites', () => {
-    const batch = { shardId: 'shardId-000000000001', firstSequenceNumber: '10', lastSequenceNumber: '20', at: new Date('2026-11-24T10:59:59Z') };
-    expect(feedKey('finding', batch)).toBe('feed/finding/dt=2026-11-24/hour=10/shardId-000000000001-10-20.ndjson.gz');
+  it('names objects by kind, hour and the copies they hold (in any order), so writing the same copies again overwrites', () => {
+    const at = new Date('2026-11-24T10:59:59Z');
+    const key = feedKey('finding', at, [{ identity: 'f1', version: 1 }, { identity: 'f2', version: 2 }]);
+    expect(key).toMatch(/^feed\/finding\/dt=2026-11-24\/hour=10\/[0-9a-f]{40}\.ndjson\.gz$/);
+    expect(feedKey('finding', at, [{ identity: 'f2', version: 2 }, { identity: 'f1', version: 1 }])).toBe(key);
+    expect(feedKey('finding', at, [{ identity: 'f1', version: 1 }, { identity: 'f2', version: 3 }])).not.toBe(key);
     expect(ndjson([{ a: 1 }, { b: '\n' }]).toString()).toBe('{"a":1}\n{"b":"\\n"}\n');
   });
 
