@@ -6,6 +6,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import pLimit from 'p-limit';
 import { decodePolicyDocument, type ClientOptions } from '../platform/aws.js';
 import { SCHEMA_VERSION, type CollectionError, type ResourceRecord } from '../core/schemas.js';
+import { isRecord } from '../core/util.js';
 import { redactFields, type SecretDecl } from './redact.js';
 
 export type Obj = Record<string, unknown>;
@@ -112,9 +113,37 @@ export function errorMessage(err: unknown): string {
   return status && !msg.includes(String(status)) ? `${msg} (HTTP ${status})` : msg;
 }
 
-/** "There is none" (no bucket policy, no login profile), as opposed to "could not read it". */
+/** "There is none" (no bucket policy, no login profile, a queue deleted since it was listed), as opposed to "could not read it". */
 export function isAbsent(err: unknown): boolean {
-  return /^(NoSuch\w*|\w*NotFound\w*|WAFNonexistentItemException)$/.test(errorCode(err));
+  // SQS says `AWS.SimpleQueueService.NonExistentQueue`: the last part is the code
+  const code = errorCode(err).split('.').pop() ?? '';
+  return /^(NoSuch\w*|\w*NotFound\w*|WAFNonexistentItemException|\w*NonExistent\w*|\w*DoesNotExist\w*)$/.test(code);
+}
+
+/** An authorization failure (an IAM or SCP deny, a key policy that does not delegate to IAM), not a broken call. */
+export function isAccessDenied(err: unknown): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+  return /AccessDenied|UnauthorizedOperation|AuthorizationError|NotAuthorized|Forbidden/i.test(errorCode(err)) || status === 403;
+}
+
+/** Where runtime.ts's middleware notes which API call an SDK error came from. */
+export const FAILED_CALL = Symbol.for('census.failedCall');
+export interface FailedCall {
+  /** SDK operation, `DescribeKey` */
+  operation: string;
+  /** IAM action, `kms:DescribeKey` */
+  action: string;
+}
+
+/**
+ * A failed API call as the record's error: the operation that failed (as the SDK named it, else `call`), its code,
+ * and for a denial the IAM action that was denied, so the fix (a permission, an SCP, a key policy) is plain.
+ */
+export function callError(err: unknown, call: string): CollectionError {
+  const failed = (err as { [FAILED_CALL]?: FailedCall } | null)?.[FAILED_CALL];
+  const message = errorMessage(err);
+  if (!isAccessDenied(err)) return { call: failed?.operation ?? call, code: errorCode(err), message };
+  return { call: failed?.operation ?? call, code: errorCode(err), message: `access denied to ${failed?.action ?? call}: ${message}` };
 }
 
 /** The JSON form of an API response: dates as ISO strings, no SDK `$metadata`. */
@@ -201,23 +230,59 @@ export function paged<C, In, Out, K extends keyof Out>(
   };
 }
 
+/** Marks a listed item whose describe call failed: normalize turns it into a record carrying that error. */
+const DESCRIBE_FAILED = Symbol('census.describeFailed');
+interface DescribeFailure {
+  error: CollectionError;
+  /** the listed id as text, the record's id when the stub has none */
+  listed: string;
+}
+
+/** The describe failure carried by an item, if its describe call failed. */
+export function describeFailure(item: unknown): DescribeFailure | undefined {
+  return (item as { [DESCRIBE_FAILED]?: DescribeFailure } | null)?.[DESCRIBE_FAILED];
+}
+
+export interface DescribeOptions<E, Item> {
+  /** page size bounds of the list call */
+  min?: number;
+  max?: number;
+  /**
+   * The item as far as the listed id tells (name, ARN), used when the describe fails so the record still says
+   * which resource could not be read. Default: the listed value itself when it is an object.
+   */
+  stub?: (listed: E, ctx: CollectorContext) => Partial<Item>;
+}
+
 /**
  * List calls that return names or ARNs only (DynamoDB tables, KMS keys, EKS clusters, ...): run the paginator
  * and describe each listed id; the description is the item (and so the record's configuration).
+ * One item never costs the others: an item deleted between list and describe is skipped (it is gone; the next
+ * complete run marks it deleted), and an item whose describe fails otherwise (a key policy that does not admit
+ * the audit role) still becomes a record, with the failure in its `errors`. Only the list call can fail the type.
  */
 export function pagedDescribe<C, In, Out, K extends keyof Out, Item>(
   paginate: (config: { client: C; pageSize?: number }, input: In) => AsyncIterable<Out>,
   input: In,
   resultKey: K,
   describe: (client: C, id: NonNullable<Out[K]> extends (infer E)[] ? E : never, ctx: CollectorContext) => Promise<Item | undefined>,
-  pageBounds: { min?: number; max?: number } = {},
+  options: DescribeOptions<NonNullable<Out[K]> extends (infer E)[] ? E : never, Item> = {},
 ): (client: C, ctx: CollectorContext) => AsyncIterable<Item> {
-  const ids = paged(paginate, input, resultKey, pageBounds);
+  const ids = paged(paginate, input, resultKey, options);
   return async function* (client, ctx) {
     for await (const id of ids(client, ctx)) {
       // event-driven re-collection describes only the named resources
       if (!wanted(ctx, id)) continue;
-      const item = await describe(client, id, ctx);
+      let item: Item | undefined;
+      try {
+        item = await describe(client, id, ctx);
+      } catch (err) {
+        if (isAbsent(err)) continue;
+        const stub = options.stub ? options.stub(id, ctx) : isRecord(id) ? { ...id } : {};
+        const failure: DescribeFailure = { error: callError(err, 'describe'), listed: typeof id === 'string' ? id : JSON.stringify(toJson(id)) };
+        yield Object.assign(stub, { [DESCRIBE_FAILED]: failure }) as Item;
+        continue;
+      }
       if (item !== undefined) yield item;
     }
   };
@@ -274,12 +339,15 @@ export async function normalize<C, I>(spec: ResourceSpec<C, I>, item: I, client:
     }
   }
   const itemCtx: CollectorContext = { ...ctx, region };
+  // the describe call failed: the record says so, and no detail call runs on an item that was never read
+  const failure = describeFailure(item);
+  if (failure) errors.push(failure.error);
   const configuration = (toJson(item) ?? {}) as Obj;
   for (const key of spec.decode ?? []) decodeAt(configuration, key, errors);
   const supplementaryConfiguration: Obj = {};
   let tags = toTagMap(toJson(read(spec.tags, item, itemCtx)));
   await Promise.all(
-    Object.entries(spec.details ?? {}).map(async ([key, d]) => {
+    Object.entries(failure ? {} : (spec.details ?? {})).map(async ([key, d]) => {
       try {
         let value = toJson(await d.run(detailClient, item, itemCtx));
         if (d.policy && value !== null) value = decodePolicyDocument(value);
@@ -289,7 +357,7 @@ export async function normalize<C, I>(spec: ResourceSpec<C, I>, item: I, client:
         if (isAbsent(err)) {
           if (!d.tags) supplementaryConfiguration[key] = null;
         } else {
-          errors.push({ call: d.call, code: errorCode(err), message: errorMessage(err) });
+          errors.push(callError(err, d.call));
         }
       }
     }),
@@ -303,8 +371,8 @@ export async function normalize<C, I>(spec: ResourceSpec<C, I>, item: I, client:
     schemaVersion: SCHEMA_VERSION,
     resourceType: spec.resourceType,
     // an item without an id or ARN breaks the contract and is caught (dead letter) at the sink, not dropped here
-    resourceId: id || arn,
-    arn: arn || id,
+    resourceId: id || arn || failure?.listed || '',
+    arn: arn || id || failure?.listed || '',
     resourceName: read(spec.name, item, itemCtx) ?? null,
     awsAccountId: ctx.accountId,
     awsRegion: global && !spec.region ? 'global' : region,
@@ -313,7 +381,8 @@ export async function normalize<C, I>(spec: ResourceSpec<C, I>, item: I, client:
     tags,
     resourceCreationTime: isoOrNull(read(spec.created, item, itemCtx)),
     configurationItemCaptureTime: ctx.observedAt,
-    configurationItemStatus: 'OK',
+    // listed but not described: the resource exists, its configuration is unknown (no check may judge it)
+    configurationItemStatus: failure ? 'ResourceDiscovered' : 'OK',
     collector: ctx.collector,
     ...(ctx.runId ? { runId: ctx.runId } : {}),
     errors,

@@ -4,7 +4,7 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import pLimit from 'p-limit';
 import { SCHEMA_VERSION, type CollectionErrorRecord, type InventoryRunRecord, type ResourceRecord } from '../core/schemas.js';
-import { evaluateSweep, type Catalog } from '../standard/index.js';
+import { evaluateSweepDetailed, type Catalog, type CollectionFailure } from '../standard/index.js';
 import { collectResources, errorCode, errorMessage, type Collector } from './engine.js';
 import { enabledRegions } from './discovery.js';
 import type { RecordSink } from './producer.js';
@@ -118,8 +118,8 @@ export async function inventoryAccount(o: InventoryOptions): Promise<AccountInve
     o.catalog?.requirements.filter((r) => (r as { scope?: string }).scope !== 'resource').flatMap((r) => r.resourceTypes) ?? [],
   );
   const resources: ResourceRecord[] = [];
-  /** types whose listing failed somewhere: the sweep must not judge them from a partial inventory */
-  const failedTypes = new Set<string>();
+  /** types that could not be read, and where: the sweep does not judge requirements from them there */
+  const failures: CollectionFailure[] = [];
   const tasks = pLimit(o.limiter.limits.perAccount);
   const clientsByCollector = new Map<string, Map<string, unknown>>();
   await Promise.all(
@@ -132,7 +132,9 @@ export async function inventoryAccount(o: InventoryOptions): Promise<AccountInve
         try {
           creds = await assume(collector.name);
         } catch (err) {
-          await error(region, collector.name, err instanceof AssumeRoleError ? err.code : errorCode(err), errorMessage(err));
+          const code = err instanceof AssumeRoleError ? err.code : errorCode(err);
+          await error(region, collector.name, code, errorMessage(err));
+          for (const spec of collector.resources) failures.push({ resourceType: spec.resourceType, region, reason: `${code}: ${errorMessage(err)}` });
           complete = false;
           await run(collector.name, region, complete, count, startedAt);
           return;
@@ -164,7 +166,7 @@ export async function inventoryAccount(o: InventoryOptions): Promise<AccountInve
             }
           } catch (err) {
             complete = false;
-            failedTypes.add(spec.resourceType);
+            failures.push({ resourceType: spec.resourceType, region, reason: `${errorCode(err)}: ${errorMessage(err)}` });
             await error(region, collector.name, errorCode(err), `${spec.resourceType}: ${errorMessage(err)}`);
           }
         }
@@ -192,15 +194,18 @@ export async function inventoryAccount(o: InventoryOptions): Promise<AccountInve
 
   if (o.catalog) {
     // only requirements whose resource types these collectors inventory: a partial inventory (one collector
-    // in a Lambda) must not read as "no CloudTrail trail in the account", nor must a type that failed to list
+    // in a Lambda) must not read as "no CloudTrail trail in the account"; where a type failed to be read, the
+    // sweep says "not evaluated" with the collection error instead of judging (standard/evaluate.ts)
     const types = new Set(o.collectors.flatMap((c) => c.resources.map((r) => r.resourceType)));
-    const judged = (r: { resourceTypes: string[] }) => r.resourceTypes.some((t) => types.has(t)) && !r.resourceTypes.some((t) => failedTypes.has(t));
+    const judged = (r: { resourceTypes: string[] }) => r.resourceTypes.some((t) => types.has(t));
     const catalog = { ...o.catalog, requirements: o.catalog.requirements.filter(judged) };
     try {
-      for (const finding of evaluateSweep(catalog, { accountId: o.accountId, regions, resources }, o.observedAt)) {
+      const { findings, problems } = evaluateSweepDetailed(catalog, { accountId: o.accountId, regions, resources, failures }, o.observedAt);
+      for (const finding of findings) {
         summary.findings++;
         await o.sink.put(finding);
       }
+      for (const p of problems) await error(p.resource.includes('/') ? p.resource.split('/')[1]! : null, 'sweep', 'NotEvaluated', `${p.requirementId}: ${p.message}`);
     } catch (err) {
       await error(null, 'sweep', errorCode(err), `standard sweep failed: ${errorMessage(err)}`);
     }

@@ -4,7 +4,8 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { clientConfig } from '../platform/aws.js';
-import type { ClientFactory, CollectorContext } from './engine.js';
+import { FAILED_CALL, type ClientFactory, type CollectorContext, type FailedCall } from './engine.js';
+import { iamActionFor } from './iam-actions.js';
 import { redactSensitiveResponses } from './redact.js';
 
 export interface CallStats {
@@ -144,10 +145,27 @@ export async function assumeRole(opts: AssumeOptions): Promise<AwsCredentialIden
 interface WithMiddleware {
   middlewareStack: {
     add(
-      mw: (next: (args: unknown) => Promise<{ output: { $metadata?: { attempts?: number } } }>) => (args: unknown) => Promise<unknown>,
+      mw: (
+        next: (args: unknown) => Promise<{ output: { $metadata?: { attempts?: number } } }>,
+        context: { clientName?: string; commandName?: string },
+      ) => (args: unknown) => Promise<unknown>,
       opts: { step: 'initialize'; name: string },
     ): void;
   };
+}
+
+/** Note on an SDK error which call failed and the IAM action it needed (engine.ts callError reads it). */
+function noteFailedCall(err: unknown, clientName?: string, commandName?: string): void {
+  if (!err || typeof err !== 'object' || !clientName || !commandName) return;
+  const operation = commandName.replace(/Command$/, '');
+  let action: string;
+  try {
+    action = iamActionFor(clientName, operation);
+  } catch {
+    action = `${clientName.replace(/Client$/, '').toLowerCase()}:${operation}`;
+  }
+  const failed: FailedCall = { operation, action };
+  Object.defineProperty(err, FAILED_CALL, { value: failed, enumerable: false, configurable: true });
 }
 
 const THROTTLE = /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown|ProvisionedThroughputExceeded/;
@@ -200,7 +218,7 @@ export function collectorContext(o: ContextOptions): CollectorContext {
       if (!client) {
         client = factory({ region: r, credentials: o.credentials });
         (client as unknown as WithMiddleware).middlewareStack.add(
-          (next) => (args) =>
+          (next, context) => (args) =>
             o.limiter.run(o.accountId, r, async () => {
               o.stats.calls++;
               try {
@@ -211,6 +229,7 @@ export function collectorContext(o: ContextOptions): CollectorContext {
                 const e = err as { name?: string; $metadata?: { attempts?: number } };
                 o.stats.retries += Math.max(0, (e.$metadata?.attempts ?? 1) - 1);
                 if (THROTTLE.test(e.name ?? '')) o.stats.throttled++;
+                noteFailedCall(err, context.clientName, context.commandName);
                 throw err;
               }
             }),

@@ -5,7 +5,7 @@ import { SCHEMA_VERSION, type FindingRecord, type ResourceRecord } from '../core
 import type { Catalog, Requirement } from './catalog.js';
 import { builtinChecks, CheckError } from './checks/index.js';
 import { evaluateCondition } from './condition.js';
-import type { CheckContext, CheckResult, SweepScope } from './types.js';
+import type { CheckContext, CheckResult, CollectionFailure, SweepScope } from './types.js';
 
 export const SOURCE = 'census';
 /** The resource type of account- and region-level findings, as AWS Config names the account. */
@@ -84,6 +84,14 @@ export function evaluateRecordsDetailed(catalog: Catalog, records: ResourceRecor
   for (const record of records) {
     // a deleted resource no longer counts for or against anyone
     if (record.configurationItemStatus === 'ResourceDeleted') continue;
+    // listed but its configuration could not be read (a denied describe): not evaluated, never a guess from a stub
+    if (record.configurationItemStatus === 'ResourceDiscovered') {
+      const why = record.errors.map((e) => `${e.call}: ${e.code}: ${e.message}`).join('; ') || 'configuration not collected';
+      for (const req of index.get(record.resourceType) ?? []) {
+        problems.push({ requirementId: req.id, resource: record.arn, message: `not evaluated: ${why}` });
+      }
+      continue;
+    }
     for (const req of index.get(record.resourceType) ?? []) {
       let result: CheckResult | undefined;
       try {
@@ -108,6 +116,18 @@ export function evaluateRecordsDetailed(catalog: Catalog, records: ResourceRecor
   return { findings, problems };
 }
 
+/**
+ * Why a sweep result may not be judged: a failed collection of one of the requirement's types where the result
+ * looks (its region, or the global services), or anywhere for an account-level requirement.
+ */
+export function failedCollection(failures: CollectionFailure[] | undefined, types: string[], level: 'account' | 'region', region: string): string | undefined {
+  const hit = (failures ?? []).filter(
+    (f) => types.includes(f.resourceType) && (level === 'account' || f.region === region || f.region === 'global'),
+  );
+  if (!hit.length) return undefined;
+  return hit.map((f) => `collection of ${f.resourceType} in ${f.region} failed (${f.reason})`).join('; ');
+}
+
 /** Account- and region-level requirements over one account's complete inventory. */
 export function evaluateSweepDetailed(catalog: Catalog, scope: SweepScope, observedAt: string): Evaluation {
   const ctx: CheckContext = { now: new Date(observedAt) };
@@ -126,8 +146,15 @@ export function evaluateSweepDetailed(catalog: Catalog, scope: SweepScope, obser
       problems.push(problem(req.id, scope.accountId, err));
       continue;
     }
+    const types = [...new Set([...req.resourceTypes, ...check.resourceTypes])];
     for (const r of results) {
       const resourceId = r.region === 'global' ? scope.accountId : `${scope.accountId}/${r.region}`;
+      // a collector that could not read must not read as "there is none": not evaluated, with the reason
+      const failed = failedCollection(scope.failures, types, check.level, r.region);
+      if (failed) {
+        problems.push({ requirementId: req.id, resource: resourceId, message: `not evaluated: ${failed}` });
+        continue;
+      }
       findings.push(
         finding(req, r, {
           resourceType: ACCOUNT_RESOURCE_TYPE,

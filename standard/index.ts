@@ -3,10 +3,12 @@
 import type { FindingRecord, ResourceRecord } from '../core/schemas.js';
 import { DEFAULT_CATALOG_PATH, loadCatalogFile, type Catalog } from './catalog.js';
 import { evaluateRecordsDetailed, evaluateSweepDetailed, logProblems } from './evaluate.js';
+import type { SweepScope } from './types.js';
 
 export type { Catalog, Requirement } from './catalog.js';
 export { CatalogError, DEFAULT_CATALOG_PATH, parseCatalog } from './catalog.js';
-export { evaluateRecordsDetailed, evaluateSweepDetailed, findingIdFor, type EvaluationProblem } from './evaluate.js';
+export { evaluateRecordsDetailed, evaluateSweepDetailed, failedCollection, findingIdFor, type EvaluationProblem } from './evaluate.js';
+export type { CollectionFailure } from './types.js';
 
 const loaded = new Map<string, Catalog>();
 
@@ -34,7 +36,7 @@ export function evaluateRecords(catalog: Catalog, records: ResourceRecord[], obs
 /** Findings of account- and region-level requirements over one account's complete inventory. */
 export function evaluateSweep(
   catalog: Catalog,
-  scope: { accountId: string; regions: string[]; resources: ResourceRecord[] },
+  scope: SweepScope,
   observedAt: string,
 ): FindingRecord[] {
   const { findings, problems } = evaluateSweepDetailed(catalog, scope, observedAt);

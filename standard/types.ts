@@ -46,10 +46,23 @@ export interface SweepResult extends CheckResult {
   region: string;
 }
 
+/** A resource type the inventory could not read in one region (`global` for global services). */
+export interface CollectionFailure {
+  resourceType: string;
+  region: string;
+  /** the collection error: `AccessDeniedException: ...` */
+  reason: string;
+}
+
 export interface SweepScope {
   accountId: string;
   regions: string[];
   resources: ResourceRecord[];
+  /**
+   * What this run failed to read. A requirement whose types failed is not evaluated (no PASS, no FAIL, so no
+   * score) where the failure reaches: in that region for a region-level check, anywhere for an account-level one.
+   */
+  failures?: CollectionFailure[];
 }
 
 /** An account- or region-level check over one account's complete inventory. */

@@ -8,14 +8,16 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { clientConfig, type ClientOptions } from '../../platform/aws.js';
-import { detail, pagedDescribe, resource, type Collector } from '../engine.js';
+import { arnOf, detail, pagedDescribe, resource, type Collector } from '../engine.js';
 
 const dynamodbClient = (o: ClientOptions) => new DynamoDBClient(clientConfig(o));
 
 const tableSpec = resource<DynamoDBClient, TableDescription>({
   resourceType: 'AWS::DynamoDB::Table',
   client: dynamodbClient,
-  list: pagedDescribe(paginateListTables, {}, 'TableNames', async (c, name) => (await c.send(new DescribeTableCommand({ TableName: name }))).Table),
+  list: pagedDescribe(paginateListTables, {}, 'TableNames', async (c, name) => (await c.send(new DescribeTableCommand({ TableName: name }))).Table, {
+    stub: (name, ctx) => ({ TableName: name, TableArn: arnOf(ctx, 'dynamodb', `table/${name}`) }),
+  }),
   id: (t) => t.TableName ?? '',
   name: 'TableName',
   arn: (t) => t.TableArn ?? '',

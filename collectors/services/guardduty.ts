@@ -10,7 +10,9 @@ type Detector = GetDetectorResponse & { DetectorId: string };
 const detectorSpec = resource<GuardDutyClient, Detector>({
   resourceType: 'AWS::GuardDuty::Detector',
   client: guarddutyClient,
-  list: pagedDescribe(paginateListDetectors, {}, 'DetectorIds', async (c, id): Promise<Detector> => ({ DetectorId: id, ...(await c.send(new GetDetectorCommand({ DetectorId: id }))) })),
+  list: pagedDescribe(paginateListDetectors, {}, 'DetectorIds', async (c, id): Promise<Detector> => ({ DetectorId: id, ...(await c.send(new GetDetectorCommand({ DetectorId: id }))) }), {
+    stub: (id) => ({ DetectorId: id }),
+  }),
   id: 'DetectorId',
   name: () => undefined,
   arn: (d, ctx) => arnOf(ctx, 'guardduty', `detector/${d.DetectorId}`),

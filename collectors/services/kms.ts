@@ -16,7 +16,10 @@ const kmsClient = (o: ClientOptions) => new KMSClient(clientConfig(o));
 const keySpec = resource<KMSClient, KeyMetadata>({
   resourceType: 'AWS::KMS::Key',
   client: kmsClient,
-  list: pagedDescribe(paginateListKeys, {}, 'Keys', async (c, k) => (await c.send(new DescribeKeyCommand({ KeyId: k.KeyId }))).KeyMetadata),
+  list: pagedDescribe(paginateListKeys, {}, 'Keys', async (c, k) => (await c.send(new DescribeKeyCommand({ KeyId: k.KeyId }))).KeyMetadata, {
+    // a key whose policy does not admit the audit role still shows, with the denied DescribeKey in its errors
+    stub: (k) => ({ KeyId: k.KeyId, Arn: k.KeyArn }),
+  }),
   id: (k) => k.KeyId ?? '',
   name: 'Description',
   arn: (k) => k.Arn ?? '',

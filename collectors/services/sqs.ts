@@ -1,7 +1,7 @@
 // SQS queues: GetQueueAttributes (policy, encryption) as configuration.
 import { GetQueueAttributesCommand, ListQueueTagsCommand, paginateListQueues, SQSClient } from '@aws-sdk/client-sqs';
 import { clientConfig, type ClientOptions } from '../../platform/aws.js';
-import { detail, pagedDescribe, resource, type Collector } from '../engine.js';
+import { arnOf, detail, pagedDescribe, resource, type Collector } from '../engine.js';
 
 const sqsClient = (o: ClientOptions) => new SQSClient(clientConfig(o));
 
@@ -16,7 +16,10 @@ const queueSpec = resource<SQSClient, Queue>({
   list: pagedDescribe(paginateListQueues, {}, 'QueueUrls', async (c, url): Promise<Queue> => ({
     QueueUrl: url,
     Attributes: (await c.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {},
-  })),
+  }), {
+    // https://sqs.<region>.amazonaws.com/<account>/<name>
+    stub: (url, ctx) => ({ QueueUrl: url, Attributes: { QueueArn: arnOf(ctx, 'sqs', url.split('/').pop() ?? url) } }),
+  }),
   id: 'QueueUrl',
   name: (q) => q.QueueUrl.split('/').pop(),
   arn: (q) => q.Attributes.QueueArn ?? q.QueueUrl,

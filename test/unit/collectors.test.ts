@@ -162,7 +162,7 @@ describe('normalize', () => {
     // absent: none, not an error; AccessDenied: an error naming the call
     expect(record.supplementaryConfiguration.Logging).toBeNull();
     expect(record.supplementaryConfiguration).not.toHaveProperty('Encryption');
-    expect(record.errors).toEqual([{ call: 'GetThingEncryption', code: 'AccessDenied', message: 'not allowed to read encryption (HTTP 403)' }]);
+    expect(record.errors).toEqual([{ call: 'GetThingEncryption', code: 'AccessDenied', message: 'access denied to GetThingEncryption: not allowed to read encryption (HTTP 403)' }]);
   });
 
   it('names a malformed policy document instead of failing the record', async () => {
