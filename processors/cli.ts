@@ -1,51 +1,20 @@
 // `census policy principals`, `census exceptions validate` and `census process` (the local consumer).
 // Registration imports only commander and the pure policy readers; each action loads what it uses.
 import { Command, Option } from 'commander';
-import { findPolicies, classifyAccount, type TrustContext } from '../policy/trust.js';
-import { policyPrincipals, unionPrincipals } from '../policy/principals.js';
+import { parsePolicyText, principalsReport, type PrincipalsReport } from '../policy/report.js';
 import { EXIT_CODES, formatTable, legacyJsonOption, outputOf, outputOption, parse, printData, UsageError } from '../platform/output.js';
 
-/** A policy file: JSON, a JSON string holding JSON, or URL-encoded JSON (as IAM returns it). */
-export function parsePolicyText(text: string, source: string): unknown {
-  const t = text.trim();
-  if (!t) throw new Error(`${source}: the file is empty`);
-  let value: unknown;
-  try {
-    value = JSON.parse(t.startsWith('%7B') || t.startsWith('%7b') ? decodeURIComponent(t) : t);
-  } catch (err) {
-    throw new Error(`${source}: not a JSON (or URL-encoded JSON) policy document: ${(err as Error).message}`);
-  }
-  // a policy serialized twice (a JSON string holding the document)
-  if (typeof value === 'string') return parsePolicyText(value, source);
-  return value;
-}
-
-export interface PrincipalsReport {
-  source: string;
-  policies: { path: string; accounts: (ReturnType<typeof classifyAccount> & { accountId: string; via: string })[]; public: boolean; organizations: string[]; services: string[]; federated: string[] }[];
-  accounts: { accountId: string; via: string; classification: string; name: string | null; approved: boolean | null }[];
-  public: boolean;
-}
-
-/** What every policy in a document grants; the document may be a policy, or a record/config holding policies. */
-export function principalsReport(doc: unknown, source: string, ctx: TrustContext): PrincipalsReport {
-  const isPolicy = typeof doc === 'object' && doc !== null && 'Statement' in doc;
-  const found = isPolicy ? [{ path: '(document)', document: doc }] : findPolicies({ configuration: doc as Record<string, unknown>, supplementaryConfiguration: {} });
-  if (!found.length) throw new Error(`${source}: no policy document found (an object with a Statement, as JSON, a JSON string or URL-encoded)`);
-  const classify = (a: { accountId: string; via: string }) => ({ accountId: a.accountId, via: a.via, ...classifyAccount(a.accountId, ctx) });
-  const policies = found.map((p) => {
-    const r = policyPrincipals(p.document);
-    return { path: p.path.replace(/^configuration\.?/, '') || '(document)', ...r, accounts: r.accounts.map(classify) };
-  });
-  const all = unionPrincipals(found.map((p) => policyPrincipals(p.document)));
-  return { source, policies, accounts: all.accounts.map(classify), public: all.public };
-}
-
-/** People's view of the report: one row per account the policies let in. */
+/** People's view of the report: the verdict, one row per statement with its reason, then the accounts let in. */
 export function principalsTable(report: PrincipalsReport): string {
+  const head = `${report.source}: ${report.policies.length} polic${report.policies.length === 1 ? 'y' : 'ies'}, ${report.verdict.toUpperCase()}`;
+  const statements = formatTable(
+    ['POLICY', 'STATEMENT', 'VERDICT', 'PRINCIPALS', 'CONDITION', 'REASON'],
+    report.statements.map((s) => [s.policy, s.sid ?? `#${s.statement + 1}`, s.verdict, s.principals.join(' ') || '-', s.condition ?? '-', s.reason]),
+    80,
+  );
   const rows = report.accounts.map((a) => [a.accountId, a.classification, a.name ?? '', a.approved === null ? '' : a.approved ? 'yes' : 'no', a.via]);
-  const head = `${report.source}: ${report.policies.length} polic${report.policies.length === 1 ? 'y' : 'ies'}, ${report.public ? 'PUBLIC' : 'not public'}`;
-  return rows.length ? `${head}\n${formatTable(['ACCOUNT', 'CLASSIFICATION', 'NAME', 'APPROVED', 'VIA'], rows)}` : `${head}\nno AWS account is let in`;
+  const accounts = rows.length ? formatTable(['ACCOUNT', 'CLASSIFICATION', 'NAME', 'APPROVED', 'VIA'], rows) : 'no AWS account is let in';
+  return `${head}\n\n${statements}\n\n${accounts}`;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -56,7 +25,7 @@ export function registerProcessorCommands(program: Command): void {
   const policy = program.command('policy').description('trust and resource policies');
   policy
     .command('principals')
-    .description('print the AWS accounts a policy document lets in (Allow statements), classified org/known/unknown, and whether it is public')
+    .description('print each statement of a policy document with its verdict (public, network-, org-, account-, service-restricted, not-granted, undecided) and reason, and the AWS accounts it lets in, classified org/known/unknown')
     .argument('<file>', 'policy JSON (object, JSON string or URL-encoded), or any JSON holding policies (a resource record, a GetBucketPolicy output); - for stdin')
     .option('--trusted-accounts <file>', "the organization's trusted-accounts register (CSV/JSON/YAML); repeatable (default: CENSUS_TRUSTED_ACCOUNTS)", collect)
     .option('--known-accounts <file>', 'known-vendor list read first (default: the vendored fwd:cloudsec known_aws_accounts list; none: no list)')
