@@ -12,10 +12,11 @@ import { opensearchCase } from './cases/opensearch.js';
 import { kinesisCase } from './cases/kinesis.js';
 import { endToEndCase } from './cases/end-to-end.js';
 import { parquetCases } from './cases/parquet.js';
+import { cliStartupCases, formatStartup } from './cases/cli.js';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { s3Config } from '../platform/aws.js';
 
-const CASES = ['processor', 'opensearch', 'scorecards', 'kinesis', 'e2e', 'parquet'] as const;
+const CASES = ['cli', 'processor', 'opensearch', 'scorecards', 'kinesis', 'e2e', 'parquet'] as const;
 const only = process.argv.slice(2).filter((a) => a !== '--');
 for (const o of only) if (!(CASES as readonly string[]).includes(o)) throw new Error(`unknown bench case ${o}: choose from ${CASES.join(', ')}`);
 const wanted = (name: (typeof CASES)[number]) => only.length === 0 || only.includes(name);
@@ -27,8 +28,14 @@ const record = (r: PairResult) => {
 };
 if (!process.env.CENSUS_LOG_LEVEL) log.level = 'warn';
 
-stackUp();
-useLocalStack();
+// CLI start-up needs no stack: measured first, on the compiled CLI
+const startup = wanted('cli') ? cliStartupCases() : [];
+if (startup.length) process.stderr.write(`${formatStartup(startup)}\n`);
+const needsStack = CASES.some((c) => c !== 'cli' && wanted(c));
+if (needsStack) {
+  stackUp();
+  useLocalStack();
+}
 const stem = `bench-${Date.now().toString(36)}`;
 const accounts = benchAccounts(250);
 const resources = benchResources(30_000, accounts);
@@ -66,4 +73,5 @@ if (wanted('parquet')) {
 }
 
 console.log(`\nCensus benchmark, ${new Date().toISOString()}, Node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
-console.log(formatTable(results));
+if (results.length) console.log(formatTable(results));
+if (startup.length) console.log(`\n${formatStartup(startup)}`);

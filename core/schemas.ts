@@ -143,6 +143,8 @@ export const ResourceRecord = z.object({
   publicReason: z.string().optional(),
   /** the statements behind the verdict (identity-policy statements without a Principal are left out) */
   policyStatements: z.array(PolicyStatementVerdict).optional(),
+  /** core/content.ts contentHash of this state: an equal hash next run means nothing changed (change-only landing) */
+  contentHash: z.string().max(64).optional(),
 });
 export type ResourceRecord = z.infer<typeof ResourceRecord>;
 
@@ -175,6 +177,10 @@ export const FindingRecord = z.object({
    * left the organization. `status` stays as last observed (history); scoring no longer counts it.
    */
   resolved: z.object({ reason: z.enum(['resource-deleted', 'account-left']), at: isoDateTime }).optional(),
+  /** when this status (with this exception and evidence) was first observed; it lands again only when one changes */
+  firstObservedAt: isoDateTime.optional(),
+  /** the latest observation of the same status, exception and evidence */
+  lastObservedAt: isoDateTime.optional(),
 });
 export type FindingRecord = z.infer<typeof FindingRecord>;
 

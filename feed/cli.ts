@@ -2,8 +2,6 @@
 // (findings have the same under `census findings export`).
 import { Command, Option } from 'commander';
 import { EXIT_CODES } from '../platform/output.js';
-import { describeExport, exportLakeFiles } from './export.js';
-import { resourceToOcsf } from './ocsf-inventory.js';
 
 export function registerFeedCommands(program: Command): void {
   const resources = program.command('resources').description('resource records in the formats SIEMs and data lakes take');
@@ -18,6 +16,8 @@ export function registerFeedCommands(program: Command): void {
     .addHelpText('after', `\n${EXIT_CODES}.\n` + '\nExample:\n  census resources export --format ocsf-parquet inventory.ndjson --out lake/ --region eu-west-1')
     .action(async (file: string, opts: { out: string; region: string; sourceName: string }) => {
       const { readRecords } = await import('../standard/records.js');
+      const { describeExport, exportLakeFiles } = await import('./export.js');
+      const { resourceToOcsf } = await import('./ocsf-inventory.js');
       const { records, errors, others } = readRecords(file, 'resource');
       for (const e of errors) console.error(`invalid record: ${e}`);
       if (Object.keys(others).length) console.error(`not resources, not exported: ${Object.entries(others).map(([t, n]) => `${n} ${t}`).join(', ')}`);
