@@ -1,11 +1,17 @@
-// The risk register loader: CSV, JSON or XLSX, from a local file or an s3:// URL. Broken rows are
-// reported (row number + reason) and skipped; the good rows still apply. Matching is core/exceptions.ts.
+// The risk register loader: CSV, JSON or XLSX, from a local file or an s3:// URL, within size and row limits
+// (platform/files.ts, registers/cells.ts). Broken rows are reported (row number + reason) and skipped; the good
+// rows still apply. A row is broken when a cell is not valid UTF-8, holds a control character, is an object or a
+// list (JSON), or is a formula with no cached value or an error (XLSX). Extra workbook sheets and a CSV split on
+// the wrong delimiter are named. Matching is core/exceptions.ts.
 import type { S3Client } from '@aws-sdk/client-s3';
-import { parse as parseCsv } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
 import { extname } from 'node:path';
+import { readSource } from '../platform/files.js';
 import { ExceptionIndex } from '../core/exceptions.js';
 import { ExceptionEntry, type FindingRecord } from '../core/schemas.js';
+import { CellError, cellProblem, checkRowCount, csvRecords, decodeUtf8, delimiterHint, xlsxSheets, type Cell, type Limits } from './cells.js';
+
+/** The one local-or-S3 reader lives in platform/files.ts; re-exported for the callers that import it from here. */
+export { readSource } from '../platform/files.js';
 
 export interface RegisterProblem {
   /** row number as a person sees it: the spreadsheet/CSV line (header is row 1), or the 1-based item of a JSON array */
@@ -16,25 +22,25 @@ export interface RegisterProblem {
 export interface ExceptionRegister {
   entries: ExceptionEntry[];
   problems: RegisterProblem[];
+  /** things about the file as a whole that do not break a row: sheets that were not read */
+  notices: string[];
 }
 
-export interface RegisterOptions {
+export interface RegisterOptions extends Limits {
   /** when given, an entry naming a requirement outside the catalog is a broken row */
   knownRequirementIds?: Iterable<string>;
   s3?: S3Client;
+  /** refuse a register file larger than this (default: platform/files.ts DEFAULT_MAX_BYTES) */
+  maxBytes?: number;
 }
 
 const COLUMNS = ['exceptionId', 'accountId', 'requirementId', 'resourceId', 'reason', 'approvedBy', 'expiresAt'] as const;
 type Column = (typeof COLUMNS)[number];
-type Cell = string | number | boolean | Date | null | undefined;
+type RawCell = Cell | CellError | object;
 
 /** `Exception ID`, `exception_id` and `exceptionid` all name the exceptionId column. */
 const normalizeHeader = (h: string) => h.toLowerCase().replace(/[^a-z0-9]/g, '');
 const columnByHeader = new Map(COLUMNS.map((c) => [normalizeHeader(c), c]));
-
-/** Bytes from a local path or an s3:// URL (its home is platform/source.ts). */
-export { readSource } from '../platform/source.js';
-import { readSource } from '../platform/source.js';
 
 export type RegisterFormat = 'csv' | 'json' | 'xlsx';
 
@@ -49,7 +55,7 @@ export function registerFormat(source: string): RegisterFormat {
 /** Load and validate the register. Throws only when the source as a whole is unreadable. */
 export async function loadExceptionRegister(source: string, opts: RegisterOptions = {}): Promise<ExceptionRegister> {
   const format = registerFormat(source);
-  const bytes = await readSource(source, opts.s3);
+  const bytes = await readSource(source, { s3: opts.s3, maxBytes: opts.maxBytes });
   return parseExceptionRegister(bytes, format, { ...opts, label: source });
 }
 
@@ -60,80 +66,72 @@ export async function parseExceptionRegister(
   opts: RegisterOptions & { label?: string } = {},
 ): Promise<ExceptionRegister> {
   const label = opts.label ?? `${format} register`;
-  const rows = format === 'csv' ? csvRows(bytes, label) : format === 'json' ? jsonRows(bytes, label) : await xlsxRows(bytes, label);
-  return validateRows(rows, opts.knownRequirementIds ? new Set(opts.knownRequirementIds) : undefined);
+  const { rows, notices, invalidUtf8 } = format === 'csv' ? await csvRows(bytes, label, opts) : format === 'json' ? jsonRows(bytes, label, opts) : await xlsxRows(bytes, label, opts);
+  return { ...validateRows(rows, opts.knownRequirementIds ? new Set(opts.knownRequirementIds) : undefined, invalidUtf8), notices };
 }
 
 interface RawRow {
   row: number;
-  cells: Record<string, Cell>;
+  cells: Record<string, RawCell>;
 }
 
-function csvRows(bytes: Buffer, label: string): RawRow[] {
-  let records: string[][];
-  try {
-    records = parseCsv(bytes, { bom: true, skip_empty_lines: false, relax_column_count: true, trim: true });
-  } catch (err) {
-    throw new Error(`${label}: not valid CSV: ${(err as Error).message}`);
+interface Rows {
+  rows: RawRow[];
+  notices: string[];
+  invalidUtf8: boolean;
+}
+
+const knownColumns = (header: string[]) => header.filter((h) => columnByHeader.has(normalizeHeader(h)));
+
+async function csvRows(bytes: Buffer, label: string, limits: Limits): Promise<Rows> {
+  const { text, invalidUtf8 } = decodeUtf8(bytes, label);
+  let header: string[] | undefined;
+  const rows: RawRow[] = [];
+  for await (const { record, number } of csvRecords(text, label, limits.maxRows)) {
+    if (!header) {
+      header = record;
+      if (!knownColumns(header).length) {
+        const hint = delimiterHint(header);
+        throw new Error(`${label}: the header names none of the columns ${COLUMNS.join(', ')}${hint ? `; ${hint}` : ''}`);
+      }
+      continue;
+    }
+    const cells = Object.fromEntries(header.map((h, j) => [h, record[j]]));
+    if (Object.values(cells).some((v) => v !== undefined && v !== '')) rows.push({ row: number, cells });
   }
-  const [header, ...body] = records;
   if (!header) throw new Error(`${label}: empty file, expected a header row with ${COLUMNS.join(', ')}`);
-  return body
-    .map((values, i) => ({ row: i + 2, cells: Object.fromEntries(header.map((h, j) => [h, values[j]])) }))
-    .filter((r) => Object.values(r.cells).some((v) => v !== undefined && v !== ''));
+  return { rows, notices: [], invalidUtf8 };
 }
 
-function jsonRows(bytes: Buffer, label: string): RawRow[] {
+function jsonRows(bytes: Buffer, label: string, limits: Limits): Rows {
+  const { text, invalidUtf8 } = decodeUtf8(bytes, label);
   let doc: unknown;
   try {
-    doc = JSON.parse(bytes.toString('utf8'));
+    doc = JSON.parse(text);
   } catch (err) {
     throw new Error(`${label}: not valid JSON: ${(err as Error).message}`);
   }
   const list = Array.isArray(doc) ? doc : (doc as { exceptions?: unknown } | null)?.exceptions;
   if (!Array.isArray(list)) throw new Error(`${label}: expected a JSON array of entries (or {"exceptions": [...]})`);
-  return list.map((item, i) => ({
+  checkRowCount(list.length, label, limits.maxRows);
+  const rows = list.map((item, i) => ({
     row: i + 1,
-    cells: typeof item === 'object' && item !== null && !Array.isArray(item) ? (item as Record<string, Cell>) : { __notAnObject: String(item) },
+    cells: typeof item === 'object' && item !== null && !Array.isArray(item) ? (item as Record<string, RawCell>) : { __notAnObject: String(item) },
   }));
+  return { rows, notices: [], invalidUtf8 };
 }
 
-/** A cell's value as people see it: rich text joined, hyperlinks by their text, formulas by their result. */
-function cellValue(v: ExcelJS.CellValue): Cell {
-  if (v === null || v === undefined) return null;
-  if (v instanceof Date || typeof v !== 'object') return v as Cell;
-  if ('richText' in v) return v.richText.map((r) => r.text).join('');
-  if ('text' in v && typeof v.text === 'string') return v.text;
-  if ('result' in v) return cellValue(v.result as ExcelJS.CellValue);
-  if ('error' in v) return null;
-  return String(v);
-}
-
-async function xlsxRows(bytes: Buffer, label: string): Promise<RawRow[]> {
-  const wb = new ExcelJS.Workbook();
-  try {
-    await wb.xlsx.load(bytes as unknown as ArrayBuffer);
-  } catch (err) {
-    throw new Error(`${label}: not a readable XLSX workbook: ${(err as Error).message}`);
-  }
-  // The sheet whose header names the columns, else the first one.
-  const sheets = wb.worksheets;
-  const ws = sheets.find((s) => headerOf(s).some((h) => columnByHeader.get(normalizeHeader(h)) === 'exceptionId')) ?? sheets[0];
-  if (!ws) throw new Error(`${label}: the workbook has no sheets`);
-  const header = headerOf(ws);
-  const rows: RawRow[] = [];
-  ws.eachRow({ includeEmpty: false }, (row, rowNumber) => {
-    if (rowNumber === 1) return;
-    const cells: Record<string, Cell> = {};
-    header.forEach((h, j) => (cells[h] = cellValue(row.getCell(j + 1).value)));
-    if (Object.values(cells).some((c) => c !== null && c !== '')) rows.push({ row: rowNumber, cells });
-  });
-  return rows;
-}
-
-function headerOf(ws: ExcelJS.Worksheet): string[] {
-  const values = ws.getRow(1).values as ExcelJS.CellValue[];
-  return values.slice(1).map((v) => String(cellValue(v) ?? ''));
+async function xlsxRows(bytes: Buffer, label: string, limits: Limits): Promise<Rows> {
+  // the sheet whose header names the exceptionId column, else the first one
+  const wanted = (header: string[]) => header.some((h) => columnByHeader.get(normalizeHeader(h)) === 'exceptionId');
+  const { sheet, names } = await xlsxSheets(bytes, label, wanted, limits);
+  if (!sheet) throw new Error(`${label}: the workbook has no sheets`);
+  const notices = names.length > 1 ? [`read sheet "${sheet.name}"; ignored ${names.filter((n) => n !== sheet.name).map((n) => `"${n}"`).join(', ')}`] : [];
+  if (!knownColumns(sheet.header).length) throw new Error(`${label}: sheet "${sheet.name}": row 1 names none of the columns ${COLUMNS.join(', ')}`);
+  const rows = sheet.rows
+    .map(({ number, cells }) => ({ row: number, cells: Object.fromEntries(sheet.header.map((h, j) => [h, cells[j] ?? null])) }))
+    .filter((r) => Object.values(r.cells).some((c) => c !== null && c !== ''));
+  return { rows, notices, invalidUtf8: false };
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -159,7 +157,7 @@ function normalizeCell(column: Column, v: Cell): string | { error: string } | un
   return String(v).trim();
 }
 
-function validateRows(rows: RawRow[], knownRequirementIds: Set<string> | undefined): ExceptionRegister {
+function validateRows(rows: RawRow[], knownRequirementIds: Set<string> | undefined, invalidUtf8: boolean): Omit<ExceptionRegister, 'notices'> {
   const entries: ExceptionEntry[] = [];
   const problems: RegisterProblem[] = [];
   const seen = new Map<string, number>();
@@ -173,7 +171,13 @@ function validateRows(rows: RawRow[], knownRequirementIds: Set<string> | undefin
     for (const [header, value] of Object.entries(cells)) {
       const column = columnByHeader.get(normalizeHeader(header));
       if (!column) continue;
-      const n = normalizeCell(column, value);
+      // what cannot be text at all: the reason says so, instead of "[object Object]" or an ID with a NUL in it
+      const bad = cellProblem(value, { invalidUtf8, multiline: column === 'reason' });
+      if (bad) {
+        reasons.push(`${column}: ${bad}`);
+        continue;
+      }
+      const n = normalizeCell(column, value as Cell);
       if (typeof n === 'object') reasons.push(n.error);
       else if (n !== undefined) candidate[column] = n;
     }

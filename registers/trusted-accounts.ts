@@ -1,10 +1,12 @@
 // The trusted-accounts register: outside accounts we know (vendors, partners), whether each is
 // approved, and a note. Accepts CSV/JSON/YAML rows (accountId, name, approved, note) and the
-// fwd:cloudsec known_aws_accounts list (name, source, accounts[]).
+// fwd:cloudsec known_aws_accounts list (name, source, accounts[]). Read within size and row limits; a row whose
+// cells are not valid UTF-8, hold control characters or are objects is reported, and the rest goes on.
 import { parse as parseCsv } from 'csv-parse/sync';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { readSource } from '../platform/source.js';
+import { readSource } from '../platform/files.js';
+import { cellProblem, checkRowCount, decodeUtf8, delimiterHint, DEFAULT_MAX_ROWS, type Limits } from './cells.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 
 export interface KnownAccount {
@@ -40,15 +42,30 @@ function accountIdOf(v: unknown): string | undefined {
   return /^\d{12}$/.test(s) ? s : undefined;
 }
 
-/** Parse one register document; `source` names it in problems and on each entry. */
-export function parseTrustRegister(text: string, format: 'csv' | 'json' | 'yaml', source: string): RegisterLoad {
+/** Parse one register document (bytes must be UTF-8); `source` names it in problems and on each entry. */
+export function parseTrustRegister(input: string | Buffer, format: 'csv' | 'json' | 'yaml', source: string, limits: Limits = {}): RegisterLoad {
   const register = new Map<string, KnownAccount>();
   const problems: RegisterLoad['problems'] = [];
+  const { text, invalidUtf8 } = typeof input === 'string' ? { text: input, invalidUtf8: false } : decodeUtf8(input, source);
+  const maxRows = limits.maxRows ?? DEFAULT_MAX_ROWS;
   let rows: unknown[];
   let firstRow = 1;
   try {
     if (format === 'csv') {
-      rows = parseCsv(text, { bom: true, columns: (h: string[]) => h.map(norm), skip_empty_lines: true, trim: true, relax_column_count: true });
+      let header: string[] = [];
+      // `to`: a file past the row limit is refused after reading one row more, not parsed whole
+      rows = parseCsv(text, {
+        bom: true,
+        columns: (h: string[]) => (header = h).map(norm),
+        skip_empty_lines: true,
+        trim: true,
+        relax_column_count: true,
+        to: maxRows + 2,
+      });
+      if (!header.map(norm).includes('accountid') && !header.map(norm).includes('accounts')) {
+        const hint = delimiterHint(header);
+        throw new Error(`the header names no accountId column${hint ? `; ${hint}` : ''}`);
+      }
       firstRow = 2;
     } else {
       const doc: unknown = format === 'json' ? JSON.parse(text) : parseYaml(text);
@@ -58,10 +75,18 @@ export function parseTrustRegister(text: string, format: 'csv' | 'json' | 'yaml'
   } catch (err) {
     throw new Error(`${source}: cannot parse trusted-accounts register: ${(err as Error).message}`);
   }
+  checkRowCount(rows.length, source, maxRows);
   rows.forEach((raw, i) => {
     const row = i + firstRow;
     if (!isRecord(raw)) return problems.push({ source, row, reason: 'not an object' });
     const r = Object.fromEntries(Object.entries(raw).map(([k, v]) => [norm(k), v]));
+    // a cell that cannot be text (an object, a control character, bytes that are not UTF-8) breaks the row;
+    // the fwd:cloudsec list's `accounts` and `source` are lists by design
+    for (const [k, v] of Object.entries(r)) {
+      if ((k === 'accounts' || k === 'source') && Array.isArray(v)) continue;
+      const bad = cellProblem(v, { invalidUtf8, multiline: k === 'note' });
+      if (bad) return problems.push({ source, row, reason: `${k}: ${bad}` });
+    }
     const name = typeof r.name === 'string' && r.name.trim() ? r.name.trim() : null;
     // fwd:cloudsec known_aws_accounts: a vendor with a list of account IDs
     if (Array.isArray(r.accounts)) {
@@ -92,11 +117,11 @@ export function registerFormatOf(source: string): 'csv' | 'json' | 'yaml' {
 }
 
 /** Load and merge registers in order: a later source overrides an earlier one for the same account. */
-export async function loadTrustRegister(sources: string[], s3?: S3Client): Promise<RegisterLoad> {
+export async function loadTrustRegister(sources: string[], s3?: S3Client, limits: Limits & { maxBytes?: number } = {}): Promise<RegisterLoad> {
   const merged: RegisterLoad = { register: new Map(), problems: [] };
   for (const source of sources) {
-    const text = (await readSource(source, s3)).toString('utf8');
-    const { register, problems } = parseTrustRegister(text, registerFormatOf(source), source);
+    const bytes = await readSource(source, { s3, maxBytes: limits.maxBytes });
+    const { register, problems } = parseTrustRegister(bytes, registerFormatOf(source), source, limits);
     for (const [id, entry] of register) merged.register.set(id, entry);
     merged.problems.push(...problems);
   }

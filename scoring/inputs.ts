@@ -1,12 +1,13 @@
 // Scoring inputs: the account list, the requirements, the findings file and the register, from an
 // offline folder or from S3. Bad entries are reported with their position and skipped; the rest go on.
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { AccountRecord, FindingRecord, ResourceRecord, Severity, SchemaError, parseWith, type ExceptionEntry } from '../core/schemas.js';
-import { loadExceptionRegister, readSource } from '../registers/exceptions.js';
+import { loadExceptionRegister } from '../registers/exceptions.js';
+import { readLocalTextSync, readSource } from '../platform/files.js';
 import { loadCatalog } from '../standard/index.js';
 import { GoneResources, ScoringAccount, type ScoringRequirement } from './score.js';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -61,7 +62,7 @@ const RequirementEntry = z.object({
 /** `requirements.json` ([{id, title, severity, weight}]) or a catalog YAML read through the standard's loader. */
 export function loadRequirements(path?: string): ScoringRequirement[] {
   if (path?.endsWith('.json')) {
-    const text = readSourceSync(path);
+    const text = readLocalTextSync(path);
     let doc: unknown;
     try {
       doc = JSON.parse(text);
@@ -83,14 +84,6 @@ export function loadRequirements(path?: string): ScoringRequirement[] {
     weight: r.weight,
     remediation: r.remediation,
   }));
-}
-
-function readSourceSync(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
 }
 
 /** Stream FindingRecords from an NDJSON file; a line that breaks the schema is reported and skipped. */
