@@ -14,6 +14,7 @@ import { loadExceptionRegister } from '../registers/exceptions.js';
 import type { ProcessorDeps } from './pipeline.js';
 import { FirehoseFeedSink, S3FeedSink } from './sink-s3.js';
 import { loadTrustRegister } from '../registers/trusted-accounts.js';
+import { withFeedEventTime } from '../feed/event-time.js';
 import { securityLakeWriterFromEnv, withSecurityLake } from '../feed/security-lake-sink.js';
 
 export interface DepsOptions {
@@ -50,8 +51,9 @@ export async function processorDeps(config: CensusConfig, opts: DepsOptions = {}
     catalog,
     refresh: opts.refresh,
   };
-  // CENSUS_SECURITY_LAKE adds OCSF Parquet copies of resources and findings beside the feed (feed/security-lake-sink.ts)
-  deps.feed = withSecurityLake(deps.feed, securityLakeWriterFromEnv(s3));
+  // every record line gets the one `eventTime` (feed/event-time.ts); CENSUS_SECURITY_LAKE adds OCSF Parquet copies
+  // of resources and findings beside the feed (feed/security-lake-sink.ts)
+  deps.feed = withSecurityLake(withFeedEventTime(deps.feed), securityLakeWriterFromEnv(s3));
   return deps;
 }
 

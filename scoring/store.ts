@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { s3Keys } from '../core/indexes.js';
 import { parseWith, type ScoreRecord } from '../core/schemas.js';
 import { toNdjson } from './offline.js';
+import { withEventTime } from '../feed/event-time.js';
 import { MANIFEST, ScorecardManifest } from './scorecards/index.js';
 import { XLSX_CONTENT_TYPE } from './scorecards/sheet.js';
 
@@ -16,7 +17,7 @@ export function scoresFeedKey(runAt: string): string {
 
 export async function writeScoresFeed(s3: S3Client, bucket: string, scores: ScoreRecord[], runAt: string): Promise<string> {
   const key = scoresFeedKey(runAt);
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: gzipSync(toNdjson(scores)), ContentType: 'application/x-ndjson' }));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: gzipSync(toNdjson(scores.map(withEventTime))), ContentType: 'application/gzip' }));
   return key;
 }
 
