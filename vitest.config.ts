@@ -1,5 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Three projects, all run by `npm test`:
+ * - unit: pure functions and the CLI in-process; needs no installed tool and no stack (`npm run setup` need not have run)
+ * - infra: CDK synthesis with cdk-nag, cfn-lint (from .stack/venv) and the Lambda bundles; slow, needs `npm run setup`
+ * - integration: the real local stack (moto, kinesalite, OpenSearch), started by its global setup
+ */
+const INFRA = ['test/unit/infra*.test.ts', 'test/infra/**/*.test.ts'];
+
 export default defineConfig({
   test: {
     projects: [
@@ -7,14 +15,25 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
-          // unit tests first: fast feedback before the stack-bound ones
+          exclude: INFRA,
+          // unit tests first: fast feedback before the tool- and stack-bound ones
           sequence: { groupOrder: 0 },
         },
       },
       {
         test: {
-          name: 'integration',
+          name: 'infra',
+          include: INFRA,
           sequence: { groupOrder: 1 },
+          // synthesis bundles every Lambda with esbuild: minutes on a shared two-core machine
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          sequence: { groupOrder: 2 },
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
           setupFiles: ['test/integration/env.ts'],
