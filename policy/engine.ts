@@ -94,7 +94,7 @@ export function wildcardMatch(pattern: string, value: string): boolean {
 
 // --- conditions -----------------------------------------------------------------------------------
 
-type KeyKind = 'account' | 'arn' | 'org' | 'orgpath' | 'ip' | 'vpc' | 'userid' | 'service' | 'servicebool' | 'aud';
+type KeyKind = 'account' | 'arn' | 'principalarn' | 'org' | 'orgpath' | 'ip' | 'vpc' | 'userid' | 'service' | 'servicebool' | 'aud';
 
 /**
  * Condition keys that identify the caller, its account, organization, network or the resource it acts for.
@@ -106,7 +106,7 @@ const CALLER_KEYS: Record<string, KeyKind> = {
   'aws:sourceowner': 'account',
   'kms:calleraccount': 'account',
   's3:dataaccesspointaccount': 'account',
-  'aws:principalarn': 'arn',
+  'aws:principalarn': 'principalarn',
   'aws:sourcearn': 'arn',
   's3:dataaccesspointarn': 'arn',
   'aws:principalorgid': 'org',
@@ -191,7 +191,8 @@ function valueRestriction(kind: KeyKind, base: string, values: string[], conditi
       if (accounts.length === 0) return restriction('nothing', condition, `no value is a 12-digit account ID under ${base} (${values.join(', ')})`);
       return restriction('account', condition, `caller's account must be ${accounts.join(', ')}`, { accounts });
     }
-    case 'arn': {
+    case 'arn':
+    case 'principalarn': {
       if (!stringOp) return restriction('undecided', condition, `operator ${base} cannot compare an ARN`);
       const accounts: string[] = [];
       const resources: string[] = [];
@@ -203,6 +204,8 @@ function valueRestriction(kind: KeyKind, base: string, values: string[], conditi
           continue; // not an ARN: matches nothing
         }
         if (account === undefined || account === '') {
+          // no IAM principal has an account-less ARN: as aws:PrincipalArn it matches no caller
+          if (kind === 'principalarn') continue;
           // an ARN without an account (S3 buckets): pinned to that resource unless its name is a wildcard
           if (wild && hasWildcard(parts.slice(5).join(':'))) return voidBy(v, 'wildcard in the resource of an account-less ARN');
           resources.push(v);

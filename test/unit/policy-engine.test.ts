@@ -40,6 +40,7 @@ const rows: Row[] = [
   ['ArnEquals also takes wildcards', star({ ArnEquals: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/x' } }), 'public'],
   ['aws:SourceArn of an S3 bucket', star({ ArnLike: { 'aws:SourceArn': 'arn:aws:s3:::my-bucket' } }), 'service-restricted'],
   ['aws:SourceArn of any S3 bucket', star({ ArnLike: { 'aws:SourceArn': 'arn:aws:s3:::*' } }), 'public'],
+  ['aws:PrincipalArn of an S3 bucket matches no principal', star({ ArnLike: { 'aws:PrincipalArn': 'arn:aws:s3:::*' } }), 'not-granted'],
   ['aws:ResourceAccount names the resource, not the caller', star({ StringEquals: { 'aws:ResourceAccount': A } }), 'public'],
   ['aws:SourceIp', star({ IpAddress: { 'aws:SourceIp': ['203.0.113.0/24'] } }), 'network-restricted', /203\.0\.113\.0\/24/],
   ['aws:SourceIp 0.0.0.0/0', star({ IpAddress: { 'aws:SourceIp': '0.0.0.0/0' } }), 'public', /internet/],
