@@ -75,18 +75,19 @@ export function registerStandardCommands(program: Command): void {
     .option('--observed-at <timestamp>', 'evaluation time (ISO); ages like 90-day keys are measured from it (default: now)', parse.timestamp)
     .option('--trusted-accounts <file>', "the organization's trusted-accounts register for records not yet enriched (default: CENSUS_TRUSTED_ACCOUNTS)", (v: string, p: string[] = []) => [...p, v])
     .option('--known-accounts <file>', 'known-vendor list (default: the vendored fwd:cloudsec list; none: no list)')
+    .option('--accounts <file>', "the organization's accounts (JSON array or NDJSON of account records, as at state/accounts.json) for records not yet enriched (default: the account records in FILE)")
     .addHelpText(
       'after',
       `\nExit status: 0 every record evaluated, 1 invalid records or requirements not evaluated (listed on stderr), 2 usage error.\n\nExamples:\n  census check inventory.ndjson\n  census check inventory.ndjson --catalog my-standard.yaml --output ndjson --out findings.ndjson`,
     )
-    .action(async (file: string, opts: { catalog?: string; output: string; format?: string; failOnly?: boolean; sweep: boolean; out?: string; observedAt?: string; trustedAccounts?: string[]; knownAccounts?: string }) => {
+    .action(async (file: string, opts: { catalog?: string; output: string; format?: string; failOnly?: boolean; sweep: boolean; out?: string; observedAt?: string; trustedAccounts?: string[]; knownAccounts?: string; accounts?: string }) => {
       const { checkRecords, readRecords, withTrust } = await import('./records.js');
       const observedAt = opts.observedAt ?? new Date().toISOString();
       const catalog = await catalogFor(program, opts.catalog);
       const read = readRecords(file, 'resource');
       const { errors, others } = read;
       for (const e of errors) console.error(`invalid record: ${e}`);
-      const records = await withTrust(read.records, file, { ...program.opts(), trustedAccounts: opts.trustedAccounts, knownAccounts: opts.knownAccounts });
+      const records = await withTrust(read.records, file, { ...program.opts(), trustedAccounts: opts.trustedAccounts, knownAccounts: opts.knownAccounts }, opts.accounts);
       if (Object.keys(others).length) console.error(`not resources, not evaluated: ${Object.entries(others).map(([t, n]) => `${n} ${t}`).join(', ')}`);
       const { findings, problems } = checkRecords(catalog, records, observedAt, opts.sweep);
       for (const p of problems) console.error(`not evaluated: ${p.requirementId} ${p.resource}: ${p.message}`);

@@ -52,25 +52,31 @@ export function checkRecords(catalog: Catalog, records: ResourceRecord[], observ
   return out;
 }
 
+/** The organization's accounts: the account records of a file (`census collect --out` writes them beside the resources). */
+export function orgAccountsIn(file: string): Map<string, { name: string | null }> {
+  const accounts = new Map<string, { name: string | null }>();
+  for (const entry of readEntries(file, ['records', 'accounts'])) {
+    const v = entry.value as { recordType?: unknown; accountId?: unknown; name?: unknown } | null;
+    if ((v?.recordType === 'account' || v?.recordType === undefined) && typeof v?.accountId === 'string' && /^\d{12}$/.test(v.accountId)) {
+      accounts.set(v.accountId, { name: typeof v.name === 'string' ? v.name : null });
+    }
+  }
+  return accounts;
+}
+
 /**
- * Records straight from `census collect --out` carry no `trustedAccounts` (the processors add them): classify their
- * policies here with the same pure rule, the known-vendor list and the organization's accounts found in the file.
+ * Records straight from `census collect --out` carry no trust enrichment (the processors add it): enrich them here with
+ * the same pure function the processors use (policy/trust.ts), the known-vendor list and the organization's accounts
+ * (the account records in the file, or `accountsFile`), so `census check` and the stream give the same findings.
  */
-export async function withTrust(records: ResourceRecord[], file: string, flags: Record<string, unknown>): Promise<ResourceRecord[]> {
+export async function withTrust(records: ResourceRecord[], file: string, flags: Record<string, unknown>, accountsFile?: string): Promise<ResourceRecord[]> {
   if (records.every((r) => r.trustedAccounts !== undefined)) return records;
   const { loadConfig, trustRegisterSources } = await import('../platform/config.js');
   const { loadTrustRegister } = await import('../registers/trusted-accounts.js');
-  const { recordTrust } = await import('../policy/trust.js');
+  const { withTrust: enrich } = await import('../policy/trust.js');
   const { register, problems } = await loadTrustRegister(trustRegisterSources(loadConfig(flags)));
   for (const p of problems) console.error(`warning: ${p.source} row ${p.row}: ${p.reason}`);
-  const orgAccounts = new Map<string, { name: string | null }>();
-  for (const entry of readEntries(file, ['records'])) {
-    const v = entry.value as { recordType?: unknown; accountId?: unknown; name?: unknown } | null;
-    if (v?.recordType === 'account' && typeof v.accountId === 'string') orgAccounts.set(v.accountId, { name: typeof v.name === 'string' ? v.name : null });
-  }
-  return records.map((r) => {
-    if (r.trustedAccounts !== undefined) return r;
-    const trust = recordTrust(r, { orgAccounts, register });
-    return { ...r, trustedAccounts: trust.trustedAccounts, public: trust.public };
-  });
+  const orgAccounts = orgAccountsIn(accountsFile ?? file);
+  if (accountsFile && orgAccounts.size === 0) console.error(`warning: ${accountsFile}: no account records (objects with a 12-digit accountId): every trusted account reads as outside the organization`);
+  return records.map((r) => (r.trustedAccounts !== undefined ? r : enrich(r, { orgAccounts, register })));
 }
