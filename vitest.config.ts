@@ -16,6 +16,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           exclude: INFRA,
+          // generous for a shared two-core machine under load; the suite itself takes seconds
+          testTimeout: 30_000,
           // unit tests first: fast feedback before the tool- and stack-bound ones
           sequence: { groupOrder: 0 },
         },

@@ -58,33 +58,80 @@ export function plan(collectors: Collector[], regions: string[]): { collector: C
 
 export async function inventoryAccount(o: InventoryOptions): Promise<AccountInventory> {
   const partition = o.partition ?? (await callerPartition(o.baseCredentials));
-  const summary: AccountInventory = {
-    accountId: o.accountId,
-    regions: o.regions,
-    inventoried: false,
-    resourcesByType: {},
-    resourceErrors: 0,
-    collectionErrors: 0,
-    incompleteRuns: 0,
-    findings: 0,
-  };
-  const error = async (region: string | null, collector: string | null, code: string, message: string) => {
-    summary.collectionErrors++;
+  const acct = new AccountRun(o, partition);
+  const assumed = await assumeAccount(acct);
+  if (!assumed) return acct.summary;
+  const { resources, failures } = await collectAccount(acct, assumed);
+  await sweepAccount(acct, assumed.regions, resources, failures);
+  return acct.summary;
+}
+
+/** One account's inventory in progress: its options, its summary and the records that report on it. */
+class AccountRun {
+  readonly summary: AccountInventory;
+  constructor(
+    readonly o: InventoryOptions,
+    readonly partition: string,
+  ) {
+    this.summary = {
+      accountId: o.accountId,
+      regions: o.regions,
+      inventoried: false,
+      resourcesByType: {},
+      resourceErrors: 0,
+      collectionErrors: 0,
+      incompleteRuns: 0,
+      findings: 0,
+    };
+  }
+
+  async error(region: string | null, collector: string | null, code: string, message: string): Promise<void> {
+    this.summary.collectionErrors++;
     const record: CollectionErrorRecord = {
       recordType: 'collection-error',
       schemaVersion: SCHEMA_VERSION,
-      accountId: o.accountId,
+      accountId: this.o.accountId,
       region,
       collector,
       code,
       message,
-      runId: o.runId,
-      observedAt: o.observedAt,
+      runId: this.o.runId,
+      observedAt: this.o.observedAt,
     };
-    await o.sink.put(record);
-  };
+    await this.o.sink.put(record);
+  }
 
-  // one role session per collector; the first assume doubles as the account-level reachability check
+  /**
+   * The run marker of one collector in one region. `resourceCount` is the number of distinct resources (ARNs)
+   * sent: the processors mark unseen resources deleted only once that many of this run have landed.
+   */
+  async run(collector: string, region: string, complete: boolean, resourceCount: number, startedAt: string): Promise<void> {
+    if (!complete) this.summary.incompleteRuns++;
+    const record: InventoryRunRecord = {
+      recordType: 'inventory-run',
+      schemaVersion: SCHEMA_VERSION,
+      runId: this.o.runId,
+      accountId: this.o.accountId,
+      region,
+      collector,
+      complete,
+      resourceCount,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+    };
+    await this.o.sink.put(record);
+  }
+}
+
+interface Assumed {
+  /** the role session of a collector (one per collector, so the account's CloudTrail says which collector asked) */
+  assume: (collector: string) => Promise<AwsCredentialIdentityProvider>;
+  regions: string[];
+}
+
+/** Assume the audit role; the first assume doubles as the account-level reachability check. Undefined: not reachable. */
+async function assumeAccount(acct: AccountRun): Promise<Assumed | undefined> {
+  const { o, partition } = acct;
   const credentials = new Map<string, AwsCredentialIdentityProvider>();
   const assume = async (name: string) => {
     let c = credentials.get(name);
@@ -107,12 +154,17 @@ export async function inventoryAccount(o: InventoryOptions): Promise<AccountInve
     if (!regions.length) regions = await enabledRegions(first, homeRegion(partition));
   } catch (err) {
     const code = err instanceof AssumeRoleError ? err.code : errorCode(err);
-    await error(null, null, code, `account not inventoried: ${errorMessage(err)}`);
-    return summary;
+    await acct.error(null, null, code, `account not inventoried: ${errorMessage(err)}`);
+    return undefined;
   }
-  summary.inventoried = true;
-  summary.regions = regions;
+  acct.summary.inventoried = true;
+  acct.summary.regions = regions;
+  return { assume, regions };
+}
 
+/** Run each collector in each region it applies to, streaming its records and one run marker per pair. */
+async function collectAccount(acct: AccountRun, { assume, regions }: Assumed): Promise<{ resources: ResourceRecord[]; failures: CollectionFailure[] }> {
+  const { o, partition, summary } = acct;
   // the sweep reads only the types its requirements name: keep just those in memory
   const sweepTypes = new Set(
     o.catalog?.requirements.filter((r) => (r as { scope?: string }).scope !== 'resource').flatMap((r) => r.resourceTypes) ?? [],
@@ -127,16 +179,15 @@ export async function inventoryAccount(o: InventoryOptions): Promise<AccountInve
       tasks(async () => {
         const startedAt = new Date().toISOString();
         let complete = true;
-        let count = 0;
+        const seen = new Set<string>();
         let creds: AwsCredentialIdentityProvider;
         try {
           creds = await assume(collector.name);
         } catch (err) {
           const code = err instanceof AssumeRoleError ? err.code : errorCode(err);
-          await error(region, collector.name, code, errorMessage(err));
+          await acct.error(region, collector.name, code, errorMessage(err));
           for (const spec of collector.resources) failures.push({ resourceType: spec.resourceType, region, reason: `${code}: ${errorMessage(err)}` });
-          complete = false;
-          await run(collector.name, region, complete, count, startedAt);
+          await acct.run(collector.name, region, false, 0, startedAt);
           return;
         }
         let clients = clientsByCollector.get(collector.name);
@@ -158,7 +209,7 @@ export async function inventoryAccount(o: InventoryOptions): Promise<AccountInve
         for (const spec of collector.resources) {
           try {
             for await (const record of collectResources(spec, ctx)) {
-              count++;
+              seen.add(record.arn);
               summary.resourcesByType[record.resourceType] = (summary.resourcesByType[record.resourceType] ?? 0) + 1;
               summary.resourceErrors += record.errors.length;
               if (sweepTypes.has(record.resourceType)) resources.push(record);
@@ -167,48 +218,34 @@ export async function inventoryAccount(o: InventoryOptions): Promise<AccountInve
           } catch (err) {
             complete = false;
             failures.push({ resourceType: spec.resourceType, region, reason: `${errorCode(err)}: ${errorMessage(err)}` });
-            await error(region, collector.name, errorCode(err), `${spec.resourceType}: ${errorMessage(err)}`);
+            await acct.error(region, collector.name, errorCode(err), `${spec.resourceType}: ${errorMessage(err)}`);
           }
         }
-        await run(collector.name, region, complete, count, startedAt);
+        await acct.run(collector.name, region, complete, seen.size, startedAt);
       }),
     ),
   );
+  return { resources, failures };
+}
 
-  async function run(collector: string, region: string, complete: boolean, resourceCount: number, startedAt: string) {
-    if (!complete) summary.incompleteRuns++;
-    const record: InventoryRunRecord = {
-      recordType: 'inventory-run',
-      schemaVersion: SCHEMA_VERSION,
-      runId: o.runId,
-      accountId: o.accountId,
-      region,
-      collector,
-      complete,
-      resourceCount,
-      startedAt,
-      finishedAt: new Date().toISOString(),
-    };
-    await o.sink.put(record);
-  }
-
-  if (o.catalog) {
-    // only requirements whose resource types these collectors inventory: a partial inventory (one collector
-    // in a Lambda) must not read as "no CloudTrail trail in the account"; where a type failed to be read, the
-    // sweep says "not evaluated" with the collection error instead of judging (standard/evaluate.ts)
-    const types = new Set(o.collectors.flatMap((c) => c.resources.map((r) => r.resourceType)));
-    const judged = (r: { resourceTypes: string[] }) => r.resourceTypes.some((t) => types.has(t));
-    const catalog = { ...o.catalog, requirements: o.catalog.requirements.filter(judged) };
-    try {
-      const { findings, problems } = evaluateSweepDetailed(catalog, { accountId: o.accountId, regions, resources, failures }, o.observedAt);
-      for (const finding of findings) {
-        summary.findings++;
-        await o.sink.put(finding);
-      }
-      for (const p of problems) await error(p.resource.includes('/') ? p.resource.split('/')[1]! : null, 'sweep', 'NotEvaluated', `${p.requirementId}: ${p.message}`);
-    } catch (err) {
-      await error(null, 'sweep', errorCode(err), `standard sweep failed: ${errorMessage(err)}`);
+/** The standard's account-level sweep over what was collected. */
+async function sweepAccount(acct: AccountRun, regions: string[], resources: ResourceRecord[], failures: CollectionFailure[]): Promise<void> {
+  const { o, summary } = acct;
+  if (!o.catalog) return;
+  // only requirements whose resource types these collectors inventory: a partial inventory (one collector
+  // in a Lambda) must not read as "no CloudTrail trail in the account"; where a type failed to be read, the
+  // sweep says "not evaluated" with the collection error instead of judging (standard/evaluate.ts)
+  const types = new Set(o.collectors.flatMap((c) => c.resources.map((r) => r.resourceType)));
+  const judged = (r: { resourceTypes: string[] }) => r.resourceTypes.some((t) => types.has(t));
+  const catalog = { ...o.catalog, requirements: o.catalog.requirements.filter(judged) };
+  try {
+    const { findings, problems } = evaluateSweepDetailed(catalog, { accountId: o.accountId, regions, resources, failures }, o.observedAt);
+    for (const finding of findings) {
+      summary.findings++;
+      await o.sink.put(finding);
     }
+    for (const p of problems) await acct.error(p.resource.includes('/') ? p.resource.split('/')[1]! : null, 'sweep', 'NotEvaluated', `${p.requirementId}: ${p.message}`);
+  } catch (err) {
+    await acct.error(null, 'sweep', errorCode(err), `standard sweep failed: ${errorMessage(err)}`);
   }
-  return summary;
 }

@@ -65,13 +65,21 @@ export function redactFields(record: { configuration: Obj; supplementaryConfigur
 /** What the SDK's log filter puts in place of a field its model marks sensitive (@smithy/core SENSITIVE_STRING). */
 const SENSITIVE = '***SensitiveInformation***';
 
+/** Keys that name an entry of a sensitive list or map (`{name, value}` pairs): kept, since names are not secrets. */
+const NAME_KEYS = new Set(['name', 'Name', 'key', 'Key', 'ParameterKey', 'OutputKey', 'HeaderName']);
+
 function replacement(value: unknown, name: string, salt: string | undefined): unknown {
   if (value === null || value === undefined || isRedacted(value)) return value;
   if (value instanceof Uint8Array) return redactValue(name, Buffer.from(value).toString('base64'), { salt, base64: true });
   if (Array.isArray(value)) return value.map((v) => replacement(v, name, salt));
-  // a sensitive map (Lambda marks environment variable *names* sensitive too): keep the keys, which say what is
-  // configured, and redact the values
-  if (isRecord(value) && !(value instanceof Date)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replacement(v, k, salt)]));
+  // a sensitive map (Lambda marks environment variable *names* sensitive too) or list of pairs (ECS marks the
+  // whole environment list): keep the keys and the names, which say what is configured, and redact the values
+  if (isRecord(value) && !(value instanceof Date)) {
+    const entryName = Object.entries(value).find(([k, v]) => NAME_KEYS.has(k) && typeof v === 'string')?.[1] as string | undefined;
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, NAME_KEYS.has(k) && typeof v === 'string' ? v : replacement(v, entryName ?? k, salt)]),
+    );
+  }
   return redactValue(name, value, { salt, base64: name === 'UserData' });
 }
 

@@ -41,8 +41,12 @@ export const topHit = (field: string, sortField: string, label: string): Metric 
 
 export type Bucket = Omit<Agg, 'id' | 'schema'> & { schema?: string };
 
-/** Terms ordered by the first metric (`orderBy: '1'`) or by the term itself (`_key`). */
-export function terms(field: string, label: string, opts: { size?: number; orderBy?: string; order?: 'asc' | 'desc'; schema?: string } = {}): Bucket {
+/**
+ * Terms ordered by the first metric (`orderBy: '1'`) or by the term itself (`_key`). `missing` names the
+ * bucket of documents without the field: without it a table drops those rows (an unknown account has no
+ * vendor name, a payer account no owner).
+ */
+export function terms(field: string, label: string, opts: { size?: number; orderBy?: string; order?: 'asc' | 'desc'; schema?: string; missing?: string } = {}): Bucket {
   return {
     enabled: true,
     type: 'terms',
@@ -54,8 +58,8 @@ export function terms(field: string, label: string, opts: { size?: number; order
       size: opts.size ?? 20,
       otherBucket: false,
       otherBucketLabel: 'Other',
-      missingBucket: false,
-      missingBucketLabel: 'Missing',
+      missingBucket: opts.missing !== undefined,
+      missingBucketLabel: opts.missing ?? 'Missing',
       customLabel: label,
     },
   };

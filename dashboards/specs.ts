@@ -60,7 +60,7 @@ export const visualizations: VisSpec[] = [
     type: 'table',
     query: UNEXCEPTED,
     metrics: [count('Failing resources')],
-    buckets: [terms('requirementId', 'Requirement', { size: 100 }), terms('title', 'Title', { size: 1 })],
+    buckets: [terms('requirementId', 'Requirement', { size: 100 }), terms('title', 'Title', { size: 1, missing: '(no title)' })],
   },
   {
     key: 'failing-by-severity',
@@ -134,7 +134,7 @@ export const visualizations: VisSpec[] = [
     metrics: [count('Errors'), max('observedAt', 'Last seen')],
     buckets: [
       terms('accountId', 'Account', { size: 500 }),
-      terms('account.name', 'Account name', { size: 1 }),
+      terms('account.name', 'Account name', { size: 1, missing: '(not in the account list)' }),
       terms('collector', 'Collector', { size: 50 }),
       terms('code', 'Error code', { size: 20 }),
     ],
@@ -146,7 +146,7 @@ export const visualizations: VisSpec[] = [
     pattern: 'resources',
     type: 'table',
     metrics: [max('configurationItemCaptureTime', 'Newest record captured'), count('Resource records')],
-    buckets: [terms('awsAccountId', 'Account', { size: 2000, order: 'asc' }), terms('account.name', 'Account name', { size: 1 })],
+    buckets: [terms('awsAccountId', 'Account', { size: 2000, order: 'asc' }), terms('account.name', 'Account name', { size: 1, missing: '(not in the account list)' })],
   },
   {
     key: 'dead-letters-by-stage',
@@ -173,7 +173,7 @@ export const visualizations: VisSpec[] = [
         { query: 'classification:org', label: '3 organization' },
       ]),
       terms('accountId', 'External account', { size: 1000, orderBy: '_key', order: 'asc' }),
-      terms('name', 'Vendor name', { size: 1 }),
+      terms('name', 'Vendor name', { size: 1, missing: '(none)' }),
       terms('resources.resourceType', 'Resource type it can reach', { size: 50, orderBy: '_key', order: 'asc' }),
       terms('resources.arn', 'Resource', { size: 1000, orderBy: '_key', order: 'asc' }),
       terms('resources.via', 'Granted via', { size: 2 }),
@@ -204,8 +204,8 @@ export const visualizations: VisSpec[] = [
       terms('resourceType', 'Resource type', { size: 50, orderBy: '_key', order: 'asc' }),
       terms('arn', 'Resource', { size: 2000, orderBy: '_key', order: 'asc' }),
       terms('awsAccountId', 'Account', { size: 1 }),
-      terms('account.name', 'Account name', { size: 1 }),
-      terms('account.owner', 'Owner', { size: 1 }),
+      terms('account.name', 'Account name', { size: 1, missing: '(not in the account list)' }),
+      terms('account.owner', 'Owner', { size: 1, missing: '(no owner)' }),
     ],
     perPage: 50,
   },
@@ -217,7 +217,7 @@ export const visualizations: VisSpec[] = [
     type: 'horizontal_bar',
     query: EXPOSED,
     metrics: [count('Resources')],
-    buckets: [terms('account.owner', 'Owner', { size: 50 })],
+    buckets: [terms('account.owner', 'Owner', { size: 50, missing: '(no owner)' })],
     axes: { x: 'Owner', y: 'Resources (public or network-restricted)' },
   },
   // ---- exceptions (latest run)
@@ -229,7 +229,7 @@ export const visualizations: VisSpec[] = [
     type: 'table',
     query: 'excepted:true',
     metrics: [count('Excepted resources'), min('exception.expiresInDays', 'Days to the nearest expiry')],
-    buckets: [terms('owner', 'Owner', { size: 500, orderBy: '_key', order: 'asc' }), terms('requirementId', 'Requirement', { size: 100 }), terms('title', 'Title', { size: 1 })],
+    buckets: [terms('owner', 'Owner', { size: 500, orderBy: '_key', order: 'asc' }), terms('requirementId', 'Requirement', { size: 100 }), terms('title', 'Title', { size: 1, missing: '(no title)' })],
   },
   {
     key: 'exceptions-expiring',
@@ -291,7 +291,7 @@ export const visualizations: VisSpec[] = [
     type: 'table',
     query: 'scope:account',
     metrics: [avg('score', 'Score (0-1)'), sum('failing', 'Failing resources')],
-    buckets: [terms('accountId', 'Account', { size: 2000, order: 'asc' }), terms('accountName', 'Account name', { size: 1 })],
+    buckets: [terms('accountId', 'Account', { size: 2000, order: 'asc' }), terms('accountName', 'Account name', { size: 1, missing: '(no name)' })],
   },
   {
     key: 'owner-top-fixes',
@@ -301,7 +301,7 @@ export const visualizations: VisSpec[] = [
     type: 'table',
     query: 'scope:owner\\-requirement AND failing:>0',
     metrics: [max('gain', 'Score gain if fixed (0-1)'), sum('failing', 'Failing resources')],
-    buckets: [terms('requirementId', 'Requirement', { size: 20 }), terms('title', 'Title', { size: 1 }), terms('severity', 'Severity', { size: 1 })],
+    buckets: [terms('requirementId', 'Requirement', { size: 20 }), terms('title', 'Title', { size: 1, missing: '(no title)' }), terms('severity', 'Severity', { size: 1, missing: '(none)' })],
   },
 ];
 

@@ -1,7 +1,8 @@
 // `census policy principals`, `census exceptions validate` and `census process` (the local consumer).
 // Registration imports only commander and the pure policy readers; each action loads what it uses.
 import { Command, Option } from 'commander';
-import { parsePolicyText, principalsReport, type PrincipalsReport } from '../policy/report.js';
+// type only: the policy engine loads when a policy command runs, not when commands register
+import type { PrincipalsReport } from '../policy/report.js';
 import { EXIT_CODES, formatTable, legacyJsonOption, outputOf, outputOption, parse, printData, UsageError } from '../platform/output.js';
 
 /** People's view of the report: the verdict, one row per statement with its reason, then the accounts let in. */
@@ -42,7 +43,8 @@ Examples:
   census policy principals role.json --trusted-accounts our-vendors.csv --accounts accounts.json --output json`,
     )
     .action(async (file: string, opts: { trustedAccounts?: string[]; knownAccounts?: string; accounts?: string; output: string }) => {
-      const { readSource } = await import('../platform/source.js');
+      const { readSource } = await import('../platform/files.js');
+      const { parsePolicyText, principalsReport } = await import('../policy/report.js');
       const { loadConfig, trustRegisterSources } = await import('../platform/config.js');
       const { loadTrustRegister } = await import('../registers/trusted-accounts.js');
       const text = file === '-' ? await readStdin() : (await readSource(file)).toString('utf8');

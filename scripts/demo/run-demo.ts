@@ -35,6 +35,8 @@ export interface DemoOptions {
   reset: boolean;
   catalog?: string;
   regions: string[];
+  /** tests: plant more into the organization (and its manifest) before the registers are written and it is collected */
+  afterSeed?: (manifest: SyntheticOrgManifest) => Promise<void>;
 }
 
 const DEMO_ENTERPRISE_RECIPIENTS = ['security-leadership@corp.example'];
@@ -112,6 +114,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     },
     (m) => m.accounts.length,
   );
+  await opts.afterSeed?.(manifest);
   const registerDir = join(out, 'registers');
   writeRegisters(registerDir, manifest);
   writeFileSync(join(out, 'synthetic-org.json'), `${JSON.stringify(manifest, null, 2)}\n`);

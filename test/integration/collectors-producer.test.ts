@@ -5,7 +5,8 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client }
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clientConfig, s3Config } from '../../platform/aws.js';
-import { parseRecord, SCHEMA_VERSION, type ResourceRecord, type StreamRecord } from '../../core/schemas.js';
+import { parseRecord, type ResourceRecord, type StreamRecord } from '../../core/schemas.js';
+import { resourceRecord } from '../records.js';
 import { KinesisProducer, type PutRecordsFn } from '../../collectors/producer.js';
 import { uniqueName } from '../helpers.js';
 import { createStream, readStream } from '../fixtures/collectors/stream.js';
@@ -13,26 +14,8 @@ import { createStream, readStream } from '../fixtures/collectors/stream.js';
 const s3 = new S3Client(s3Config());
 const kinesis = new KinesisClient(clientConfig());
 
-function resource(i: number, configuration: Record<string, unknown> = { n: i }): ResourceRecord {
-  return {
-    recordType: 'resource',
-    schemaVersion: SCHEMA_VERSION,
-    resourceType: 'AWS::SQS::Queue',
-    resourceId: `q${i}`,
-    arn: `arn:aws:sqs:us-east-1:111111111111:q${i}`,
-    resourceName: `q${i}`,
-    awsAccountId: '111111111111',
-    awsRegion: 'us-east-1',
-    configuration,
-    supplementaryConfiguration: {},
-    tags: {},
-    resourceCreationTime: null,
-    configurationItemCaptureTime: '2026-11-24T10:00:00.000Z',
-    configurationItemStatus: 'OK',
-    collector: 'sqs',
-    errors: [],
-  };
-}
+const resource = (i: number, configuration: Record<string, unknown> = { n: i }): ResourceRecord =>
+  resourceRecord({ resourceType: 'AWS::SQS::Queue', resourceId: `q${i}`, arn: `arn:aws:sqs:us-east-1:111111111111:q${i}`, resourceName: `q${i}`, configuration, configurationItemCaptureTime: '2026-11-24T10:00:00.000Z', collector: 'sqs' });
 
 /** The real PutRecords, counted. */
 const real = (calls: PutRecordsCommandInput[]): PutRecordsFn => (input) => {

@@ -15,6 +15,7 @@ import { processorDeps } from '../../processors/deps.js';
 import type { ProcessorDeps } from '../../processors/pipeline.js';
 import { uniqueName } from '../helpers.js';
 import { testIndexPrefix } from './processors-helpers.js';
+import { seriesResource } from '../records.js';
 
 const s3 = new S3Client(s3Config());
 const kinesis = new KinesisClient(clientConfig());
@@ -25,13 +26,7 @@ const consumerPrefix = testIndexPrefix('p4cons');
 let feedBucket: string;
 let streamName: string;
 
-function resource(n: number): ResourceRecord {
-  return {
-    recordType: 'resource', schemaVersion: '1.0', resourceType: 'AWS::SQS::Queue', resourceId: `q-${n}`, arn: `arn:aws:sqs:us-east-1:111111111111:q-${n}`,
-    resourceName: `q-${n}`, awsAccountId: '111111111111', awsRegion: 'us-east-1', configuration: { QueueName: `q-${n}` }, supplementaryConfiguration: {},
-    tags: {}, resourceCreationTime: null, configurationItemCaptureTime: '2026-11-24T09:00:00Z', configurationItemStatus: 'OK', collector: 'sqs', errors: [],
-  };
-}
+const resource = (n: number): ResourceRecord => seriesResource(n, 'sqs', { configuration: { QueueName: `q-${n}` } });
 
 async function put(payloads: (object | string)[]) {
   const res = await kinesis.send(

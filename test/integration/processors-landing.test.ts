@@ -13,18 +13,13 @@ import { ensureIndexTemplates, ensureResourceIndex } from '../../opensearch/temp
 import { FirehoseFeedSink } from '../../processors/sink-s3.js';
 import { uniqueName } from '../helpers.js';
 import { testIndexPrefix } from './processors-helpers.js';
+import { seriesResource } from '../records.js';
 
 const s3 = new S3Client(s3Config());
 const firehose = new FirehoseClient(clientConfig());
 const os = openSearchClient();
 
-function resource(n: number, tags: Record<string, string> = {}): ResourceRecord {
-  return {
-    recordType: 'resource', schemaVersion: '1.0', resourceType: 'AWS::SNS::Topic', resourceId: `t-${n}`, arn: `arn:aws:sns:us-east-1:111111111111:t-${n}`,
-    resourceName: `t-${n}`, awsAccountId: '111111111111', awsRegion: 'us-east-1', configuration: { n }, supplementaryConfiguration: {}, tags,
-    resourceCreationTime: null, configurationItemCaptureTime: '2026-11-24T09:00:00Z', configurationItemStatus: 'OK', collector: 'sns', errors: [],
-  };
-}
+const resource = (n: number, tags: Record<string, string> = {}): ResourceRecord => seriesResource(n, 'sns', { tags });
 
 let bucket: string;
 // index prefixes are made at collection time so their cleanup hooks register with the file

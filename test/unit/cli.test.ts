@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { areas, buildProgram, main } from '../../bin/census.js';
 import { completionScript } from '../../bin/tools.js';
 import { loadConfig } from '../../platform/config.js';
+import { resourceRecord } from '../records.js';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
 const tsx = join(repoRoot, 'node_modules/.bin/tsx');
@@ -118,7 +119,7 @@ describe('census CLI', () => {
     const policy = join(dir, 'trust.json');
     writeFileSync(policy, JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::464622532012:root' }, Action: 'sts:AssumeRole' }] }));
     const records = join(dir, 'records.ndjson');
-    writeFileSync(records, `${JSON.stringify(resource())}\n`);
+    writeFileSync(records, `${JSON.stringify(resourceRecord())}\n`);
     const register = join(dir, 'exceptions.csv');
     writeFileSync(register, 'exceptionId,accountId,requirementId,resourceId,reason,approvedBy,expiresAt\nEX-1,111111111111,CSS-1,b,legacy,ciso,2026-12-10\n');
     const cases: string[][] = [
@@ -215,12 +216,4 @@ function throwsOn(o: Option, value: string): boolean {
   } catch {
     return true;
   }
-}
-
-function resource() {
-  return {
-    recordType: 'resource', schemaVersion: '1.0', resourceType: 'AWS::S3::Bucket', resourceId: 'b', arn: 'arn:aws:s3:::b', resourceName: 'b',
-    awsAccountId: '111111111111', awsRegion: 'us-east-1', configuration: {}, supplementaryConfiguration: {}, tags: {}, resourceCreationTime: null,
-    configurationItemCaptureTime: '2026-11-24T09:00:00Z', configurationItemStatus: 'OK', collector: 's3', errors: [],
-  };
 }

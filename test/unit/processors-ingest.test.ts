@@ -7,18 +7,14 @@ import { parseRecord, type FindingRecord, type InventoryRunRecord, type Resource
 import { backoffWithJitter } from '../../core/util.js';
 import { partitionKey } from '../../collectors/producer.js';
 import { decodeRecord } from '../../processors/validate.js';
+import { resourceRecord } from '../records.js';
 
 const OWN = '111111111111';
 const NOW = Date.parse('2026-11-24T12:00:00Z');
 const bounds = { ...DEFAULT_TIME_BOUNDS, now: NOW };
 
-function resource(partial: Partial<ResourceRecord> = {}): ResourceRecord {
-  return {
-    recordType: 'resource', schemaVersion: '1.0', resourceType: 'AWS::DynamoDB::Table', resourceId: 'orders', arn: `arn:aws:dynamodb:us-east-1:${OWN}:table/orders`,
-    resourceName: 'orders', awsAccountId: OWN, awsRegion: 'us-east-1', configuration: {}, supplementaryConfiguration: {}, tags: {}, resourceCreationTime: null,
-    configurationItemCaptureTime: '2026-11-24T09:00:00Z', configurationItemStatus: 'OK', collector: 'dynamodb', errors: [], ...partial,
-  };
-}
+const resource = (partial: Partial<ResourceRecord> = {}): ResourceRecord =>
+  resourceRecord({ resourceType: 'AWS::DynamoDB::Table', resourceId: 'orders', arn: `arn:aws:dynamodb:us-east-1:${OWN}:table/orders`, resourceName: 'orders', awsAccountId: OWN, collector: 'dynamodb', ...partial });
 const finding: FindingRecord = {
   recordType: 'finding', schemaVersion: '1.0', findingId: 'f-1', requirementId: 'CSS-S3-01', status: 'FAIL', severity: 'high', resourceType: 'AWS::S3::Bucket',
   resourceId: 'b', resourceArn: 'arn:aws:s3:::b', accountId: OWN, region: 'us-east-1', source: 'census', evidence: 'x', observedAt: '2026-11-24T09:00:00Z',

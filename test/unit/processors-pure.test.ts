@@ -13,17 +13,12 @@ import { mergeTrustDocument, trustUpdateOf } from '../../opensearch/trusted-acco
 import { verifyPointed } from '../../processors/pointer.js';
 import { feedKey, firehoseChunks, ndjson } from '../../processors/sink-s3.js';
 import { decodeRecord } from '../../processors/validate.js';
+import { resourceRecord } from '../records.js';
 
 const OWN = '111111111111';
 const VENDOR = '999999999999';
 
-function resource(partial: Partial<ResourceRecord> = {}): ResourceRecord {
-  return {
-    recordType: 'resource', schemaVersion: '1.0', resourceType: 'AWS::S3::Bucket', resourceId: 'b', arn: 'arn:aws:s3:::b', resourceName: 'b',
-    awsAccountId: OWN, awsRegion: 'us-east-1', configuration: {}, supplementaryConfiguration: {}, tags: {}, resourceCreationTime: null,
-    configurationItemCaptureTime: '2026-11-24T09:00:00Z', configurationItemStatus: 'OK', collector: 's3', errors: [], ...partial,
-  };
-}
+const resource = (partial: Partial<ResourceRecord> = {}): ResourceRecord => resourceRecord({ awsAccountId: OWN, ...partial });
 
 const account: AccountRecord = {
   recordType: 'account', schemaVersion: '1.0', accountId: OWN, name: 'prod', email: 'e', status: 'ACTIVE', payerId: OWN, ouPath: 'Root',

@@ -3,6 +3,7 @@
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeLaunchTemplateVersionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { Readable } from 'node:stream';
+import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { collectors } from '../../collectors/all.js';
 import { normalize, type AnyResourceSpec, type CollectorContext } from '../../collectors/engine.js';
@@ -166,6 +167,21 @@ describe('declared secret fields', () => {
   });
 });
 
+describe('ECS running tasks', () => {
+  it('keeps the names of container override environment variables and drops their values', async () => {
+    const task = {
+      taskArn: 'arn:aws:ecs:us-east-1:111122223333:task/apps/0123456789abcdef',
+      taskDefinitionArn: 'arn:aws:ecs:us-east-1:111122223333:task-definition/web:3',
+      overrides: { containerOverrides: [{ name: 'web', environment: [{ name: 'OVERRIDE_PASSWORD', value: PLANTED }] }] },
+    };
+    const record = await normalize(specOf('ecs', 'AWS::ECS::Task'), task, {}, ctx());
+    expect(JSON.stringify(record)).not.toContain(PLANTED);
+    const env = (record.configuration.overrides as { containerOverrides: { environment: { name: string; value: unknown }[] }[] }).containerOverrides[0]!.environment[0]!;
+    expect(env.name).toBe('OVERRIDE_PASSWORD');
+    expect(env.value).toMatchObject({ redacted: 'hmac-sha256', length: PLANTED.length, looksSecret: expect.stringContaining('OVERRIDE_PASSWORD') as string });
+  });
+});
+
 describe('documented-sensitive fields (the SDK models), through a real client and its middleware', () => {
   /** A client whose HTTP layer answers with `body`: the SDK deserializes it and the middleware sees the real output. */
   function answering<C>(Client: new (c: object) => C, body: string, contentType: string): C {
@@ -184,6 +200,16 @@ describe('documented-sensitive fields (the SDK models), through a real client an
     expect(out.Environment!.Variables!.DB_PASSWORD).toMatchObject({ redacted: 'hmac-sha256', length: PLANTED.length, looksSecret: expect.stringContaining('DB_PASSWORD') as string });
     expect(out.FunctionName).toBe('f');
     expect(out.Environment!.Error!.ErrorCode).toBe('E');
+  });
+
+  it('ECS container environment (the whole list sensitive in the model): names kept, values redacted and judged by name', async () => {
+    const body = { taskDefinition: { family: 'web', revision: 1, containerDefinitions: [{ name: 'web', environment: [{ name: 'API_TOKEN', value: PLANTED }] }] } };
+    const client = answering(ECSClient, JSON.stringify(body), 'application/x-amz-json-1.1');
+    const out = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'web:1' }));
+    expect(JSON.stringify(out)).not.toContain(PLANTED);
+    const env = out.taskDefinition!.containerDefinitions![0]!.environment![0]!;
+    expect(env.name).toBe('API_TOKEN');
+    expect(env.value).toMatchObject({ redacted: 'hmac-sha256', length: PLANTED.length, looksSecret: expect.stringContaining('API_TOKEN') as string });
   });
 
   it('EC2 launch template user data (SensitiveUserData): redacted and scanned decoded', async () => {

@@ -4,6 +4,7 @@ import type { ResourceRecord } from '../../core/schemas.js';
 import { findPolicies, recordTrust } from '../../policy/trust.js';
 import { loadTrustRegister, parseTrustRegister } from '../../registers/trusted-accounts.js';
 import { KNOWN_AWS_ACCOUNTS_PATH } from '../../data/index.js';
+import { resourceRecord } from '../records.js';
 
 const OWN = '111111111111';
 const ORG = '222222222222';
@@ -14,13 +15,7 @@ const fixture = (name: string) => new URL(`../fixtures/processors/${name}`, impo
 // the fwd:cloudsec list vendored in the repository (data/known-aws-accounts)
 const knownAwsAccounts = KNOWN_AWS_ACCOUNTS_PATH;
 
-function resource(partial: Partial<ResourceRecord>): ResourceRecord {
-  return {
-    recordType: 'resource', schemaVersion: '1.0', resourceType: 'AWS::S3::Bucket', resourceId: 'b', arn: 'arn:aws:s3:::b', resourceName: 'b',
-    awsAccountId: OWN, awsRegion: 'us-east-1', configuration: {}, supplementaryConfiguration: {}, tags: {}, resourceCreationTime: null,
-    configurationItemCaptureTime: '2026-11-24T09:00:00Z', configurationItemStatus: 'OK', collector: 'test', errors: [], ...partial,
-  };
-}
+const resource = (partial: Partial<ResourceRecord>): ResourceRecord => resourceRecord({ awsAccountId: OWN, collector: 'test', ...partial });
 
 describe('policies in records', () => {
   it('finds policies as objects, JSON strings and URL-encoded strings, wherever the collector put them', () => {
