@@ -72,8 +72,12 @@ export function notPublicResult(statements: RecordStatement[], what: string, net
       if (networkRestricted === 'fail') return fail(evidence);
       return networkRestricted === 'warn' ? { status: 'PASS', evidence, warning: true } : pass(evidence);
     }
-    default:
-      return pass(`${what} is ${verdict}: ${deciding.map(describeStatement).join('; ') || 'no statement grants access to another principal'}`);
+    default: {
+      // what a Deny, a condition no caller matches or S3 Block Public Access took away, so the PASS says why
+      const voided = verdict === 'not-granted' ? [] : statements.filter((s) => s.verdict === 'not-granted' && s.principals.length).slice(0, 3);
+      const extra = voided.length ? `; not granted: ${voided.map(describeStatement).join('; ')}` : '';
+      return pass(`${what} is ${verdict}: ${deciding.map(describeStatement).join('; ') || 'no statement grants access to another principal'}${extra}`);
+    }
   }
 }
 

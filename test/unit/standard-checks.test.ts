@@ -5,6 +5,7 @@ import type { ResourceRecord } from '../../core/schemas.js';
 import { FindingRecord } from '../../core/schemas.js';
 import { evaluateRecordsDetailed, evaluateSweepDetailed, loadCatalog } from '../../standard/index.js';
 import * as f from '../fixtures/standard/aws-shapes.js';
+import { POLICY_RECORDS } from '../fixtures/policy/records.js';
 import { redactValue } from '../../core/secrets.js';
 
 const catalog = loadCatalog();
@@ -19,7 +20,11 @@ const trustedOrg = [{ accountId: '444455556666', classification: 'org' as const,
 const resourceCases: Record<string, Case> = {
   'CSS-S3-01': {
     pass: [f.bucket('private', { BucketPolicy: f.bucketPolicy([f.orgPinnedStatement('s3:GetObject')]) }), f.bucket('nopolicy')],
-    fail: [f.bucket('public', { BucketPolicy: f.bucketPolicy([f.publicStatement('s3:GetObject', 'arn:aws:s3:::public/*')]) })],
+    fail: [
+      f.bucket('public', { BucketPolicy: f.bucketPolicy([f.publicStatement('s3:GetObject', 'arn:aws:s3:::public/*')]) }),
+      // network-restricted fails for buckets (networkRestricted: fail)
+      f.bucket('office', { BucketPolicy: f.bucketPolicy([{ ...f.publicStatement('s3:GetObject', 'arn:aws:s3:::office/*'), Condition: { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } } }]) }),
+    ],
     failEvidence: /statement "Public" allows s3:GetObject to Principal \*/,
   },
   'CSS-S3-02': {
@@ -143,6 +148,11 @@ const resourceCases: Record<string, Case> = {
     pass: [f.opensearchDomain('os-ip', { vpc: false, statements: [{ ...f.publicStatement('es:ESHttp*'), Condition: { IpAddress: { 'aws:SourceIp': ['203.0.113.0/24'] } } }] })],
     fail: [f.opensearchDomain('os-open', { vpc: false, statements: [f.publicStatement('es:*')] })],
     failEvidence: /es:\* to Principal \*/,
+  },
+  'CSS-BACKUP-01': {
+    pass: [POLICY_RECORDS['AWS::Backup::BackupVault']!('vault-org', [f.orgPinnedStatement('backup:CopyIntoBackupVault')])],
+    fail: [POLICY_RECORDS['AWS::Backup::BackupVault']!('vault-open', [f.publicStatement('backup:*')])],
+    failEvidence: /backup:\* to Principal \*/,
   },
   'CSS-OS-02': {
     pass: [f.opensearchDomain('os-vpc', { vpc: true, statements: [f.publicStatement('es:*')] })],

@@ -42,7 +42,7 @@ const stdout = () => out.join('');
 describe('census requirements', () => {
   it('lists the catalog as a table', async () => {
     expect(await census('requirements', 'list')).toBe(0);
-    expect(stdout()).toMatch(/^Cloud Security Standard 2026\.11 \(37 requirements/);
+    expect(stdout()).toMatch(/^Cloud Security Standard 2026\.11 \(38 requirements/);
     expect(stdout()).toMatch(/CSS-IAM-04\s+critical\s+10\s+sweep\s+iam_root_no_access_keys\s+The root user has no access keys\s+CIS 1\.4; FSBP IAM\.4/);
     expect(stdout()).toMatch(/CSS-S3-06\s+low\s+1\s+resource\s+custom/);
   });
