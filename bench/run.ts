@@ -12,15 +12,18 @@ import { opensearchCase } from './cases/opensearch.js';
 import { kinesisCase } from './cases/kinesis.js';
 import { endToEndCase } from './cases/end-to-end.js';
 import { parquetCases } from './cases/parquet.js';
+import { followChangeCase, formatFollowChange } from './cases/follow-change.js';
 import { cliStartupCases, formatStartup } from './cases/cli.js';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { s3Config } from '../platform/aws.js';
 
-const CASES = ['cli', 'processor', 'opensearch', 'scorecards', 'kinesis', 'e2e', 'parquet'] as const;
+const CASES = ['cli', 'processor', 'opensearch', 'scorecards', 'kinesis', 'e2e', 'parquet', 'follow'] as const;
 const only = process.argv.slice(2).filter((a) => a !== '--');
 for (const o of only) if (!(CASES as readonly string[]).includes(o)) throw new Error(`unknown bench case ${o}: choose from ${CASES.join(', ')}`);
 const wanted = (name: (typeof CASES)[number]) => only.length === 0 || only.includes(name);
 const results: PairResult[] = [];
+/** cases whose figures are not a timed pair, printed as they are */
+const notes: string[] = [];
 /** print each finished case at once, so a long run shows its numbers as it goes */
 const record = (r: PairResult) => {
   results.push(r);
@@ -72,6 +75,14 @@ if (wanted('parquet')) {
   for (const r of await parquetCases(benchFindings(100_000, accounts, ids))) record(r);
 }
 
+if (wanted('follow')) {
+  process.stderr.write('▶ following change: an unchanged second inventory, and event to searchable\n');
+  const r = await followChangeCase(10, 20, stem);
+  notes.push(formatFollowChange(r, 10));
+  process.stderr.write(`${notes.at(-1)}\n`);
+}
+
 console.log(`\nCensus benchmark, ${new Date().toISOString()}, Node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
 if (results.length) console.log(formatTable(results));
 if (startup.length) console.log(`\n${formatStartup(startup)}`);
+for (const n of notes) console.log(`\n${n}`);

@@ -3,7 +3,8 @@
 // (formulas by their cached value, errors), and the limits that keep a hostile file from exhausting memory:
 // bytes read, bytes an XLSX inflates to, rows.
 import { parse as parseCsvStream } from 'csv-parse';
-import ExcelJS from 'exceljs';
+// types only at load: exceljs is loaded when a workbook is read, so CSV/YAML registers (policy principals) start fast
+import type ExcelJS from 'exceljs';
 import { Readable } from 'node:stream';
 
 /** Rows one register may hold: far above any real register, and a bound on the work a file can cause. */
@@ -172,7 +173,8 @@ export async function xlsxSheets(
   let chosen: XlsxSheet | undefined;
   let first: XlsxSheet | undefined;
   try {
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([bytes]), {
+    const { default: Excel } = await import('exceljs');
+    const reader = new Excel.stream.xlsx.WorkbookReader(Readable.from([bytes]), {
       sharedStrings: 'cache',
       hyperlinks: 'cache',
       styles: 'cache',

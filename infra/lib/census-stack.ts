@@ -18,6 +18,7 @@ import { CensusInventory } from './inventory.js';
 import { allowObjects } from './grants.js';
 import { CensusSearch } from './search.js';
 import { CensusStorage } from './storage.js';
+import { CensusSiem } from './siem.js';
 import { CensusStreaming } from './streaming.js';
 
 export interface CensusStackProps extends StackProps {
@@ -125,6 +126,8 @@ export class CensusStack extends Stack {
     // without ListBucket, HeadObject on a key not written yet answers 403 instead of 404; names only, no contents
     processorRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [storage.feed.bucketArn] }));
     allowObjects(processorRole, storage.deadLetter, storage.key, 'write', ['dead-letter/*']);
+    // SIEM delivery: feed/ notifications, an optional reader, an optional Security Lake custom source (siem.ts)
+    new CensusSiem(this, 'Siem', { namePrefix: config.namePrefix, storage, processor: this.processor });
 
     // --- scoring and scorecard delivery
     const scoringRole = lambdaRole(this, 'ScoringRole', `${config.namePrefix}-scoring`, 'Census scoring job');

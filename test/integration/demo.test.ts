@@ -19,8 +19,12 @@ describe('census demo on a small synthetic organization', () => {
   const out = join(tmpdir(), name);
   let result: DemoResult;
 
+  // a different organization each run; the seed is logged so a failing run can be replayed (CENSUS_DEMO_TEST_SEED=<seed>)
+  const seed = Number(process.env.CENSUS_DEMO_TEST_SEED) || 4242 + Math.floor(Math.random() * 1000);
+  console.info(`demo test: seed ${seed} (replay with CENSUS_DEMO_TEST_SEED=${seed})`);
+
   beforeAll(async () => {
-    result = await runDemo({ accounts: 6, seed: 4242 + Math.floor(Math.random() * 1000), out, name, json: true, startStack: false, reset: false, regions: ['us-east-1', 'eu-west-1'] });
+    result = await runDemo({ accounts: 6, seed, out, name, json: true, startStack: false, reset: false, regions: ['us-east-1', 'eu-west-1'] });
   }, 600_000);
 
   it('counts every account of every payer organization', () => {
