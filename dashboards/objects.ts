@@ -4,6 +4,7 @@
 // same place as the indexes themselves.
 import { indexNames } from '../core/indexes.js';
 import { indexMappings, type IndexKind } from '../opensearch/mappings.js';
+import { RUN_MAPPING } from '../opensearch/store.js';
 import {
   controlObject,
   dashboardObject,
@@ -22,6 +23,10 @@ import { controls, dashboards, searches, visualizations } from './specs.js';
 
 export type { SavedObject } from './build.js';
 
+/** The mappings behind each pattern: the templates' kinds, and the processors' inventory-run ledger. */
+export const patternMappings = { ...indexMappings, inventoryRuns: RUN_MAPPING.properties as Record<string, unknown> };
+type MappingKind = IndexKind | 'inventoryRuns';
+
 /** Index patterns by key: the alias they read, its time field, and the mapping kind behind it. */
 export const patterns = {
   resources: { alias: (p: string) => indexNames(p).resources, timeField: 'configurationItemCaptureTime', kind: 'resources' },
@@ -34,7 +39,8 @@ export const patterns = {
   // the latest scoring run only: no time field, the run is the time
   currentScores: { alias: (p: string) => indexNames(p).currentScores, timeField: undefined, kind: 'currentScores' },
   currentFailing: { alias: (p: string) => indexNames(p).currentFailing, timeField: undefined, kind: 'currentFailing' },
-} satisfies Record<string, { alias: (prefix: string) => string; timeField: string | undefined; kind: IndexKind }>;
+  inventoryRuns: { alias: (p: string) => indexNames(p).inventoryRuns, timeField: 'finishedAt', kind: 'inventoryRuns' },
+} satisfies Record<string, { alias: (prefix: string) => string; timeField: string | undefined; kind: MappingKind }>;
 export type PatternName = keyof typeof patterns;
 
 /** Pattern title = the alias itself: exactly the indexes Census writes, never a neighbour sharing the prefix. */
@@ -57,7 +63,7 @@ export function savedObjects(prefix = 'census'): SavedObject[] {
   const patternObjects = (Object.keys(patterns) as PatternName[]).map((key) =>
     indexPatternObject(
       patternRef(prefix, key),
-      indexPatternFields(flattenMapping(indexMappings[patterns[key].kind])),
+      indexPatternFields(flattenMapping(patternMappings[patterns[key].kind])),
       patterns[key].kind === 'scores' || patterns[key].kind === 'currentScores' ? ['score', 'gain'] : [],
     ),
   );
@@ -89,7 +95,7 @@ export function savedObjectsNdjson(prefix = 'census'): string {
 }
 
 /** Field types of each pattern's indexes as the templates declare them, by pattern title. */
-export function declaredPatternFields(prefix = 'census', mappings: Record<IndexKind, Record<string, unknown>> = indexMappings): Map<string, Map<string, Set<string>>> {
+export function declaredPatternFields(prefix = 'census', mappings: Record<MappingKind, Record<string, unknown>> = patternMappings): Map<string, Map<string, Set<string>>> {
   return new Map(
     (Object.keys(patterns) as PatternName[]).map((key) => [
       patterns[key].alias(prefix),

@@ -45,7 +45,8 @@ export interface DocumentStore {
 export const runIndexId = (run: Pick<InventoryRunRecord, 'runId' | 'accountId' | 'region' | 'collector'>) =>
   documentId([run.runId, run.accountId, run.region, run.collector].join('|'));
 
-const RUN_MAPPING = {
+/** the run ledger's mapping (the dashboards' inventory-runs index pattern lists these fields) */
+export const RUN_MAPPING = {
   dynamic: false,
   properties: {
     runId: { type: 'keyword' },

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { clusterPatternFields } from '../../dashboards/cluster.js';
 import { checkSavedObjects } from '../../dashboards/contract.js';
 import { savedObjects } from '../../dashboards/objects.js';
+import { OpenSearchStore } from '../../opensearch/store.js';
 import { ensureIndexTemplates, ensureResourceIndex } from '../../opensearch/templates.js';
 import { openSearchClient } from '../../platform/opensearch.js';
 import { publishScoringViews } from '../../scoring/views.js';
@@ -16,6 +17,8 @@ describe('dashboards contract against the local OpenSearch', () => {
   it('every field each saved object uses exists in the real mappings with a suitable type', async () => {
     const client = openSearchClient();
     await ensureIndexTemplates(client, prefix);
+    // what the processors' store prepares before a batch: the templates and the inventory-run ledger
+    await new OpenSearchStore(client, prefix).prepare([]);
     // every family index comes from the one resources template: a few families stand for all
     for (const type of ['AWS::S3::Bucket', 'AWS::IAM::Role', 'AWS::Lambda::Function', 'AWS::KMS::Key', 'AWS::SQS::Queue']) await ensureResourceIndex(client, prefix, type);
     const runAt = new Date().toISOString();

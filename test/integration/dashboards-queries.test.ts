@@ -275,6 +275,11 @@ describe('dashboards answer their questions on a synthetic organization', () => 
     const inventoried = (await run(vis('accounts-with-records')))[0]!['Accounts inventoried'] as number;
     expect(inventoried).toBeGreaterThanOrEqual(demo.manifest.accounts.length);
     expect(inventoried).toBeLessThanOrEqual(demo.summary.accounts);
+    const byRuns = (await run(vis('accounts-inventoried')))[0]!['Accounts inventoried'] as number;
+    expect(byRuns).toBeGreaterThanOrEqual(demo.manifest.accounts.length);
+    expect(byRuns).toBeLessThanOrEqual(demo.summary.accounts);
+    const runs = await run(vis('inventory-runs-over-time'));
+    expect(runs.reduce((n, r) => n + (r['Inventory runs'] as number), 0)).toBeGreaterThanOrEqual(demo.manifest.accounts.length);
     const errors = await run(vis('collection-errors-by-account'));
     expect(errors).toContainEqual(expect.objectContaining({ Account: planted.accountId, Collector: 'kms', 'Error code': 'AccessDenied' }));
     const messages = await run(search('collection-error-messages'));

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkSavedObjects, luceneFields } from '../../dashboards/contract.js';
-import { declaredPatternFields, savedObjects, savedObjectsNdjson } from '../../dashboards/objects.js';
+import { declaredPatternFields, patternMappings, savedObjects, savedObjectsNdjson } from '../../dashboards/objects.js';
 import { buildImportRequest } from '../../dashboards/loader.js';
-import { indexMappings } from '../../opensearch/mappings.js';
 
-const fieldsOf = (prefix: string, mappings = indexMappings) => {
+const fieldsOf = (prefix: string, mappings = patternMappings) => {
   const declared = declaredPatternFields(prefix, mappings);
   return (title: string) => declared.get(title) ?? new Map();
 };
@@ -17,8 +16,8 @@ describe('dashboards saved objects', () => {
   });
 
   it('fail the contract when a mapping field the panels use is renamed', () => {
-    const { severity, ...rest } = indexMappings.currentFailing;
-    const renamed = { ...indexMappings, currentFailing: { ...rest, severityLevel: severity! } };
+    const { severity, ...rest } = patternMappings.currentFailing;
+    const renamed = { ...patternMappings, currentFailing: { ...rest, severityLevel: severity! } };
     const problems = checkSavedObjects(objects, fieldsOf('census', renamed));
     expect(problems.some((p) => p.includes('terms on "severity", which no index of census-current-failing maps'))).toBe(true);
     // the exceptions dashboard's filter on it too
@@ -28,13 +27,13 @@ describe('dashboards saved objects', () => {
   });
 
   it('fail the contract when a field has the wrong type for its aggregation', () => {
-    const currentFailing = { ...indexMappings.currentFailing, requirementId: { type: 'text' } };
-    const problems = checkSavedObjects(objects, fieldsOf('census', { ...indexMappings, currentFailing }));
+    const currentFailing = { ...patternMappings.currentFailing, requirementId: { type: 'text' } };
+    const problems = checkSavedObjects(objects, fieldsOf('census', { ...patternMappings, currentFailing }));
     expect(problems.some((p) => p.includes('terms on "requirementId" needs'))).toBe(true);
-    const scores = { ...indexMappings.scores, score: { type: 'keyword' } };
-    expect(checkSavedObjects(objects, fieldsOf('census', { ...indexMappings, scores })).some((p) => p.includes('avg on "score" needs'))).toBe(true);
-    const scoresRunAt = { ...indexMappings.scores, runAt: { type: 'keyword' } };
-    expect(checkSavedObjects(objects, fieldsOf('census', { ...indexMappings, scores: scoresRunAt })).some((p) => p.includes('date_histogram on "runAt" needs'))).toBe(true);
+    const scores = { ...patternMappings.scores, score: { type: 'keyword' } };
+    expect(checkSavedObjects(objects, fieldsOf('census', { ...patternMappings, scores })).some((p) => p.includes('avg on "score" needs'))).toBe(true);
+    const scoresRunAt = { ...patternMappings.scores, runAt: { type: 'keyword' } };
+    expect(checkSavedObjects(objects, fieldsOf('census', { ...patternMappings, scores: scoresRunAt })).some((p) => p.includes('date_histogram on "runAt" needs'))).toBe(true);
   });
 
   it('fail the contract on a dangling reference, unparseable JSON or a dashboard without a stored time range', () => {
