@@ -3,6 +3,7 @@
 // account+region+collector complete or not, then run the standard's account-level sweep over the inventory.
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import pLimit from 'p-limit';
+import { identityHash } from '../core/content.js';
 import { SCHEMA_VERSION, type CollectionErrorRecord, type InventoryRunRecord, type ResourceRecord } from '../core/schemas.js';
 import { evaluateSweepDetailed, type Catalog, type CollectionFailure } from '../standard/index.js';
 import { collectResources, errorCode, errorMessage, type Collector } from './engine.js';
@@ -105,7 +106,7 @@ class AccountRun {
    * The run marker of one collector in one region. `resourceCount` is the number of distinct resources (ARNs)
    * sent: the processors mark unseen resources deleted only once that many of this run have landed.
    */
-  async run(collector: string, region: string, complete: boolean, resourceCount: number, startedAt: string): Promise<void> {
+  async run(collector: string, region: string, complete: boolean, seen: ReadonlySet<string>, startedAt: string): Promise<void> {
     if (!complete) this.summary.incompleteRuns++;
     const record: InventoryRunRecord = {
       recordType: 'inventory-run',
@@ -115,7 +116,9 @@ class AccountRun {
       region,
       collector,
       complete,
-      resourceCount,
+      resourceCount: seen.size,
+      // the evidence deletions are read from: every resource the run saw, hashed (16 bytes each)
+      ...(complete ? { seen: [...seen].map(identityHash).sort() } : {}),
       startedAt,
       finishedAt: new Date().toISOString(),
     };
@@ -187,7 +190,7 @@ async function collectAccount(acct: AccountRun, { assume, regions }: Assumed): P
           const code = err instanceof AssumeRoleError ? err.code : errorCode(err);
           await acct.error(region, collector.name, code, errorMessage(err));
           for (const spec of collector.resources) failures.push({ resourceType: spec.resourceType, region, reason: `${code}: ${errorMessage(err)}` });
-          await acct.run(collector.name, region, false, 0, startedAt);
+          await acct.run(collector.name, region, false, seen, startedAt);
           return;
         }
         let clients = clientsByCollector.get(collector.name);
@@ -221,7 +224,7 @@ async function collectAccount(acct: AccountRun, { assume, regions }: Assumed): P
             await acct.error(region, collector.name, errorCode(err), `${spec.resourceType}: ${errorMessage(err)}`);
           }
         }
-        await acct.run(collector.name, region, complete, seen.size, startedAt);
+        await acct.run(collector.name, region, complete, seen, startedAt);
       }),
     ),
   );

@@ -40,6 +40,14 @@ export const VOLATILE_KEYS: ReadonlySet<string> = new Set([
   'StateReasonData',
 ]);
 
+/**
+ * A short, fixed-size name of a resource identity (first 16 hex of sha256 of the ARN): what an inventory run
+ * record lists as seen and what a resource document carries, so a run's evidence stays small (16 bytes a resource).
+ */
+export function identityHash(identity: string): string {
+  return createHash('sha256').update(identity).digest('hex').slice(0, 16);
+}
+
 /** The parts of a resource record whose change is a change of the resource. */
 export interface ResourceContent {
   configuration: unknown;

@@ -210,6 +210,12 @@ export const InventoryRunRecord = z.object({
   complete: z.boolean(),
   /** how many distinct resources (ARNs) the run sent: deletions wait until that many of the run have landed */
   resourceCount: z.number().int().nonnegative(),
+  /**
+   * What the run saw: core/content.ts identityHash of each resource's ARN. A complete run with this list marks
+   * deleted exactly the stored resources of its scope not in it, whatever has landed yet and whether or not an
+   * unchanged resource was written again (change-only landing).
+   */
+  seen: z.array(z.string().regex(/^[0-9a-f]{16}$/)).max(200_000).optional(),
   startedAt: isoDateTime,
   finishedAt: isoDateTime,
 });

@@ -25,7 +25,12 @@ export function unseenQuery(run: InventoryRunRecord) {
         { term: { collector: run.collector } },
         { range: { configurationItemCaptureTime: { lt: run.startedAt } } },
       ],
-      must_not: [{ term: { configurationItemStatus: 'ResourceDeleted' } }, { term: { runId: run.runId } }],
+      must_not: [
+        { term: { configurationItemStatus: 'ResourceDeleted' } },
+        { term: { runId: run.runId } },
+        // a run that lists what it saw: nothing it saw is unseen, landed yet or not, rewritten or unchanged
+        ...(run.seen ? [{ terms: { identityHash: run.seen } }] : []),
+      ],
     },
   };
 }

@@ -82,6 +82,8 @@ export const derivedResourceFields = {
   /** set when a complete inventory run no longer saw the resource */
   deletedAt: { type: 'date' },
   deletedByRun: keyword,
+  /** core/content.ts identityHash of the ARN: matched against an inventory run's `seen` list */
+  identityHash: keyword,
 };
 
 export const indexMappings = {

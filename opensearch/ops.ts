@@ -1,4 +1,5 @@
 // Which index, `_id` and version each record kind lands with, and the searchable extras of a resource.
+import { identityHash } from '../core/content.js';
 import { indexNames } from '../core/indexes.js';
 import { identityOf, kindOf, versionOf } from '../core/records.js';
 import type { ResourceRecord, StreamRecord } from '../core/schemas.js';
@@ -28,13 +29,14 @@ export function resourceDocument(record: ResourceRecord & Record<string, unknown
     ...record,
     configurationText: JSON.stringify({ configuration: record.configuration, supplementaryConfiguration: record.supplementaryConfiguration }),
     tagPairs: Object.entries(record.tags ?? {}).map(([k, v]) => `${k}=${v}`),
+    identityHash: identityHash(record.arn),
   };
 }
 
 /** Back from an indexed document to the record (deletion markers keep deletedAt/deletedByRun). */
 export function withoutSearchCopies<T extends Record<string, unknown>>(doc: T): T {
   const out = { ...doc };
-  for (const k of derivedKeys) if (k === 'configurationText' || k === 'tagPairs') delete out[k];
+  for (const k of derivedKeys) if (k === 'configurationText' || k === 'tagPairs' || k === 'identityHash') delete out[k];
   // the feed object a copy went to is the store's bookkeeping, not part of the record
   delete out.feedKey;
   return out;
