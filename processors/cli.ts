@@ -110,26 +110,32 @@ Examples:
     .description('run the stream processor locally: read every shard of the record stream and land it in S3 and OpenSearch')
     .option('--stream <name>', 'Kinesis stream (default: configured streamName)')
     .addOption(new Option('--until <mode>', 'stop when the stream is drained, or keep polling').choices(['drained', 'forever']).default('drained'))
-    .option('--checkpoint <s3url>', 'keep checkpoints in this S3 object (s3://bucket/key) so a restart resumes; default in memory', parse.s3Url)
+    .option('--checkpoint <location>', 'where the checkpoint is kept so a restart resumes: s3://bucket/key or a file (default: s3://<feed bucket>/checkpoints/<stream>.json)')
+    .option('--max-attempts <n>', 'attempts per batch before giving up (default: without end with --until forever, 5 with drained)', parse.positiveInt)
     .addOption(outputOption())
-    .addHelpText('after', `\n${EXIT_CODES}.\n` + '\nExamples:\n  census process --until drained\n  census process --stream census-records --checkpoint s3://census-feed/checkpoints/census-records.json --until forever')
-    .action(async (opts: { stream?: string; until: 'drained' | 'forever'; checkpoint?: string; output: string }) => {
+    .addHelpText(
+      'after',
+      `\n${EXIT_CODES}.\n` +
+        '\nWith --until forever the consumer never gives up on a transient failure (OpenSearch, S3 or Kinesis unreachable): it keeps its checkpoint, logs what it waits for and goes on when the service is back.' +
+        '\n\nExamples:\n  census process --until drained\n  census process --stream census-records --checkpoint s3://census-feed/checkpoints/census-records.json --until forever\n  census process --checkpoint ./census-checkpoint.json',
+    )
+    .action(async (opts: { stream?: string; until: 'drained' | 'forever'; checkpoint?: string; maxAttempts?: number; output: string }) => {
       const { S3Client } = await import('@aws-sdk/client-s3');
       const { s3Config } = await import('../platform/aws.js');
       const { loadConfig } = await import('../platform/config.js');
-      const { MemoryCheckpoints, processStream, S3Checkpoints } = await import('./consumer.js');
+      const { checkpointsAt, defaultCheckpointKey, processStream } = await import('./consumer.js');
       const config = loadConfig({ ...program.opts(), streamName: opts.stream });
-      const m = opts.checkpoint ? /^s3:\/\/([^/]+)\/(.+)$/.exec(opts.checkpoint) : null;
-      if (opts.checkpoint && !m) throw new UsageError(`--checkpoint: "${opts.checkpoint}" is not an s3://bucket/key URL`);
-      const checkpoints = m ? new S3Checkpoints(new S3Client(s3Config()), m[1]!, m[2]!) : new MemoryCheckpoints();
+      if (opts.checkpoint !== undefined && !opts.checkpoint.trim()) throw new UsageError('--checkpoint: give s3://bucket/key or a file path');
+      const checkpoints = checkpointsAt(opts.checkpoint ?? `s3://${config.feedBucket}/${defaultCheckpointKey(config.streamName)}`, new S3Client(s3Config()));
       const abort = new AbortController();
-      process.once('SIGINT', () => abort.abort());
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => abort.abort());
       const stats = await processStream(config, {
         refresh: false,
         accountListMaxAgeMs: 60_000,
         streamName: config.streamName,
         until: opts.until,
         checkpoints,
+        maxAttempts: opts.maxAttempts,
         signal: abort.signal,
         onBatch: (shardId, r) => console.error(`${shardId}: ${r.received} records, ${r.landed} landed, ${r.deadLettered} dead-lettered, ${r.failures.length} to retry`),
       });

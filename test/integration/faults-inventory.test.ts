@@ -1,0 +1,124 @@
+// Deletions only from evidence, end to end: an organization in moto inventoried twice, unchanged, and
+// drained by `census process` (a child process) marks nothing deleted and adds no ResourceDeleted line to the
+// feed, although run records and resources travel on different shards and the consumer reads one shard after
+// the other (run records of a shard are read before resources of the next). Then one queue really goes, and
+// exactly that one is marked deleted. Same-named DynamoDB tables in two regions keep two latest/ objects.
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteQueueCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { clientConfig, s3Config } from '../../platform/aws.js';
+import { loadConfig, type CensusConfig } from '../../platform/config.js';
+import { openSearchClient } from '../../platform/opensearch.js';
+import { repoRoot } from '../../platform/local-stack.js';
+import { parseRecord, type ResourceRecord } from '../../core/schemas.js';
+import { KinesisProducer } from '../../collectors/producer.js';
+import { runCollection } from '../../collectors/run.js';
+import { buildOrg, credentialsFor, type TestOrg } from '../fixtures/collectors/org.js';
+import { plantAll } from '../fixtures/collectors/plant.js';
+import { createStream, readStream } from '../fixtures/collectors/stream.js';
+import { uniqueName } from '../helpers.js';
+import { testIndexPrefix } from './processors-helpers.js';
+import { compare, landed } from './faults-helpers.js';
+
+const run = promisify(execFile);
+const REGIONS = ['us-east-1', 'eu-west-1'];
+const COLLECTORS = ['s3', 'iam', 'sqs', 'dynamodb', 'kms'];
+const s3 = new S3Client(s3Config());
+const os = openSearchClient();
+
+async function censusProcess(config: CensusConfig): Promise<{ markedDeleted: number; received: number; deadLettered: number }> {
+  const { stdout } = await run(join(repoRoot, 'node_modules/.bin/tsx'), [join(repoRoot, 'bin/census.ts'), 'process', '--until', 'drained', '--output', 'json'], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      CENSUS_FEED_BUCKET: config.feedBucket,
+      CENSUS_DEAD_LETTER_BUCKET: config.deadLetterBucket,
+      CENSUS_INDEX_PREFIX: config.indexPrefix,
+      CENSUS_STREAM_NAME: config.streamName,
+      CENSUS_LOG_LEVEL: 'silent',
+    },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return JSON.parse(stdout) as { markedDeleted: number; received: number; deadLettered: number };
+}
+
+async function inventory(config: CensusConfig): Promise<void> {
+  const producer = new KinesisProducer({ streamName: config.streamName, feedBucket: config.feedBucket, deadLetterBucket: config.deadLetterBucket });
+  await runCollection(config, producer, { collectors: COLLECTORS, catalog: null });
+  await producer.close();
+}
+
+describe('deletions only from evidence (moto organization, two inventories, census process)', () => {
+  const prefix = testIndexPrefix('f19inv');
+  let org: TestOrg;
+  let config: CensusConfig;
+
+  beforeAll(async () => {
+    org = await buildOrg(2);
+    await plantAll(org, REGIONS, COLLECTORS);
+    // a table of the same name in two regions of one account: two resources, two latest/ objects
+    const member = org.members[0]!.accountId;
+    for (const region of REGIONS) {
+      const ddb = new DynamoDBClient(clientConfig({ region, credentials: await credentialsFor(member) }));
+      await ddb.send(new CreateTableCommand({ TableName: 'orders', AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }));
+    }
+    process.env.CENSUS_AWS_MAX_ATTEMPTS = '2';
+    config = loadConfig(
+      { payers: org.payerId, auditRole: 'CensusAudit', regions: REGIONS.join(','), streamName: uniqueName('f19inv'), feedBucket: uniqueName('f19inv-feed'), deadLetterBucket: uniqueName('f19inv-dlq'), indexPrefix: prefix },
+      {},
+    );
+    await s3.send(new CreateBucketCommand({ Bucket: config.feedBucket }));
+    await s3.send(new CreateBucketCommand({ Bucket: config.deadLetterBucket }));
+    // four shards: run records and the resources they count travel on different shards
+    await createStream(config.streamName, 4);
+  });
+
+  it('two inventories of an unchanged organization mark nothing deleted; a queue that goes is marked, alone', async () => {
+    // the first inventory drained, then the second, as the hourly schedule does
+    await inventory(config);
+    const first = await censusProcess(config);
+    expect(first.markedDeleted).toBe(0);
+    await inventory(config);
+    const streamed = (await readStream(config.streamName)).map((e) => parseRecord(e.data));
+    const resources = streamed.filter((r): r is ResourceRecord => r.recordType === 'resource');
+    const runs = streamed.filter((r) => r.recordType === 'inventory-run');
+    expect(runs.length).toBeGreaterThan(10);
+    // the second inventory's copies are the newest of each resource
+    const newest = new Map<string, number>();
+    for (const r of resources) newest.set(r.arn, Math.max(newest.get(r.arn) ?? 0, Date.parse(r.configurationItemCaptureTime)));
+
+    const processed = await censusProcess(config);
+    expect(processed.markedDeleted).toBe(0);
+    const got = await landed(os, s3, { prefix, feedBucket: config.feedBucket, deadLetterBucket: config.deadLetterBucket });
+    expect(got.deletedInOpenSearch).toBe(0);
+    expect([...got.feed.keys()].filter((k) => k.endsWith('@ResourceDeleted'))).toEqual([]);
+    const f = compare('two inventories of an unchanged organization (3 accounts, 2 regions, 5 collectors), census process', newest, got, {
+      streamedResources: resources.length,
+      runRecords: runs.length,
+      markedDeleted: processed.markedDeleted,
+    });
+    expect(f).toMatchObject({ lost: 0, doubled: 0, deadLettered: 0 });
+    // OpenSearch and latest/ agree, copy for copy
+    expect([...got.latest.entries()].sort()).toEqual([...got.opensearch.entries()].sort());
+    const orders = [...got.latest.keys()].filter((arn) => arn.endsWith(':table/orders'));
+    expect(orders.sort()).toEqual(REGIONS.map((r) => `arn:aws:dynamodb:${r}:${org.members[0]!.accountId}:table/orders`).sort());
+
+    // one queue really goes: the next inventory marks exactly it
+    const gone = [...got.opensearch.keys()].find((arn) => arn.startsWith('arn:aws:sqs:'))!;
+    const [, , , region, account, name] = gone.split(':');
+    const sqs = new SQSClient(clientConfig({ region, credentials: await credentialsFor(account!) }));
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+    await sqs.send(new DeleteQueueCommand({ QueueUrl }));
+    await inventory(config);
+    const third = await censusProcess(config);
+    expect(third.markedDeleted).toBe(1);
+    const after = await landed(os, s3, { prefix, feedBucket: config.feedBucket, deadLetterBucket: config.deadLetterBucket });
+    expect([...after.feed.keys()].filter((k) => k.endsWith('@ResourceDeleted')).map((k) => k.split('@')[0])).toEqual([gone]);
+    expect(after.deletedInOpenSearch).toBe(1);
+    console.log(`FAULT-FIGURES ${JSON.stringify({ scenario: 'a third inventory after one SQS queue was deleted', markedDeleted: third.markedDeleted, resourceDeletedFeedLines: 1 })}`);
+  });
+});
