@@ -1,6 +1,6 @@
 // Documents the processors keep in OpenSearch that are not stream records themselves.
 import { z } from 'zod';
-import { TrustedAccount } from '../core/schemas.js';
+import { PublicVerdict, TrustedAccount } from '../core/schemas.js';
 
 /** One resource that lets an external account in, as listed on that account's trusted-accounts document. */
 export const TrustingResource = z.object({
@@ -10,6 +10,9 @@ export const TrustingResource = z.object({
   awsRegion: z.string(),
   policy: z.string(),
   via: TrustedAccount.shape.via,
+  /** the policy engine's verdict and reason for the statements that let the account in (policy/trust.ts grantReason) */
+  verdict: PublicVerdict.optional(),
+  reason: z.string().optional(),
   /** capture time of the resource copy this entry came from: an older copy never replaces it */
   capturedAt: z.iso.datetime({ offset: true }),
 });

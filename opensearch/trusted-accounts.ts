@@ -7,6 +7,7 @@ import { indexNames } from '../core/indexes.js';
 import type { ResourceRecord, TrustedAccount } from '../core/schemas.js';
 import type { TrustedAccountDocument, TrustingResource } from './documents.js';
 import { documentId } from './bulk.js';
+import { grantReason } from '../policy/trust.js';
 
 /** What one resource copy says about who it trusts. */
 export interface TrustUpdate {
@@ -29,6 +30,7 @@ export function trustUpdateOf(record: ResourceRecord): TrustUpdate {
       awsRegion: record.awsRegion,
       policy: t.policy,
       via: t.via,
+      ...grantReason(record.policyStatements, t.policy, t.accountId),
       capturedAt: record.configurationItemCaptureTime,
     });
     byAccount.set(t.accountId, slot);

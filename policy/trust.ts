@@ -203,6 +203,12 @@ export function recordTrust(record: ResourceRecord, ctx: TrustContext): RecordTr
   return { trustedAccounts, public: publicFlag(analysis.verdict), verdict: analysis.verdict, reason: analysis.reason, statements: analysis.statements, principals: analysis.principals };
 }
 
+/** Why a record's policy at `policy` lets `accountId` in: the granting statements' verdict and reasons (the trust map shows them). */
+export function grantReason(statements: RecordStatement[] | undefined, policy: string, accountId: string): { verdict: PublicVerdict; reason: string } | undefined {
+  const granting = (statements ?? []).filter((s) => s.policy === policy && s.verdict !== 'not-granted' && s.accounts.includes(accountId));
+  return granting.length ? summarise(granting) : undefined;
+}
+
 /** The record with its trust enrichment: what the processors and `census check` both attach. */
 export function withTrust<R extends ResourceRecord>(record: R, ctx: TrustContext): R {
   const trust = recordTrust(record, ctx);

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ResourceRecord } from '../../core/schemas.js';
-import { findPolicies, recordTrust } from '../../policy/trust.js';
+import { findPolicies, recordTrust, withTrust } from '../../policy/trust.js';
+import { trustUpdateOf } from '../../opensearch/trusted-accounts.js';
 import { loadTrustRegister, parseTrustRegister } from '../../registers/trusted-accounts.js';
 import { KNOWN_AWS_ACCOUNTS_PATH } from '../../data/index.js';
 import { resourceRecord } from '../records.js';
@@ -83,6 +84,16 @@ describe('policies in records', () => {
     expect(trust).toMatchObject({ trustedAccounts: [], public: undefined, verdict: 'undecided' });
     expect(trust.reason).toMatch(/policy is not valid JSON at configuration.Policy/);
     expect(recordTrust(resource({ configuration: { Other: '%E0%A4%A' } }), { orgAccounts: new Map(), register: new Map() })).toMatchObject({ public: false, verdict: 'not-granted' });
+  });
+});
+
+describe('the trust map', () => {
+  it('lists each trusting resource with the verdict and reason of the statements that let the account in', () => {
+    const policy = { Statement: [{ Sid: 'Vendor', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${VENDOR}:root` }, Action: 's3:GetObject', Resource: '*' }, { Sid: 'Topic', Effect: 'Allow', Principal: '*', Action: 's3:PutObject', Resource: '*', Condition: { StringEquals: { 'aws:SourceAccount': STRANGER } } }] };
+    const record = withTrust(resource({ supplementaryConfiguration: { BucketPolicy: JSON.stringify(policy) } }), { orgAccounts: new Map(), register: new Map() });
+    const update = trustUpdateOf(record);
+    expect(update.byAccount.get(VENDOR)!.entries[0]).toMatchObject({ verdict: 'account-restricted', reason: expect.stringMatching(/statement "Vendor": named principals of 999999999999/) });
+    expect(update.byAccount.get(STRANGER)!.entries[0]).toMatchObject({ verdict: 'account-restricted', reason: expect.stringMatching(/statement "Topic": Principal "\*", pinned: caller's account must be 555555555555/) });
   });
 });
 
