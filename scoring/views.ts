@@ -7,6 +7,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import { indexNames, indexPrefix } from '../core/indexes.js';
 import type { ScoreRecord } from '../core/schemas.js';
 import type { FailingResourceDocument } from '../opensearch/documents.js';
+import { documentId } from '../opensearch/bulk.js';
 import { ensureIndexTemplates } from '../opensearch/templates.js';
 import { executiveOf, ownerOf, type NonCompliantResource, type ScoringAccount, type ScoringRequirement } from './score.js';
 
@@ -65,15 +66,19 @@ async function aliasTargets(client: Client, alias: string): Promise<string[]> {
   return res.statusCode === 404 ? [] : Object.keys(res.body as object);
 }
 
-/** Write one run into `<alias>-<run>` and point the alias at it, unless a later run already holds it. */
-async function publish(client: Client, alias: string, runAt: string, docs: object[]): Promise<{ index: string; published: boolean }> {
+/**
+ * Write one run into `<alias>-<run>` and point the alias at it, unless a later run already holds it.
+ * Documents have stable ids, so a retried run overwrites its own; indexes go away through `_aliases`
+ * `remove_index` (a POST: the deployed roles may not send HTTP DELETE).
+ */
+async function publish<T extends object>(client: Client, alias: string, runAt: string, docs: T[], idOf: (doc: T) => string): Promise<{ index: string; published: boolean }> {
   const index = `${alias}-${runSuffix(runAt)}`;
   await client.indices.create({ index }, { ignore: [400] }); // 400: exists (a retried run writes it again)
   if (docs.length) {
     const failures: string[] = [];
     await client.helpers.bulk({
       datasource: docs,
-      onDocument: () => ({ index: { _index: index } }),
+      onDocument: (doc: T) => ({ index: { _index: index, _id: documentId(idOf(doc)) } }),
       onDrop: (d) => failures.push(JSON.stringify(d.error)),
     });
     if (failures.length) throw new Error(`OpenSearch ${index}: ${failures.length} of ${docs.length} documents rejected, first: ${failures[0]}`);
@@ -82,7 +87,7 @@ async function publish(client: Client, alias: string, runAt: string, docs: objec
   const current = await aliasTargets(client, alias);
   // runs are named in time order: an older run finishing late must not replace a newer one
   if (current.some((i) => i > index)) {
-    await client.indices.delete({ index }, { ignore: [404] });
+    await client.indices.updateAliases({ body: { actions: [{ remove_index: { index } }] } });
     return { index, published: false };
   }
   await client.indices.updateAliases({
@@ -96,10 +101,11 @@ export async function publishScoringViews(client: Client, run: ScoringViewInput,
   const names = indexNames(prefix);
   // the templates give the per-run indexes their mappings; the processors normally put them first
   if (!(await client.indices.existsIndexTemplate({ name: names.currentScores })).body) await ensureIndexTemplates(client, prefix);
-  // a retried run writes the same index again: start it empty so no document is there twice
-  for (const alias of [names.currentScores, names.currentFailing]) await client.indices.delete({ index: `${alias}-${runSuffix(run.runAt)}` }, { ignore: [404] });
   const failing = failingResourceDocuments(run);
-  const s = await publish(client, names.currentScores, run.runAt, run.scores);
-  const f = await publish(client, names.currentFailing, run.runAt, failing);
+  const s = await publish(client, names.currentScores, run.runAt, run.scores, (r) => r.scoreId);
+  const f = await publish(client, names.currentFailing, run.runAt, failing, (d) =>
+    // a resource is its ARN, or its region, type and id without one (as scoring tells resources apart)
+    [d.accountId, d.requirementId, d.resourceArn ?? `${d.region}|${d.resourceType}|${d.resourceId}`].join('|'),
+  );
   return { scores: run.scores.length, failing: failing.length, published: s.published && f.published };
 }
