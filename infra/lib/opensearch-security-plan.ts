@@ -35,6 +35,8 @@ export function securityRequests(props: SecurityProps): SecurityRequest[] {
     `${names.accounts}*`,
     `${names.trustedAccounts}*`,
     `${names.collectionErrors}*`,
+    `${names.inventoryRuns}*`, // the inventory-run ledger
+    `${names.deadLetters}*`, // dead letters made searchable (opensearch/dead-letters.ts)
   ];
   // Both stages bootstrap the whole layout (opensearch/templates.ts ensureIndexTemplates): every template
   // (cluster-level) and every empty `<alias>-000001` index behind its alias. Creating an empty index of the
@@ -63,7 +65,8 @@ export function securityRequests(props: SecurityProps): SecurityRequest[] {
         index_permissions: [
           bootstrap,
           { index_patterns: [`${props.indexPrefix}-*`], allowed_actions: ['read'] },
-          { index_patterns: [`${names.scores}*`], allowed_actions: ['crud', 'create_index', 'manage', 'indices:admin/aliases*'] },
+          // score history, and the latest run's views behind their swapped aliases (scoring/views.ts)
+          { index_patterns: [`${names.scores}*`, `${names.currentScores}*`, `${names.currentFailing}*`], allowed_actions: ['crud', 'create_index', 'manage', 'indices:admin/aliases*'] },
         ],
       },
     },

@@ -122,7 +122,7 @@ describe('OpenSearch fine-grained access control plan', () => {
     const names = indexNames('census');
     expect(perms.filter((p) => p.allowed_actions.includes('crud'))).toHaveLength(1);
     expect(perm!.index_patterns.sort()).toEqual(
-      [names.resources, names.findings, names.accounts, names.trustedAccounts, names.collectionErrors].map((n) => `${n}*`).sort(),
+      [names.resources, names.findings, names.accounts, names.trustedAccounts, names.collectionErrors, names.inventoryRuns, names.deadLetters].map((n) => `${n}*`).sort(),
     );
     expect(perm!.index_patterns).not.toContain(`${names.scores}*`);
     expect(perm!.allowed_actions).toContain('crud');
@@ -142,12 +142,12 @@ describe('OpenSearch fine-grained access control plan', () => {
     }
   });
 
-  it('lets scoring read the prefix and write only scores', () => {
+  it('lets scoring read the prefix and write only scores and their latest-run views', () => {
     const role = securityRequests(props).find((r) => r.path.endsWith('/roles/census_scoring'))!;
     expect(role.body!.index_permissions).toEqual([
       { index_patterns: ['census-*'], allowed_actions: ['indices:admin/get', 'create_index', 'indices:admin/aliases*'] },
       { index_patterns: ['census-*'], allowed_actions: ['read'] },
-      { index_patterns: ['census-scores*'], allowed_actions: ['crud', 'create_index', 'manage', 'indices:admin/aliases*'] },
+      { index_patterns: ['census-scores*', 'census-current-scores*', 'census-current-failing*'], allowed_actions: ['crud', 'create_index', 'manage', 'indices:admin/aliases*'] },
     ]);
   });
 
