@@ -95,7 +95,7 @@ export class CensusSiem extends Construct {
           conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
         }),
       );
-      feedBucket.addDependency(this.queue.policy!.node.defaultChild as sqs.CfnQueuePolicy);
+      feedBucket.addResourceDependency(this.queue.policy!.node.defaultChild as sqs.CfnQueuePolicy);
     }
     // plain CloudFormation notification settings, not CDK's notification custom resource (one more Lambda function)
     if (this.queue || config.siemEventBridge) {

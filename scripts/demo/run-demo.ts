@@ -57,6 +57,23 @@ async function countObjects(s3: S3Client, bucket: string, prefix: string): Promi
   return n;
 }
 
+/** Run `fn` with these environment variables set, then put the previous values back. */
+async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const apply = (v: Record<string, string | undefined>) => {
+    for (const [k, x] of Object.entries(v)) {
+      if (x === undefined) delete process.env[k];
+      else process.env[k] = x;
+    }
+  };
+  apply(vars);
+  try {
+    return await fn();
+  } finally {
+    apply(saved);
+  }
+}
+
 /** The configuration a run on the local stack uses: names derived from `name`, registers in `registerDir`. */
 export function demoConfig(name: string, manifest: SyntheticOrgManifest, opts: { registerDir: string; catalog?: string }): CensusConfig {
   return loadConfig({
@@ -129,7 +146,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   });
 
   await stages.run('discover accounts and run every collector into Kinesis', (p) => collectOrganization(config, p), (r) => r.records);
-  await stages.run('process the stream into S3 and OpenSearch', (p) => consumeAll(config, p), (r) => r.records);
+  // the processors also write OCSF Parquet in Security Lake's layout beside the NDJSON feed (feed/security-lake-sink.ts)
+  const lakeLocation = `s3://${config.feedBucket}/security-lake/ext/`;
+  await withEnv({ CENSUS_SECURITY_LAKE: lakeLocation, CENSUS_SECURITY_LAKE_REGION: manifest.regions[0] }, () =>
+    stages.run('process the stream into S3 (NDJSON feed, Security Lake Parquet) and OpenSearch', (p) => consumeAll(config, p), (r) => r.records),
+  );
 
   const runAt = new Date().toISOString();
   const asOf = runAt.slice(0, 10);
@@ -168,6 +189,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     deadLetters: await countObjects(s3, config.deadLetterBucket, 'dead-letter/'),
     workbooks: [cards.enterprise.file, ...cards.owners.map((o) => o.file)].map((f) => join(scorecardDir, f)),
     feed: `s3://${config.feedBucket}/feed/ (moto at ${localStack.moto})`,
+    securityLake: { location: lakeLocation, objects: await countObjects(s3, config.feedBucket, 'security-lake/ext/') },
     opensearchUrl: `${localStack.opensearch} (indexes ${config.indexPrefix}-*)`,
     stages: stages.reports,
   };

@@ -14,6 +14,8 @@ export interface DemoSummary {
   deadLetters: number;
   workbooks: string[];
   feed: string;
+  /** the OCSF Parquet objects written for Security Lake beside the feed */
+  securityLake: { location: string; objects: number };
   opensearchUrl: string;
   stages: StageReport[];
 }
@@ -34,7 +36,7 @@ export async function readSummary(
   prefix: string,
   scores: ScoreRecord[],
   accountNames: Map<string, { name: string | null; owner: string | null }>,
-): Promise<Omit<DemoSummary, 'deadLetters' | 'workbooks' | 'feed' | 'opensearchUrl' | 'stages'>> {
+): Promise<Omit<DemoSummary, 'deadLetters' | 'workbooks' | 'feed' | 'securityLake' | 'opensearchUrl' | 'stages'>> {
   const names = indexNames(prefix);
   await client.indices.refresh({ index: `${prefix}-*` });
   const accounts = Number((await client.count({ index: names.accounts })).body.count);
@@ -109,7 +111,7 @@ export function formatSummary(s: DemoSummary): string {
   lines.push('', `Enterprise score: ${pct(s.enterpriseScore)}`, '', 'Worst five accounts:');
   for (const w of s.worstAccounts) lines.push(`  ${w.accountId}  ${pct(w.score).padStart(6)}  ${w.name ?? ''}  ${w.owner ?? ''}`);
   lines.push('', `Dead-lettered records: ${s.deadLetters}`, `Workbooks (${s.workbooks.length}): ${s.workbooks.length ? s.workbooks[0]!.replace(/[^/]+$/, '') : 'none'}`);
-  lines.push(`S3 feed: ${s.feed}`, `OpenSearch: ${s.opensearchUrl}`, '');
+  lines.push(`S3 feed: ${s.feed}`, `Security Lake (OCSF Parquet, ${s.securityLake.objects} objects): ${s.securityLake.location}`, `OpenSearch: ${s.opensearchUrl}`, '');
   lines.push('Stages:');
   for (const r of s.stages) lines.push(`  ${r.stage.padEnd(58)} ${r.seconds.toFixed(1).padStart(7)} s${r.items !== undefined ? `  ${r.items} items, ${r.ratePerSecond}/s` : ''}`);
   return lines.join('\n');

@@ -1,0 +1,62 @@
+// The demo writes the Security Lake objects beside the NDJSON feed and its summary says where: a small run on the
+// local stack, the objects read back with pyarrow and validated against OCSF.
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { s3Config } from '../../platform/aws.js';
+import { openSearchClient } from '../../platform/opensearch.js';
+import { repoRoot } from '../../platform/local-stack.js';
+import { runDemo } from '../../scripts/demo/run-demo.js';
+import { formatSummary } from '../../scripts/demo/summary.js';
+import { uniqueName } from '../helpers.js';
+
+const name = uniqueName('fdemo');
+
+afterAll(async () => {
+  await openSearchClient().indices.delete({ index: `${name}-*`, expand_wildcards: 'all' }, { ignore: [404] });
+});
+
+describe('census demo → Security Lake objects beside the feed', () => {
+  it('writes OCSF Parquet under security-lake/ext/ of the feed bucket, valid for pyarrow and OCSF, and names it in the summary', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'census-fdemo-'));
+    const { summary } = await runDemo({ accounts: 3, seed: 7000 + Math.floor(Math.random() * 100_000), out, name, json: true, startStack: false, reset: false, regions: ['us-east-1', 'eu-west-1'] });
+    const bucket = `${name}-feed`;
+    expect(summary.securityLake.location).toBe(`s3://${bucket}/security-lake/ext/`);
+    expect(formatSummary(summary)).toContain(`Security Lake (OCSF Parquet, ${summary.securityLake.objects} objects): s3://${bucket}/security-lake/ext/`);
+
+    const s3 = new S3Client(s3Config());
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'security-lake/', ContinuationToken: token }));
+      keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+      token = page.NextContinuationToken;
+    } while (token);
+    expect(keys.length).toBe(summary.securityLake.objects);
+    expect(keys.some((k) => k.startsWith('security-lake/ext/census-inventory-info/region='))).toBe(true);
+    expect(keys.some((k) => k.startsWith('security-lake/ext/census-compliance-finding/region='))).toBe(true);
+
+    const dir = mkdtempSync(join(tmpdir(), 'census-fdemo-lake-'));
+    for (const key of keys) {
+      const path = join(dir, key.slice('security-lake/'.length));
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+    }
+    let report: { rows: number; classes: Record<string, number>; errors: string[] };
+    try {
+      report = JSON.parse(execFileSync(join(repoRoot, '.stack/venv/bin/python'), [join(repoRoot, 'scripts/validate-ocsf-parquet.py'), dir, '--home-region', 'us-east-1'], { encoding: 'utf8' }));
+    } catch (err) {
+      report = JSON.parse((err as { stdout: string }).stdout);
+    }
+    expect(report.errors).toEqual([]);
+    // every resource the demo inventoried is in the lake (a resource seen twice is in it twice: one row per copy)
+    const resources = Object.values(summary.resourcesByType).reduce((a, b) => a + b, 0);
+    expect(report.classes['5023']).toBeGreaterThanOrEqual(resources);
+    expect(report.classes['2003']).toBeGreaterThan(0);
+    // the demo leaves the environment as it found it
+    expect(process.env.CENSUS_SECURITY_LAKE).toBeUndefined();
+  }, 600_000);
+});
