@@ -3,12 +3,10 @@
 //   inventoryHandler({ runId, accountId, collector }) -> the account's inventory summary for that collector
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../platform/config.js';
-import { loadCatalog } from '../standard/index.js';
 import { discoverAccounts, discoveryOptions, isActive, writeAccountList } from './discovery.js';
-import { inventoryAccount } from './inventory.js';
+import { inventoryWith, type InventoryEvent } from './lambda-one.js';
 import { KinesisProducer } from './producer.js';
 import { loadCollectors } from './registry.js';
-import { CallLimiter, newStats } from './runtime.js';
 
 const producer = () => {
   const config = loadConfig();
@@ -33,27 +31,8 @@ export async function discoverHandler(event: { runId?: string } = {}) {
   };
 }
 
-export async function inventoryHandler(event: { runId?: string; accountId?: string; collector?: string }) {
-  const config = loadConfig();
-  const name = event.collector ?? config.collector;
-  if (!event.accountId || !/^\d{12}$/.test(event.accountId)) throw new Error(`inventoryHandler: event.accountId "${event.accountId}" is not an account ID`);
+export async function inventoryHandler(event: InventoryEvent) {
+  const name = event.collector ?? loadConfig().collector;
   if (!name) throw new Error('inventoryHandler: no collector in the event or CENSUS_COLLECTOR');
-  const sink = producer();
-  const stats = newStats();
-  const summary = await inventoryAccount({
-    accountId: event.accountId,
-    auditRole: config.auditRole,
-    externalId: config.externalId,
-    regions: config.regions,
-    collectors: await loadCollectors([name]),
-    sink,
-    limiter: new CallLimiter(config.concurrency),
-    stats,
-    observedAt: new Date().toISOString(),
-    runId: event.runId ?? randomUUID(),
-    redactionSalt: config.redactionSalt,
-    catalog: loadCatalog(config.catalog),
-  });
-  await sink.close();
-  return { ...summary, collector: name, calls: stats, producer: sink.stats };
+  return inventoryWith(await loadCollectors([name]), event);
 }

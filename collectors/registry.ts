@@ -46,3 +46,6 @@ export async function loadCollectors(names?: string[]): Promise<Collector[]> {
   if (unknown !== undefined) throw new Error(`unknown collector "${unknown}"; known: ${collectorNames().join(', ')}`);
   return Promise.all(wanted.map((n) => collectorLoaders[n]!()));
 }
+
+/** The file defining a collector, exporting it under its own name: what a single-collector Lambda bundle starts from. */
+export const collectorSourceFile = (name: string) => `collectors/services/${name}.ts`;

@@ -15,7 +15,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { collectorFunctionSuffix } from './collectors.js';
 import type { InfraConfig } from './config.js';
-import { censusFunction, entries, lambdaRole, type FunctionDefaults } from './functions.js';
+import { censusFunction, entries, lambdaRole, type FunctionDefaults, collectorEntry } from './functions.js';
 import { acknowledgePrefixGrants, allowObjects, allowStreamWrite } from './grants.js';
 import { keepData, type CensusStorage } from './storage.js';
 import type { CensusStreaming } from './streaming.js';
@@ -116,7 +116,8 @@ export class CensusInventory extends Construct {
         collector,
         censusFunction(this, `Collector-${collector}`, props.defaults, {
           name: `collector-${collectorFunctionSuffix(collector)}`,
-          entry: entries.collectors,
+          // one bundle per collector, holding that collector only
+          entry: collectorEntry(collector),
           handler: 'inventoryHandler',
           description: `Census collector ${collector}: inventories one account in every region`,
           role: this.collectorRole,
