@@ -20,17 +20,22 @@ export interface PolicyPrincipals {
   federated: string[];
 }
 
-/** The summary of statement verdicts; a statement whose grant is removed (`not-granted`) contributes nothing. */
-export function principalsOf(statements: StatementVerdict[], verdict: Verdict = mostOpen(statements.map((s) => s.verdict))): PolicyPrincipals {
-  const granting = statements.filter((s) => s.verdict !== 'not-granted');
+type Grants = Pick<PolicyPrincipals, 'accounts' | 'organizations' | 'services' | 'federated'>;
+
+function merge(parts: Grants[], verdict: Verdict): PolicyPrincipals {
   return normalize({
-    accounts: granting.flatMap((s) => s.accounts),
+    accounts: parts.flatMap((p) => p.accounts),
     public: verdict === 'public',
     verdict,
-    organizations: granting.flatMap((s) => s.organizations),
-    services: granting.flatMap((s) => s.services),
-    federated: granting.flatMap((s) => s.federated),
+    organizations: parts.flatMap((p) => p.organizations),
+    services: parts.flatMap((p) => p.services),
+    federated: parts.flatMap((p) => p.federated),
   });
+}
+
+/** The summary of statement verdicts; a statement whose grant is removed (`not-granted`) contributes nothing. */
+export function principalsOf(statements: StatementVerdict[], verdict: Verdict = mostOpen(statements.map((s) => s.verdict))): PolicyPrincipals {
+  return merge(statements.filter((s) => s.verdict !== 'not-granted'), verdict);
 }
 
 /** What one statement grants on its own (no Deny of a surrounding policy applies). */
@@ -45,15 +50,7 @@ export function policyPrincipals(policy: unknown): PolicyPrincipals {
 }
 
 export function unionPrincipals(parts: PolicyPrincipals[]): PolicyPrincipals {
-  const verdict = mostOpen(parts.map((p) => p.verdict));
-  return normalize({
-    accounts: parts.flatMap((p) => p.accounts),
-    public: verdict === 'public',
-    verdict,
-    organizations: parts.flatMap((p) => p.organizations),
-    services: parts.flatMap((p) => p.services),
-    federated: parts.flatMap((p) => p.federated),
-  });
+  return merge(parts, mostOpen(parts.map((p) => p.verdict)));
 }
 
 const sortedUnique = (xs: string[]) => [...new Set(xs)].sort();

@@ -2,8 +2,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../bin/census.js';
+import { describe, expect, it } from 'vitest';
+import { runCensus as run } from '../fixtures/cli.js';
 import { parsePolicyText, principalsReport } from '../../policy/report.js';
 
 const VENDOR = '464622532012';
@@ -16,23 +16,6 @@ const policy = {
   ],
 };
 const ctx = { orgAccounts: new Map(), register: new Map([[VENDOR, { accountId: VENDOR, name: 'Datadog', approved: null, note: null, source: 't' }]]) };
-
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (stdout += `${a.join(' ')}\n`));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += `${a.join(' ')}\n`));
-  try {
-    return { code: await main(['node', 'census', ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 describe('principals report', () => {
   it('gives every statement its verdict, reason and deciding condition, and the policy the most open one', () => {

@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../bin/census.js';
+import { describe, expect, it } from 'vitest';
+import { runCensus } from '../fixtures/cli.js';
 import { ExceptionIndex } from '../../core/exceptions.js';
 import type { FindingRecord, InventoryRunRecord, ResourceRecord } from '../../core/schemas.js';
 import { KNOWN_AWS_ACCOUNTS_PATH } from '../../data/index.js';
@@ -77,19 +77,9 @@ async function offlineFindings(records: ResourceRecord[], accounts: ReturnType<t
     writeFileSync(join(dir, 'accounts.json'), JSON.stringify(accounts));
     extra.push('--accounts', join(dir, 'accounts.json'));
   }
-  let stdout = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-  try {
-    // exit 1 when some requirement could not be decided (listed on stderr); the findings are still printed
-    const code = await main(['node', 'census', 'check', file, '--output', 'ndjson', '--no-sweep', '--observed-at', f.NOW, ...extra]);
-    expect([0, 1]).toContain(code);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    error.mockRestore();
-  }
+  // exit 1 when some requirement could not be decided (listed on stderr); the findings are still printed
+  const { code, stdout } = await runCensus('check', file, '--output', 'ndjson', '--no-sweep', '--observed-at', f.NOW, ...extra);
+  expect([0, 1]).toContain(code);
   return stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as FindingRecord);
 }
 
