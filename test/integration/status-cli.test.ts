@@ -1,0 +1,67 @@
+// `census status` against the real OpenSearch: documents as the processors and the scoring job index them.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../../bin/census.js';
+import { indexNames } from '../../core/indexes.js';
+import { ensureIndexTemplates } from '../../opensearch/templates.js';
+import { RUN_MAPPING } from '../../opensearch/store.js';
+import { openSearchClient } from '../../platform/opensearch.js';
+import { accountRecord, collectionErrorRecord, inventoryRunRecord } from '../records.js';
+import { testIndexPrefix } from './processors-helpers.js';
+import type { ScoreRecord } from '../../core/schemas.js';
+
+const os = openSearchClient();
+
+function score(over: Partial<ScoreRecord>): ScoreRecord {
+  return { recordType: 'score', schemaVersion: '1.0', scoreId: `s-${Math.random()}`, scope: 'enterprise', score: 0.5, asOf: '2026-11-24', runAt: '2026-11-24T10:00:00.000Z', ...over } as ScoreRecord;
+}
+
+describe('census status from OpenSearch', () => {
+  const prefix = testIndexPrefix('status');
+
+  it('reports the last run, coverage, errors, freshness, scores and unknown trust from the indexes', async () => {
+    const names = indexNames(prefix);
+    await ensureIndexTemplates(os, prefix);
+    await os.indices.create({ index: names.inventoryRuns, body: { settings: { number_of_shards: 1, number_of_replicas: 0 }, mappings: RUN_MAPPING } as never }, { ignore: [400] });
+    const A = '111111111111';
+    const B = '222222222222';
+    const docs: [string, object][] = [
+      [names.inventoryRuns, inventoryRunRecord({ runId: 'run-old', accountId: A, startedAt: '2026-11-23T09:00:00Z', finishedAt: '2026-11-23T09:05:00Z' })],
+      [names.inventoryRuns, inventoryRunRecord({ runId: 'run-new', accountId: A, startedAt: '2026-11-24T09:00:00Z', finishedAt: '2026-11-24T09:10:00Z' })],
+      [names.accounts, accountRecord({ accountId: A, name: 'prod', owner: 'alice' })],
+      [names.accounts, accountRecord({ accountId: B, name: 'dev', owner: 'bob' })],
+      [names.collectionErrors, collectionErrorRecord({ accountId: B, runId: 'run-new', code: 'AccessDenied' })],
+      [names.collectionErrors, collectionErrorRecord({ accountId: B, runId: 'run-old', code: 'Throttling' })],
+      [names.scores, score({ scope: 'enterprise', score: 0.6, runAt: '2026-11-23T10:00:00.000Z', asOf: '2026-11-23' })],
+      [names.scores, score({ scope: 'enterprise', score: 0.7, runAt: '2026-11-24T10:00:00.000Z' })],
+      [names.scores, score({ scope: 'account', accountId: A, accountName: 'prod', owner: 'alice', score: 0.9, runAt: '2026-11-24T10:00:00.000Z' })],
+      [names.scores, score({ scope: 'account', accountId: B, accountName: 'dev', owner: 'bob', score: 0.2, runAt: '2026-11-24T10:00:00.000Z' })],
+      [names.trustedAccounts, { accountId: '555555555555', classification: 'unknown', name: null, approved: null, resourceCount: 3, trustingAccountIds: [A], resources: [], updatedAt: '2026-11-24T09:00:00Z' }],
+      [names.trustedAccounts, { accountId: '464622532012', classification: 'known', name: 'Datadog', approved: null, resourceCount: 1, trustingAccountIds: [A], resources: [], updatedAt: '2026-11-24T09:00:00Z' }],
+    ];
+    const bulk = await os.bulk({ refresh: true, body: docs.flatMap(([index, doc]) => [{ index: { _index: index } }, doc]) as never });
+    expect(bulk.body.errors, JSON.stringify(bulk.body.items.filter((i: { index?: { error?: unknown } }) => i.index?.error).slice(0, 2))).toBe(false);
+
+    const config = join(mkdtempSync(join(tmpdir(), 'status-')), 'census.yaml');
+    writeFileSync(config, `indexPrefix: ${prefix}\nopensearchUrl: http://127.0.0.1:9250\n`);
+    let stdout = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
+    const code = await main(['node', 'census', '--config', config, 'status', '--as-of', '2026-11-24T12:00:00Z', '--output', 'json']);
+    vi.restoreAllMocks();
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.runs.map((r: { runId: string }) => r.runId)).toEqual(['run-new', 'run-old']);
+    expect(report.accounts).toEqual({ discovered: 2, active: 2, inventoried: 1, notInventoried: [B] });
+    expect(report.collectionErrors).toEqual([{ accountId: B, errors: 1, codes: { AccessDenied: 1 } }]);
+    expect(report.freshness).toEqual([
+      { accountId: B, name: 'dev', lastInventoriedAt: null, ageHours: null },
+      { accountId: A, name: 'prod', lastInventoriedAt: expect.stringMatching(/^2026-11-24T09:10:00/), ageHours: 2.8 },
+    ]);
+    expect(report.enterprise).toMatchObject({ score: 0.7, previous: 0.6 });
+    expect(report.enterprise.change).toBeCloseTo(0.1);
+    expect(report.worstAccounts.map((w: { accountId: string; owner: string }) => [w.accountId, w.owner])).toEqual([[B, 'bob'], [A, 'alice']]);
+    expect(report.unknownTrustedAccounts).toEqual([{ accountId: '555555555555', resources: 3 }]);
+  });
+});
