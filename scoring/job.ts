@@ -12,7 +12,8 @@ import { log } from '../platform/log.js';
 import { openSearchClient } from '../platform/opensearch.js';
 import { loadAccounts, loadRegister, loadRequirements } from './inputs.js';
 import { describeWarnings, type ScoringRun } from './offline.js';
-import { closeFindings, goneFromOpenSearch, indexScores, latestFindingsFromOpenSearch } from './opensearch.js';
+import { closeFindings, goneFromOpenSearch, indexScores, latestFindingsFromOpenSearch, scoreHistoryFromOpenSearch } from './opensearch.js';
+import { ScoreTrends } from './trends.js';
 import { ScoreAccumulator, finishScoring } from './score.js';
 import { publishScoringViews } from './views.js';
 import { writeScorecards } from './scorecards/index.js';
@@ -46,7 +47,9 @@ export async function scoreFromStack(config: CensusConfig, opts: JobOptions, cli
   for await (const f of latestFindingsFromOpenSearch(os, { prefix: config.indexPrefix, pageSize: opts.pageSize, onPage: (n) => (resources += n) })) acc.add(f);
   log.info({ resources }, 'read the latest finding of each evaluated resource');
   const result = finishScoring(acc, { accounts, requirements, asOf: opts.asOf, runAt: opts.runAt });
-  return { ...result, accounts, requirements, asOf: opts.asOf, runAt: opts.runAt, problems };
+  // trends from the score history the job itself indexed in earlier runs
+  const trends = new ScoreTrends(await scoreHistoryFromOpenSearch(os, { prefix: config.indexPrefix, runAt: opts.runAt }), opts.runAt);
+  return { ...result, accounts, requirements, asOf: opts.asOf, runAt: opts.runAt, problems, trends };
 }
 
 export interface JobSummary {

@@ -6,6 +6,7 @@ import { writeScorecards, type ScorecardManifest } from './scorecards/index.js';
 import { LatestPerResource, ScoreAccumulator, finishScoring, type ScoringAccount, type ScoringRequirement, type ScoringResult } from './score.js';
 import { loadAccounts, loadRegister, loadRequirements, locateInputs, readFindings, readGone, type InputProblem } from './inputs.js';
 import type { FindingRecord } from '../core/schemas.js';
+import { ScoreTrends, readPreviousScores } from './trends.js';
 
 export interface ScoringRun extends ScoringResult {
   accounts: ScoringAccount[];
@@ -14,10 +15,12 @@ export interface ScoringRun extends ScoringResult {
   runAt: string;
   /** input entries that were reported and skipped */
   problems: InputProblem[];
+  /** earlier runs' scores to show changes against */
+  trends?: ScoreTrends;
 }
 
 /** Score the inputs of `census score --input DIR`. */
-export async function scoreFolder(dir: string, opts: { asOf: string; runAt: string }): Promise<ScoringRun> {
+export async function scoreFolder(dir: string, opts: { asOf: string; runAt: string; previous?: string }): Promise<ScoringRun> {
   const files = await locateInputs(dir);
   if (!files.requirements) log.info({ dir }, 'no requirements.json or catalog YAML in the input folder: using the built-in catalog');
   const requirements = loadRequirements(files.requirements);
@@ -34,7 +37,8 @@ export async function scoreFolder(dir: string, opts: { asOf: string; runAt: stri
   const acc = new ScoreAccumulator(requirements, register.entries, opts.asOf, gone);
   for (const f of latest.values()) acc.add(f);
   const result = finishScoring(acc, { accounts, requirements, asOf: opts.asOf, runAt: opts.runAt });
-  return { ...result, accounts, requirements, asOf: opts.asOf, runAt: opts.runAt, problems };
+  const trends = opts.previous ? new ScoreTrends(await readPreviousScores(opts.previous, problems), opts.runAt) : undefined;
+  return { ...result, accounts, requirements, asOf: opts.asOf, runAt: opts.runAt, problems, ...(trends ? { trends } : {}) };
 }
 
 export const toNdjson = (records: unknown[]) => records.map((r) => `${JSON.stringify(r)}\n`).join('');

@@ -178,6 +178,53 @@ export async function closeFindings(client: Client, closed: ClosedFinding[], pre
   return { closed: stats.successful };
 }
 
+/**
+ * The score history a trend needs: the account, owner, executive and enterprise records of the latest
+ * run before `runAt` and of the latest runs at least 7 and 30 days older (three small searches for the
+ * run times, then those runs' records, paged).
+ */
+export async function scoreHistoryFromOpenSearch(client: Client, opts: { prefix?: string; runAt: string }): Promise<ScoreRecord[]> {
+  const index = indexNames(opts.prefix).scores;
+  const now = Date.parse(opts.runAt);
+  const DAY = 24 * 3600 * 1000;
+  const latestBefore = async (range: Record<string, string>) => {
+    const res = await client
+      .search({
+        index,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        body: { size: 1, _source: ['runAt'], query: { bool: { filter: [{ term: { scope: 'enterprise' } }, { range: { runAt: range } }] } }, sort: [{ runAt: 'desc' }] } as never,
+      })
+      .catch((err: unknown) => {
+        throw new Error(`OpenSearch ${index}: cannot read score history: ${describeError(err)}`);
+      });
+    return (res.body.hits.hits as { _source: { runAt: string } }[])[0]?._source.runAt;
+  };
+  const runs = [
+    await latestBefore({ lt: opts.runAt }),
+    await latestBefore({ lte: new Date(now - 7 * DAY).toISOString() }),
+    await latestBefore({ lte: new Date(now - 30 * DAY).toISOString() }),
+  ].filter((r): r is string => Boolean(r));
+  if (!runs.length) return [];
+  const out: ScoreRecord[] = [];
+  let after: (string | number)[] | undefined;
+  for (;;) {
+    const res = await client.search({
+      index,
+      body: {
+        size: 1000,
+        query: { bool: { filter: [{ terms: { runAt: [...new Set(runs)] } }, { terms: { scope: ['account', 'owner', 'executive', 'enterprise'] } }] } },
+        sort: [{ scoreId: 'asc' }],
+        ...(after ? { search_after: after } : {}),
+      } as never,
+    });
+    const hits = res.body.hits.hits as { _source: ScoreRecord; sort: (string | number)[] }[];
+    out.push(...hits.map((h) => h._source));
+    if (hits.length < 1000) return out;
+    after = hits.at(-1)!.sort;
+  }
+}
+
 function describeError(err: unknown): string {
   const e = err as { meta?: { body?: { error?: { type?: string; reason?: string } } }; name?: string; message?: string };
   const body = e.meta?.body?.error;

@@ -464,6 +464,21 @@ export function computeScores(input: ScoreInput): { scores: ScoreRecord[]; warni
   };
 }
 
+/**
+ * The owner-formula score of a set of account×requirement records if `extra` more resources per cell
+ * were failing (exceptions that lapse, nothing else changing): Σ w·(1 - failing/total) / Σ w.
+ */
+export function scoreWithMoreFailing(cells: ScoreRecord[], extra: Map<string, number>): number | null {
+  return weightedMean(
+    cells
+      .filter((c) => (c.total ?? 0) > 0)
+      .map((c) => {
+        const failing = Math.min(c.total!, c.failing! + (extra.get(`${c.accountId}\u0000${c.requirementId}`) ?? 0));
+        return { value: 1 - failing / c.total!, weight: c.weight ?? 0 };
+      }),
+  );
+}
+
 /** A requirement worth fixing: from a requirement-scope record with a gain. */
 export interface TopFix {
   requirementId: string;

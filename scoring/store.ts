@@ -24,7 +24,7 @@ export async function writeScoresFeed(s3: S3Client, bucket: string, scores: Scor
 /** Upload the workbooks and the manifest of `dir` under `scorecards/<asOf>/`; returns the manifest's key. */
 export async function uploadScorecards(s3: S3Client, bucket: string, dir: string, manifest: ScorecardManifest): Promise<string> {
   const prefix = s3Keys.scorecards(manifest.asOf);
-  const files = [manifest.enterprise.file, ...manifest.owners.map((o) => o.file)];
+  const files = [manifest.enterprise.file, ...manifest.owners.map((o) => o.file), ...(manifest.unowned ? [manifest.unowned.file] : [])];
   for (const file of files) {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: prefix + file, Body: await readFile(join(dir, file)), ContentType: XLSX_CONTENT_TYPE }));
   }

@@ -62,11 +62,23 @@ action.auto_create_index: true
 YML
 }
 
+# LibreOffice (headless) and poppler print the scorecards to PDF/PNG for the print-layout test and
+# `npm run scorecards:preview`; installed only when missing.
+install_print_tools() {
+  command -v soffice >/dev/null && command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null && return 0
+  local sudo=""; [ "$(id -u)" = "0" ] || sudo="sudo -n"
+  command -v apt-get >/dev/null || die "install LibreOffice (soffice) and poppler-utils (pdftotext, pdftoppm)"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libreoffice-calc-nogui poppler-utils >/dev/null \
+    || { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libreoffice-calc-nogui poppler-utils >/dev/null; } \
+    || die "apt-get could not install libreoffice-calc-nogui poppler-utils"
+}
+
 install_all() {
   need node "install Node.js 20"
   [ -d "$ROOT/node_modules" ] || (cd "$ROOT" && npm ci --no-audit --no-fund)
   install_python
   install_opensearch
+  install_print_tools
 }
 
 os_user_prefix() {

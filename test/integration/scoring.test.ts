@@ -134,7 +134,8 @@ describe('deployed scoring job', () => {
     // the feed object, record for record
     const feed = await s3.send(new GetObjectCommand({ Bucket: config.feedBucket, Key: summary.feedKey }));
     const fed = readNdjson(gunzipSync(Buffer.from(await feed.Body!.transformToByteArray())).toString('utf8'));
-    expect(fed).toEqual(offline);
+    // feed lines also carry the feed's one eventTime (the run's time)
+    expect(fed.map(({ eventTime, ...r }: ScoreRecord & { eventTime?: string }) => (expect(eventTime).toBe(runAt), r))).toEqual(offline);
     // the indexed documents
     const hits = await os.search({ index: indexNames(prefix).scores, body: { size: 10000, query: { term: { runAt } } } as never });
     const indexed = (hits.body.hits.hits as { _id: string; _source: ScoreRecord }[]).map((h) => {
@@ -173,8 +174,9 @@ describe('deployed scoring job', () => {
       ses,
     });
     const owners = [...new Set(ds.accounts.map((a) => a.owner).filter((o): o is string => o !== null))].sort();
-    expect(results.filter((r) => r.status === 'sent').map((r) => r.to[0]).sort()).toEqual([...owners, ciso].sort());
-    expect(results.filter((r) => r.status !== 'sent')).toEqual([expect.objectContaining({ to: [NO_OWNER], status: 'unaddressed' })]);
+    // the enterprise list gets the enterprise book and the unowned-accounts book
+    expect(results.filter((r) => r.status === 'sent').map((r) => r.to[0]).sort()).toEqual([...owners, ciso, ciso].sort());
+    expect(results.filter((r) => r.status !== 'sent')).toEqual([]);
 
     const messages = (await sentMessages(privateMoto.url, domain)).filter((m) => m.raw_data.includes(`scorecard ${asOf}`));
     for (const owner of owners) {
@@ -186,17 +188,24 @@ describe('deployed scoring job', () => {
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.load(content as unknown as ArrayBuffer);
       const summary = wb.getWorksheet('Summary')!;
-      expect(summary.getCell('B1').value).toBe(owner);
+      expect(summary.getCell('B2').value).toBe(owner);
       const expected = ds.accounts.filter((a) => a.owner === owner).map((a) => a.accountId);
-      const listedAccounts: string[] = [];
-      summary.eachRow((row, n) => {
-        if (n > 6) listedAccounts.push(String(row.getCell(1).value));
+      const listedAccounts = new Set<string>();
+      wb.getWorksheet('Matrix')!.eachRow((row) => {
+        const m = /^(\d{12}) /.exec(String(row.getCell(1).value));
+        if (m) listedAccounts.add(m[1]!);
       });
-      expect(listedAccounts).toEqual(expected);
+      expect([...listedAccounts]).toEqual(expected);
+      // the mail says it too: score, change and top fixes, in text and HTML
+      const { text, html } = bodiesOf(mine[0]!.raw_data);
+      expect(text).toMatch(/Risk-weighted score: \d+\.\d%/);
+      expect(text).toMatch(/What raises the score most:\r\n1\. CSS-/);
+      expect(html).toMatch(/<table[^>]*>.*<td>CSS-/s);
     }
     const enterprise = messages.filter((m) => m.destinations.includes(ciso));
-    expect(enterprise).toHaveLength(1);
-    expect(attachmentOf(enterprise[0]!.raw_data).filename).toBe(`enterprise-${asOf}.xlsx`);
+    expect(enterprise).toHaveLength(2);
+    expect(enterprise.map((m) => attachmentOf(m.raw_data).filename).sort()).toEqual([`enterprise-${asOf}.xlsx`, `unowned-accounts-${asOf}.xlsx`]);
+    expect(bodiesOf(enterprise.find((m) => attachmentOf(m.raw_data).filename.startsWith('enterprise'))!.raw_data).text).toMatch(/Enterprise score \(spend-weighted\): \d+\.\d% \(/);
   });
 });
 
@@ -217,10 +226,10 @@ describe('errors and the delivery command', () => {
       { cwd: repoRoot, env: { ...process.env, AWS_ENDPOINT_URL_SES: privateMoto.url } },
     );
     const owners = new Set(ds.accounts.map((a) => a.owner).filter(Boolean));
-    expect(stdout.split('\n').filter((l) => l.startsWith('sent'))).toHaveLength(owners.size + 1);
-    expect(stdout).toMatch(/unaddressed +owner-no_owner-.*accounts without an owner tag/);
+    expect(stdout.split('\n').filter((l) => l.startsWith('sent'))).toHaveLength(owners.size + 2);
+    expect(stdout).toMatch(new RegExp(`sent +unowned-accounts-${asOf}\\.xlsx -> board@`));
     const board = (await sentMessages(privateMoto.url, domain)).filter((m) => m.destinations.includes(`board@${domain}`));
-    expect(board).toHaveLength(1);
+    expect(board).toHaveLength(2);
     expect(board[0]!.raw_data).toContain(`From: ${cliSender}`);
   });
 });
@@ -249,13 +258,13 @@ describe('Lambda entry points', () => {
       const owners = new Set(ds.accounts.map((a) => a.owner).filter(Boolean));
       // an unverified sender: every send is tried, then the invocation fails naming each one
       const failure = await deliverHandler({ asOf: '2026-11-25' }).then(() => '', (err: Error) => err.message);
-      expect(failure).toMatch(new RegExp(`${owners.size + 1} mail\\(s\\) failed: .*Did not have authority to send from email ${handlerSender}`));
+      expect(failure).toMatch(new RegExp(`${owners.size + 2} mail\\(s\\) failed: .*Did not have authority to send from email ${handlerSender}`));
       await new SESClient({ ...clientConfig(), endpoint: privateMoto.url }).send(new VerifyEmailIdentityCommand({ EmailAddress: handlerSender }));
       const delivered = await deliverHandler({ asOf: '2026-11-25' });
-      expect(delivered.sent).toBe(owners.size + 1);
-      expect(delivered.unaddressed.map((d) => d.reason)).toEqual(['accounts without an owner tag']);
+      expect(delivered.sent).toBe(owners.size + 2);
+      expect(delivered.unaddressed).toEqual([]);
       const messages = (await sentMessages(privateMoto.url, domain)).filter((m) => m.raw_data.includes('scorecard 2026-11-25'));
-      expect(messages).toHaveLength(owners.size + 1);
+      expect(messages).toHaveLength(owners.size + 2);
     } finally {
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
@@ -276,6 +285,16 @@ async function sentMessages(motoUrl: string, forDomain: string): Promise<MotoRaw
   if (!res.ok) throw new Error(`moto ${motoUrl}/moto-api/data.json: HTTP ${res.status}`);
   const data = (await res.json()) as { ses?: { RawMessage?: MotoRawMessage[] } };
   return (data.ses?.RawMessage ?? []).filter((m) => m.destinations.some((d) => d.endsWith(`@${forDomain}`)));
+}
+
+/** The decoded plain-text and HTML bodies of a message (multipart/alternative inside multipart/mixed). */
+function bodiesOf(raw: string): { text: string; html: string } {
+  const part = (type: string) => {
+    const m = new RegExp(`Content-Type: ${type}; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n([A-Za-z0-9+/=\r\n]+?)\r\n--`).exec(raw);
+    if (!m) throw new Error(`no ${type} part`);
+    return Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64').toString('utf8');
+  };
+  return { text: part('text/plain'), html: part('text/html') };
 }
 
 /** The one attachment of a multipart/mixed message. */
