@@ -112,6 +112,8 @@ Examples:
     .addOption(new Option('--until <mode>', 'stop when the stream is drained, or keep polling').choices(['drained', 'forever']).default('drained'))
     .option('--checkpoint <location>', 'where the checkpoint is kept so a restart resumes: s3://bucket/key or a file (default: s3://<feed bucket>/checkpoints/<stream>.json)')
     .option('--max-attempts <n>', 'attempts per batch before giving up (default: without end with --until forever, 5 with drained)', parse.positiveInt)
+    .option('--max-inflated-bytes <n>', 'a gzip record may inflate to at most this many bytes before it is dead-lettered (default 8388608)', parse.positiveInt)
+    .option('--future-allowance <seconds>', 'how far past now a record time may lie before it is dead-lettered (default 3600; the earliest is 2006-01-01)', parse.positiveInt)
     .addOption(outputOption())
     .addHelpText(
       'after',
@@ -119,11 +121,12 @@ Examples:
         '\nWith --until forever the consumer never gives up on a transient failure (OpenSearch, S3 or Kinesis unreachable): it keeps its checkpoint, logs what it waits for and goes on when the service is back.' +
         '\n\nExamples:\n  census process --until drained\n  census process --stream census-records --checkpoint s3://census-feed/checkpoints/census-records.json --until forever\n  census process --checkpoint ./census-checkpoint.json',
     )
-    .action(async (opts: { stream?: string; until: 'drained' | 'forever'; checkpoint?: string; maxAttempts?: number; output: string }) => {
+    .action(async (opts: { stream?: string; until: 'drained' | 'forever'; checkpoint?: string; maxAttempts?: number; maxInflatedBytes?: number; futureAllowance?: number; output: string }) => {
       const { S3Client } = await import('@aws-sdk/client-s3');
       const { s3Config } = await import('../platform/aws.js');
       const { loadConfig } = await import('../platform/config.js');
       const { checkpointsAt, defaultCheckpointKey, processStream } = await import('./consumer.js');
+      const { DEFAULT_TIME_BOUNDS } = await import('../core/records.js');
       const config = loadConfig({ ...program.opts(), streamName: opts.stream });
       if (opts.checkpoint !== undefined && !opts.checkpoint.trim()) throw new UsageError('--checkpoint: give s3://bucket/key or a file path');
       const checkpoints = checkpointsAt(opts.checkpoint ?? `s3://${config.feedBucket}/${defaultCheckpointKey(config.streamName)}`, new S3Client(s3Config()));
@@ -136,6 +139,10 @@ Examples:
         until: opts.until,
         checkpoints,
         maxAttempts: opts.maxAttempts,
+        limits: {
+          maxInflatedBytes: opts.maxInflatedBytes,
+          ...(opts.futureAllowance ? { timeBounds: { ...DEFAULT_TIME_BOUNDS, futureAllowanceMs: opts.futureAllowance * 1000 } } : {}),
+        },
         signal: abort.signal,
         onBatch: (shardId, r) => console.error(`${shardId}: ${r.received} records, ${r.landed} landed, ${r.deadLettered} dead-lettered, ${r.failures.length} to retry`),
       });

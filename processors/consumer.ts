@@ -300,7 +300,8 @@ export async function processStream(
   config: CensusConfig,
   opts: Partial<ConsumeOptions> & DepsOptions & { registerTtlMs?: number } = {},
 ): Promise<ConsumeStats> {
-  const build = () => processorDeps(config, { refresh: opts.refresh ?? true, accountListMaxAgeMs: opts.accountListMaxAgeMs ?? 0, deliveryStream: opts.deliveryStream });
+  const build = () =>
+    processorDeps(config, { refresh: opts.refresh ?? true, accountListMaxAgeMs: opts.accountListMaxAgeMs ?? 0, deliveryStream: opts.deliveryStream, limits: opts.limits });
   // a consumer that runs for hours re-reads the risk and trusted-accounts registers when they change, as the Lambda does
   const s3 = new S3Client(s3Config());
   const cache = new DepsCache(build, () => registerFingerprint(config, s3), opts.registerTtlMs ?? 300_000);

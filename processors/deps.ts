@@ -12,6 +12,7 @@ import { loadCatalog } from '../standard/index.js';
 import { AccountDirectory } from './enrich-account.js';
 import { loadExceptionRegister } from '../registers/exceptions.js';
 import type { ProcessorDeps } from './pipeline.js';
+import type { DecodeLimits } from './validate.js';
 import { FirehoseFeedSink, S3FeedSink } from './sink-s3.js';
 import { loadTrustRegister } from '../registers/trusted-accounts.js';
 import { withFeedEventTime } from '../feed/event-time.js';
@@ -22,6 +23,8 @@ export interface DepsOptions {
   deliveryStream?: string;
   accountListMaxAgeMs?: number;
   refresh?: boolean;
+  /** gzip inflation limit (default 8 MiB) and time bounds (default 2006-01-01 to an hour past now) of incoming records */
+  limits?: DecodeLimits;
 }
 
 export async function processorDeps(config: CensusConfig, opts: DepsOptions = {}): Promise<ProcessorDeps> {
@@ -50,6 +53,7 @@ export async function processorDeps(config: CensusConfig, opts: DepsOptions = {}
     exceptions,
     catalog,
     refresh: opts.refresh,
+    limits: opts.limits,
   };
   // every record line gets the one `eventTime` (feed/event-time.ts); CENSUS_SECURITY_LAKE adds OCSF Parquet copies
   // of resources and findings beside the feed (feed/security-lake-sink.ts)
