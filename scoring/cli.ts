@@ -19,6 +19,7 @@ export function registerScoringCommands(program: Command): void {
     .addOption(new Option('--as-of <date>', 'as-of date (YYYY-MM-DD): exceptions are judged active on this day').argParser(asOfOption))
     .addOption(new Option('--run-at <timestamp>', "the run's timestamp recorded on every score (default: now)").argParser(runAtOption))
     .option('--no-workbooks', 'write the score records only')
+    .option('--previous <path>', 'offline: earlier score records (a scores.ndjson, or a folder of earlier runs) for the change since the previous run, 7 and 30 days')
     .addOption(outputOption())
     .addHelpText(
       'after',
@@ -27,13 +28,15 @@ ${EXIT_CODES}.
 
 Examples:
   census score --input test/fixtures/scoring/offline --as-of 2026-11-24 --out out/scores
+  census score --input in/ --as-of 2026-12-01 --out out/2026-12-01 --previous out/   # trends against earlier runs
   census score --live --as-of 2026-11-24          # what the hourly job does, against the configured stack`,
     )
-    .action(async (opts: { input?: string; out: string; live?: boolean; asOf?: string; runAt?: string; workbooks: boolean; output: string }) => {
+    .action(async (opts: { input?: string; out: string; live?: boolean; asOf?: string; runAt?: string; workbooks: boolean; output: string; previous?: string }) => {
       const { loadConfig } = await import('../platform/config.js');
       const asOf = opts.asOf ?? today();
       const runAt = opts.runAt ?? new Date().toISOString();
       if (Boolean(opts.input) === Boolean(opts.live)) throw new UsageError('give either --input DIR (offline) or --live (the deployed job)');
+      if (opts.previous && opts.live) throw new UsageError('--previous is for offline runs; the deployed job reads the score history in OpenSearch');
       if (opts.live) {
         const { runScoringJob } = await import('./job.js');
         const summary = await runScoringJob(loadConfig(program.opts()), { asOf, runAt, workbooks: opts.workbooks });
@@ -42,7 +45,7 @@ Examples:
       }
       loadConfig(program.opts());
       const { describeWarnings, scoreFolder, writeRunOutputs } = await import('./offline.js');
-      const run = await scoreFolder(opts.input!, { asOf, runAt });
+      const run = await scoreFolder(opts.input!, { asOf, runAt, ...(opts.previous ? { previous: opts.previous } : {}) });
       for (const line of describeWarnings(run)) console.error(`warning: ${line}`);
       const { scoresFile, manifest } = await writeRunOutputs(run, opts.out, { workbooks: opts.workbooks });
       const enterprise = run.scores.find((s) => s.scope === 'enterprise');
