@@ -6,6 +6,7 @@ import { parse as parseCsvStream } from 'csv-parse';
 // types only at load: exceljs is loaded when a workbook is read, so CSV/YAML registers (policy principals) start fast
 import type ExcelJS from 'exceljs';
 import { Readable } from 'node:stream';
+import { crc32, createInflateRaw } from 'node:zlib';
 
 /** Rows one register may hold: far above any real register, and a bound on the work a file can cause. */
 export const DEFAULT_MAX_ROWS = 100_000;
@@ -15,6 +16,8 @@ export const DEFAULT_MAX_INFLATED_BYTES = 256 * 1024 * 1024;
 export interface Limits {
   maxRows?: number;
   maxInflatedBytes?: number;
+  /** an XLSX read that takes longer is abandoned (default 120 s): the last guard against a reader that hangs */
+  maxSeconds?: number;
 }
 
 export type Cell = string | number | boolean | Date | null | undefined;
@@ -103,11 +106,18 @@ export function checkRowCount(count: number, label: string, maxRows = DEFAULT_MA
   if (count > maxRows) throw new Error(`${label}: ${count} entries, more than the limit of ${maxRows} for a register; split it or raise the limit`);
 }
 
-/**
- * How many bytes a zip (an XLSX) inflates to, from its central directory: a cheap refusal of a workbook padded
- * to inflate to gigabytes, before any of it is parsed. Throws when the directory cannot be found.
- */
-export function zipInflatedSize(bytes: Buffer): number {
+interface ZipEntry {
+  name: string;
+  method: number;
+  flags: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  localOffset: number;
+}
+
+/** The zip's central directory (an XLSX is a zip); throws when it cannot be found or read. */
+function zipEntries(bytes: Buffer): ZipEntry[] {
   const EOCD = 0x06054b50;
   const CDH = 0x02014b50;
   let eocd = -1;
@@ -118,16 +128,78 @@ export function zipInflatedSize(bytes: Buffer): number {
     }
   }
   if (eocd < 0) throw new Error('no zip directory (not an XLSX file)');
-  const entries = bytes.readUInt16LE(eocd + 10);
+  const count = bytes.readUInt16LE(eocd + 10);
   let at = bytes.readUInt32LE(eocd + 16);
-  let total = 0;
-  for (let i = 0; i < entries; i++) {
+  const entries: ZipEntry[] = [];
+  for (let i = 0; i < count; i++) {
     if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== CDH) throw new Error('damaged zip directory');
-    total += bytes.readUInt32LE(at + 24);
-    at += 46 + bytes.readUInt16LE(at + 28) + bytes.readUInt16LE(at + 30) + bytes.readUInt16LE(at + 32);
+    const nameLength = bytes.readUInt16LE(at + 28);
+    entries.push({
+      flags: bytes.readUInt16LE(at + 8),
+      method: bytes.readUInt16LE(at + 10),
+      crc: bytes.readUInt32LE(at + 16),
+      compressedSize: bytes.readUInt32LE(at + 20),
+      size: bytes.readUInt32LE(at + 24),
+      localOffset: bytes.readUInt32LE(at + 42),
+      name: bytes.toString('utf8', at + 46, at + 46 + nameLength),
+    });
+    at += 46 + nameLength + bytes.readUInt16LE(at + 30) + bytes.readUInt16LE(at + 32);
   }
-  return total;
+  return entries;
 }
+
+/** How many bytes a zip says it inflates to, from its central directory alone. */
+export function zipInflatedSize(bytes: Buffer): number {
+  return zipEntries(bytes).reduce((n, e) => n + e.size, 0);
+}
+
+/**
+ * Check a workbook's zip before exceljs reads it: every part is stored or deflated, its local header agrees with
+ * the directory, and it inflates (counted as it streams, never held) to its stated size and CRC within `limit`
+ * bytes in all. A damaged or lying part is refused here with its name: exceljs' streaming reader waits forever
+ * on some (an unknown compression method, a broken deflate stream), and a lying size would dodge the limit.
+ */
+export async function verifyZip(bytes: Buffer, limit: number): Promise<void> {
+  const LFH = 0x04034b50;
+  let total = 0;
+  for (const e of zipEntries(bytes)) {
+    const where = `part ${JSON.stringify(e.name)}`;
+    const at = e.localOffset;
+    if (at + 30 > bytes.length || bytes.readUInt32LE(at) !== LFH) throw new Error(`${where}: damaged local header`);
+    if (bytes.readUInt16LE(at + 8) !== e.method || (e.method !== 0 && e.method !== 8)) throw new Error(`${where}: unsupported or inconsistent compression method ${bytes.readUInt16LE(at + 8)}`);
+    const start = at + 30 + bytes.readUInt16LE(at + 26) + bytes.readUInt16LE(at + 28);
+    if (start + e.compressedSize > bytes.length) throw new Error(`${where}: truncated`);
+    const data = bytes.subarray(start, start + e.compressedSize);
+    let size = 0;
+    let crc = 0;
+    const count = (chunk: Buffer) => {
+      size += chunk.length;
+      total += chunk.length;
+      if (total > limit) throw new InflateLimit();
+      crc = crc32(chunk, crc);
+    };
+    if (e.method === 0) count(data);
+    else {
+      await new Promise<void>((resolve, reject) => {
+        const inflate = createInflateRaw();
+        inflate.on('data', (chunk: Buffer) => {
+          try {
+            count(chunk);
+          } catch (err) {
+            inflate.destroy();
+            reject(err as Error);
+          }
+        });
+        inflate.on('error', (err) => reject(new Error(`${where}: damaged data: ${err.message}`)));
+        inflate.on('end', () => resolve());
+        inflate.end(data);
+      });
+    }
+    if (size !== e.size || (crc >>> 0) !== e.crc) throw new Error(`${where}: inflates to ${size} bytes (CRC ${(crc >>> 0).toString(16)}), the directory says ${e.size} (CRC ${e.crc.toString(16)})`);
+  }
+}
+
+export class InflateLimit extends Error {}
 
 /** A cell's value as people see it; formulas by their cached result, or an error when there is none. */
 export function xlsxCell(v: ExcelJS.CellValue): Cell | CellError {
@@ -165,10 +237,27 @@ export async function xlsxSheets(
   let inflated: number;
   try {
     inflated = zipInflatedSize(bytes);
+    if (inflated <= maxInflated) await verifyZip(bytes, maxInflated);
   } catch (err) {
-    throw new Error(`${label}: not a readable XLSX workbook: ${(err as Error).message}`);
+    if (err instanceof InflateLimit) inflated = Infinity;
+    else throw new Error(`${label}: not a readable XLSX workbook: ${(err as Error).message}`);
   }
-  if (inflated > maxInflated) throw new Error(`${label}: the workbook inflates to ${inflated} bytes, over the ${maxInflated}-byte limit for a register`);
+  if (inflated > maxInflated) {
+    throw new Error(`${label}: the workbook inflates to ${Number.isFinite(inflated) ? `${inflated} bytes` : 'more than it says'}, over the ${maxInflated}-byte limit for a register`);
+  }
+  const seconds = limits.maxSeconds ?? 120;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${label}: reading the workbook did not finish within ${seconds} s (a damaged workbook?)`)), seconds * 1000);
+  });
+  try {
+    return await Promise.race([readSheets(bytes, label, wanted, maxRows), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readSheets(bytes: Buffer, label: string, wanted: (header: string[]) => boolean, maxRows: number): Promise<{ sheet: XlsxSheet | undefined; names: string[] }> {
   const names: string[] = [];
   let chosen: XlsxSheet | undefined;
   let first: XlsxSheet | undefined;

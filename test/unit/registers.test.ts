@@ -119,6 +119,12 @@ describe('exception register: limits', () => {
     await expect(parseExceptionRegister(Buffer.from('PK not a zip'), 'xlsx', { label: 'r.xlsx' })).rejects.toThrow(/^r.xlsx: not a readable XLSX workbook/);
   });
 
+  it('abandons a workbook read that outlasts its time limit (the last guard against a reader that hangs)', async () => {
+    const xlsx = await workbook((wb) => wb.addWorksheet('R').addRows([xlsxHeader, xlsxRow('A')]));
+    await expect(parseExceptionRegister(xlsx, 'xlsx', { label: 'r.xlsx', maxSeconds: 0.001 })).rejects.toThrow('r.xlsx: reading the workbook did not finish within 0.001 s');
+    expect((await parseExceptionRegister(xlsx, 'xlsx', { label: 'r.xlsx' })).entries).toHaveLength(1);
+  });
+
   it('refuses a file over the size limit before reading it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'registers-'));
     const path = join(dir, 'big.csv');
