@@ -1,7 +1,7 @@
 // `census collect`: discovery and inventory from a laptop or CI with the caller's AWS credentials.
 // Registration imports only commander and the collector names; the run's modules load when the command runs.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { EXIT_CODES, IncompleteError, legacyJsonOption, outputOf, parse, printData } from '../platform/output.js';
+import { EXIT_CODES, IncompleteError, legacyJsonOption, outputOf, parse, printData, UsageError } from '../platform/output.js';
 import { collectorNames } from './registry.js';
 import type { RecordSink } from './producer.js';
 import type { ProgressEvent, RunSummary } from './run.js';
@@ -127,7 +127,14 @@ Examples:
         concurrency: flags.concurrency,
       });
       // payers from the environment or the file are checked as strictly as the flag, before anything runs
-      for (const p of config.payers) parse.accountIds(p);
+      if (!config.payers.length) throw new UsageError('no payer accounts configured: pass --payers or set CENSUS_PAYERS (or payers: in --config)');
+      for (const p of config.payers) {
+        try {
+          parse.accountIds(p);
+        } catch (err) {
+          throw new UsageError(`payers: ${(err as Error).message}`);
+        }
+      }
       const inner = flags.out
         ? new NdjsonFileSink(flags.out)
         : new KinesisProducer({ streamName: config.streamName, feedBucket: config.feedBucket, deadLetterBucket: config.deadLetterBucket });

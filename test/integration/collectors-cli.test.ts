@@ -62,9 +62,21 @@ describe('census collect', () => {
     expect(records.filter((r) => r.recordType === 'account')).toHaveLength(4);
   });
 
-  it('exits 1 with a clear message when no payer is configured', async () => {
+  it('exits 2 with a clear message when no payer is configured', async () => {
     const err = await census(['collect', '--out', '/dev/null']).catch((e: { code: number; stderr: string }) => e);
-    expect(err).toMatchObject({ code: 1 });
-    expect((err as { stderr: string }).stderr).toContain('no payer accounts configured');
+    expect(err).toMatchObject({ code: 2 });
+    expect((err as { stderr: string }).stderr).toMatch(/^census: no payer accounts configured: pass --payers .*\nsee 'census collect --help'\n$/);
+  });
+
+  it('exits 3 when the payer organization holds no account, with the summary still on stdout', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'census-collect-')), 'records.ndjson');
+    // no organization is managed from this account: discovery finds no account
+    const err = await census(['collect', '--payers', '999999999999', '--regions', 'eu-west-1', '--collectors', 's3', '--out', out, '--output', 'json']).catch(
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(err).toMatchObject({ code: 3 });
+    const { stdout, stderr } = err as { stdout: string; stderr: string };
+    expect(JSON.parse(stdout).accounts.total).toBe(0);
+    expect(stderr).toMatch(/\ncensus: no account found in the payer organizations\n$/);
   });
 });

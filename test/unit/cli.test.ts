@@ -8,6 +8,9 @@ import type { Command, Option } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { areas, buildProgram, main } from '../../bin/census.js';
 import { completionScript } from '../../bin/tools.js';
+import { incompleteReason } from '../../collectors/cli.js';
+import type { RunSummary } from '../../collectors/run.js';
+import { collectionErrorRecord } from '../records.js';
 import { loadConfig } from '../../platform/config.js';
 import { resourceRecord } from '../records.js';
 
@@ -159,6 +162,18 @@ describe('census CLI', () => {
     expect(unreachable.stderr).toMatch(/^census: discovery failed for payer\(s\) 111111111111: .*ECONNREFUSED/m);
     expect(unreachable.stderr).not.toMatch(/NodeVersionSupportWarning/);
   }, 60_000);
+
+  it('collect calls a run incomplete when a payer failed, no account was found, or an account was not inventoried', () => {
+    const summary = (accounts: Partial<RunSummary['accounts']>) => ({ payers: ['111111111111'], accounts: { total: 3, active: 3, suspended: 0, inventoried: 3, notInventoried: [], ...accounts } }) as RunSummary;
+    const payerDenied = collectionErrorRecord({ accountId: '111111111111', code: 'AccessDenied', message: 'not authorized to assume CensusAudit' });
+    const regionThrottled = collectionErrorRecord({ accountId: '222222222222', region: 'eu-west-1', collector: 'ec2', code: 'Throttling', message: 'slow down' });
+    expect(incompleteReason(summary({}), [regionThrottled])).toBeUndefined();
+    expect(incompleteReason(summary({}), [payerDenied, regionThrottled])).toBe(
+      'discovery failed for payer(s) 111111111111\nfirst errors:\n  111111111111: AccessDenied: not authorized to assume CensusAudit\n  222222222222 eu-west-1 ec2: Throttling: slow down',
+    );
+    expect(incompleteReason(summary({ total: 0, active: 0, inventoried: 0 }), [])).toBe('no account found in the payer organizations');
+    expect(incompleteReason(summary({ inventoried: 2, notInventoried: ['333333333333'] }), [])).toBe('1 account(s) could not be inventoried: 333333333333');
+  });
 
   it('ends quietly when the reader of its output goes away (EPIPE)', async () => {
     const child = spawn(tsx, [entry, 'requirements', 'list'], { stdio: ['ignore', 'pipe', 'pipe'] });
