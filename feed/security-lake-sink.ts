@@ -11,6 +11,7 @@ import { clientConfig, defaultRegion, s3Config } from '../platform/aws.js';
 import { resourceToOcsf } from './ocsf-inventory.js';
 import { OCSF_CLASSES } from './ocsf-parquet.js';
 import { lakeObjects, shortStem } from './security-lake.js';
+import { wrapSinkWrite, type WritableSink } from './wrap-sink.js';
 
 /** Where one OCSF class goes: a Security Lake custom source's location and the role it gives its provider. */
 export interface LakeSource {
@@ -137,15 +138,12 @@ export class SecurityLakeWriter {
  * exists (which a replay may take as "delivered") always has its Security Lake copy. Every other method is the
  * inner sink's own.
  */
-export function withSecurityLake<T extends { write(kind: never, records: object[], where: never): Promise<void> }>(inner: T, writer: SecurityLakeWriter | undefined): T {
+export function withSecurityLake<T extends WritableSink>(inner: T, writer: SecurityLakeWriter | undefined): T {
   if (!writer) return inner;
-  const wrapped = Object.create(inner) as T;
-  const write = inner.write.bind(inner) as (kind: string, records: object[], where: unknown) => Promise<void>;
-  (wrapped as unknown as { write: typeof write }).write = async (kind, records, where) => {
+  return wrapSinkWrite(inner, (write) => async (kind, records, where) => {
     await writer.write(kind, records, typeof where === 'string' ? where : JSON.stringify(where));
     await write(kind, records, where);
-  };
-  return wrapped;
+  });
 }
 
 /** The writer CENSUS_SECURITY_LAKE asks for, or undefined when it is unset. */

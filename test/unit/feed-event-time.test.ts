@@ -25,6 +25,13 @@ describe('eventTime', () => {
     expect(Object.keys(withEventTime(run)).slice(0, 2)).toEqual(['recordType', 'eventTime']);
   });
 
+  it('a kind the record-kind table does not list yet still gets one, from its time field; none found, the line is kept as it is', () => {
+    const change = { recordType: 'change', schemaVersion: '1.0', changeId: 'c', changedAt: '2026-11-24T09:30:00.000Z' };
+    expect(withEventTime(change)).toEqual({ ...change, eventTime: change.changedAt });
+    const odd = { recordType: 'mystery', schemaVersion: '1.0' };
+    expect(withEventTime(odd)).toBe(odd);
+  });
+
   it('leaves OCSF lines alone: they carry OCSF time', () => {
     const ocsf = resourceToOcsf(f.bucket('b', {}));
     expect(withEventTime(ocsf)).toBe(ocsf);
