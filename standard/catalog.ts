@@ -142,7 +142,14 @@ export function loadCatalogFile(path: string = DEFAULT_CATALOG_PATH): Catalog {
   }
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length) throw new CatalogError(path, doc.errors.map((e) => `YAML: ${e.message}`));
-  return parseCatalog(doc.toJS(), path);
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // an alias bomb (billion laughs) is refused by the YAML library while resolving aliases
+    throw new CatalogError(path, [`YAML: ${(err as Error).message}`]);
+  }
+  return parseCatalog(raw, path);
 }
 
 /** The requirement an external tool's id maps to, or '' when the catalog has no mapping. */
