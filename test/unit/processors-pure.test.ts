@@ -145,12 +145,24 @@ describe('trusted-accounts documents', () => {
 });
 
 describe('shard order', () => {
-  it('reads parents before their children', () => {
-    const order = shardOrder([
-      { ShardId: 'shardId-2', ParentShardId: 'shardId-0', AdjacentParentShardId: 'shardId-1', HashKeyRange: undefined, SequenceNumberRange: undefined },
-      { ShardId: 'shardId-1', HashKeyRange: undefined, SequenceNumberRange: undefined },
-      { ShardId: 'shardId-0', HashKeyRange: undefined, SequenceNumberRange: undefined },
-    ]);
-    expect(order.map((s) => s.ShardId)).toEqual(['shardId-0', 'shardId-1', 'shardId-2']);
+  it('reads parents before their children, whatever the order of listing and of the IDs', () => {
+    // IDs chosen so that neither the listing order nor the ID order puts parents first: a sort by ID, or no
+    // ordering at all, reads a child before its parent and fails here
+    const shard = (ShardId: string, ParentShardId?: string, AdjacentParentShardId?: string) => ({ ShardId, ParentShardId, AdjacentParentShardId, HashKeyRange: undefined, SequenceNumberRange: undefined });
+    const listed = [
+      shard('shardId-1', 'shardId-7', 'shardId-8'), // merge of 7 and 8
+      shard('shardId-0', 'shardId-1'), // split of 1: a grandchild of 7 and 8
+      shard('shardId-8', 'shardId-9'),
+      shard('shardId-7'),
+      shard('shardId-9'),
+      shard('shardId-5', 'shardId-gone'), // its parent expired from the stream: readable at once
+    ];
+    const order = shardOrder(listed).map((s) => s.ShardId!);
+    expect([...order].sort()).toEqual(listed.map((s) => s.ShardId).sort());
+    const before = (parent: string, child: string) => expect(order.indexOf(parent), `${parent} before ${child} in ${order.join(' ')}`).toBeLessThan(order.indexOf(child));
+    before('shardId-7', 'shardId-1');
+    before('shardId-8', 'shardId-1');
+    before('shardId-9', 'shardId-8');
+    before('shardId-1', 'shardId-0');
   });
 });
