@@ -84,13 +84,21 @@ export function parquetSchema(fields: Field[]): SchemaElement[] {
  * is an error instead), `int64` leaves as bigints and `timestamp` leaves as Dates.
  */
 export function shapeRow(fields: Field[], value: Record<string, unknown>, where = 'event'): Record<string, unknown> {
-  const known = new Set(fields.map((f) => f.name));
-  for (const key of Object.keys(value)) {
+  const known = namesOf(fields);
+  for (const key in value) {
     if (value[key] !== undefined && !known.has(key)) throw new Error(`${where}: attribute ${key} has no column in the Parquet schema`);
   }
   const row: Record<string, unknown> = {};
   for (const f of fields) row[f.name] = shapeValue(f, value[f.name], `${where}.${f.name}`);
   return row;
+}
+
+// the schemas are module constants: their name sets are built once, not once per row and struct
+const names = new WeakMap<Field[], Set<string>>();
+function namesOf(fields: Field[]): Set<string> {
+  let set = names.get(fields);
+  if (!set) names.set(fields, (set = new Set(fields.map((f) => f.name))));
+  return set;
 }
 
 function shapeValue(f: Field, v: unknown, where: string): unknown {
