@@ -29,19 +29,15 @@ export class MemoryCheckpoints implements CheckpointStore {
   }
 }
 
-/** Checkpoints in a local JSON file, written atomically (temporary file, then rename), so a restart resumes. */
-export class FileCheckpoints implements CheckpointStore {
+/** Positions kept as one small JSON document, read once and written whole after each move. */
+abstract class DocumentCheckpoints implements CheckpointStore {
   private positions: Map<string, string> | undefined;
-  constructor(readonly path: string) {}
+  /** the stored document, undefined when there is none yet */
+  protected abstract read(): Promise<string | undefined>;
+  protected abstract write(text: string): Promise<void>;
 
   private async load(): Promise<Map<string, string>> {
-    if (this.positions) return this.positions;
-    try {
-      this.positions = new Map(Object.entries(JSON.parse(await readFile(this.path, 'utf8')) as Record<string, string>));
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'ENOENT') throw new Error(`checkpoint file ${this.path}: ${(err as Error).message}`);
-      this.positions = new Map();
-    }
+    this.positions ??= new Map(Object.entries(JSON.parse((await this.read()) ?? '{}') as Record<string, string>));
     return this.positions;
   }
   async get(shardId: string) {
@@ -50,10 +46,50 @@ export class FileCheckpoints implements CheckpointStore {
   async set(shardId: string, sequenceNumber: string) {
     const positions = await this.load();
     positions.set(shardId, sequenceNumber);
+    await this.write(JSON.stringify(Object.fromEntries(positions)));
+  }
+}
+
+/** Checkpoints in a local JSON file, written atomically (temporary file, then rename), so a restart resumes. */
+export class FileCheckpoints extends DocumentCheckpoints {
+  constructor(readonly path: string) {
+    super();
+  }
+  protected async read(): Promise<string | undefined> {
+    try {
+      return await readFile(this.path, 'utf8');
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return undefined;
+      throw new Error(`checkpoint file ${this.path}: ${(err as Error).message}`);
+    }
+  }
+  protected async write(text: string): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
     const tmp = `${this.path}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(Object.fromEntries(positions)));
+    await writeFile(tmp, text);
     await rename(tmp, this.path);
+  }
+}
+
+/** Checkpoints in one small S3 object, so a restarted consumer resumes where it stopped. */
+export class S3Checkpoints extends DocumentCheckpoints {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly key: string,
+  ) {
+    super();
+  }
+  protected async read(): Promise<string | undefined> {
+    try {
+      return await (await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key }))).Body!.transformToString();
+    } catch (err) {
+      if ((err as Error).name === 'NoSuchKey') return undefined;
+      throw err;
+    }
+  }
+  protected async write(text: string): Promise<void> {
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key, Body: text, ContentType: 'application/json' }));
   }
 }
 
@@ -64,36 +100,6 @@ export const defaultCheckpointKey = (streamName: string) => `checkpoints/${strea
 export function checkpointsAt(location: string, s3: S3Client): CheckpointStore {
   const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
   return m ? new S3Checkpoints(s3, m[1]!, m[2]!) : new FileCheckpoints(location);
-}
-
-/** Checkpoints in one small S3 object, so a restarted consumer resumes where it stopped. */
-export class S3Checkpoints implements CheckpointStore {
-  private positions: Map<string, string> | undefined;
-  constructor(
-    private readonly s3: S3Client,
-    private readonly bucket: string,
-    private readonly key: string,
-  ) {}
-
-  private async load(): Promise<Map<string, string>> {
-    if (this.positions) return this.positions;
-    try {
-      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key }));
-      this.positions = new Map(Object.entries(JSON.parse(await res.Body!.transformToString()) as Record<string, string>));
-    } catch (err) {
-      if ((err as Error).name !== 'NoSuchKey') throw err;
-      this.positions = new Map();
-    }
-    return this.positions;
-  }
-  async get(shardId: string) {
-    return (await this.load()).get(shardId);
-  }
-  async set(shardId: string, sequenceNumber: string) {
-    const positions = await this.load();
-    positions.set(shardId, sequenceNumber);
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key, Body: JSON.stringify(Object.fromEntries(positions)), ContentType: 'application/json' }));
-  }
 }
 
 export interface ConsumeOptions {

@@ -167,3 +167,15 @@ export async function until(ok: () => Promise<boolean>, timeoutMs: number, what:
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
+
+/** The environment a child `census` process needs to use a scenario's buckets, stream and indexes. */
+export function censusEnv(config: { feedBucket: string; deadLetterBucket: string; indexPrefix: string; streamName: string }): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    CENSUS_FEED_BUCKET: config.feedBucket,
+    CENSUS_DEAD_LETTER_BUCKET: config.deadLetterBucket,
+    CENSUS_INDEX_PREFIX: config.indexPrefix,
+    CENSUS_STREAM_NAME: config.streamName,
+    CENSUS_LOG_LEVEL: 'silent',
+  };
+}

@@ -22,7 +22,7 @@ import { consumeStream, processStream, S3Checkpoints } from '../../processors/co
 import { processorDeps } from '../../processors/deps.js';
 import { uniqueName } from '../helpers.js';
 import { testIndexPrefix } from './processors-helpers.js';
-import { compare, FaultProxy, landed, until, type Figures } from './faults-helpers.js';
+import { censusEnv, compare, FaultProxy, landed, until, type Figures } from './faults-helpers.js';
 
 const s3 = new S3Client(s3Config());
 const kinesis = new KinesisClient(clientConfig());
@@ -177,14 +177,7 @@ describe('fault injection: stream ingestion', () => {
     const url = await proxy.start();
     const dir = mkdtempSync(join(tmpdir(), 'census-kill-'));
     const checkpoint = join(dir, 'checkpoint.json');
-    const env = {
-      ...process.env,
-      CENSUS_FEED_BUCKET: config.feedBucket,
-      CENSUS_DEAD_LETTER_BUCKET: config.deadLetterBucket,
-      CENSUS_INDEX_PREFIX: config.indexPrefix,
-      CENSUS_STREAM_NAME: config.streamName,
-      CENSUS_LOG_LEVEL: 'silent',
-    };
+    const env = censusEnv(config);
     const census = (opensearchUrl: string): ChildProcess =>
       spawn(join(repoRoot, 'node_modules/.bin/tsx'), [join(repoRoot, 'bin/census.ts'), 'process', '--until', 'drained', '--checkpoint', checkpoint, '--output', 'json'], {
         cwd: repoRoot,

@@ -22,7 +22,7 @@ import { plantAll } from '../fixtures/collectors/plant.js';
 import { createStream, readStream } from '../fixtures/collectors/stream.js';
 import { uniqueName } from '../helpers.js';
 import { testIndexPrefix } from './processors-helpers.js';
-import { compare, landed } from './faults-helpers.js';
+import { censusEnv, compare, landed } from './faults-helpers.js';
 
 const run = promisify(execFile);
 const REGIONS = ['us-east-1', 'eu-west-1'];
@@ -33,14 +33,7 @@ const os = openSearchClient();
 async function censusProcess(config: CensusConfig): Promise<{ markedDeleted: number; received: number; deadLettered: number }> {
   const { stdout } = await run(join(repoRoot, 'node_modules/.bin/tsx'), [join(repoRoot, 'bin/census.ts'), 'process', '--until', 'drained', '--output', 'json'], {
     cwd: repoRoot,
-    env: {
-      ...process.env,
-      CENSUS_FEED_BUCKET: config.feedBucket,
-      CENSUS_DEAD_LETTER_BUCKET: config.deadLetterBucket,
-      CENSUS_INDEX_PREFIX: config.indexPrefix,
-      CENSUS_STREAM_NAME: config.streamName,
-      CENSUS_LOG_LEVEL: 'silent',
-    },
+    env: censusEnv(config),
     maxBuffer: 64 * 1024 * 1024,
   });
   return JSON.parse(stdout) as { markedDeleted: number; received: number; deadLettered: number };
