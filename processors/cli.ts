@@ -70,20 +70,22 @@ Examples:
     .argument('<file>', 'the register: columns exceptionId, accountId, requirementId, resourceId, reason, approvedBy, expiresAt')
     .option('--catalog <file>', 'requirements catalog whose IDs the register may name (default: the configured or built-in catalog)')
     .option('--no-catalog', 'accept any requirementId')
+    .option('--findings <file>', 'findings (NDJSON) to check the entries against: a bare resource id that matches resources in several regions or of several types is ambiguous and applies to none')
     .addOption(outputOption())
     .addOption(legacyJsonOption())
     .option('--as-of <date>', 'report which entries are expired on this day (YYYY-MM-DD, default today)', parse.day)
     .addHelpText(
       'after',
       `
-Exit status: 0 when every row is valid, 1 when some rows are broken (they are skipped; the good rows still apply),
-2 usage error.
+Exit status: 0 when every row is valid, 1 when some rows are broken (they are skipped; the good rows still apply)
+or, with --findings, some entries are ambiguous, 2 usage error.
 
 Examples:
   census exceptions validate register.xlsx
+  census exceptions validate register.csv --findings findings.ndjson
   census exceptions validate s3://census-config/exceptions.csv --output json`,
     )
-    .action(async (file: string, opts: { catalog: string | boolean; json?: boolean; output: string; asOf?: string }) => {
+    .action(async (file: string, opts: { catalog: string | boolean; json?: boolean; output: string; asOf?: string; findings?: string }) => {
       const { loadConfig } = await import('../platform/config.js');
       const { loadCatalog } = await import('../standard/index.js');
       const { loadExceptionRegister } = await import('../registers/exceptions.js');
@@ -92,17 +94,30 @@ Examples:
       const { entries, problems } = await loadExceptionRegister(file, { knownRequirementIds });
       const asOf = opts.asOf ?? new Date().toISOString().slice(0, 10);
       const expired = entries.filter((e) => e.expiresAt < asOf).map((e) => e.exceptionId);
-      const report = { source: file, valid: entries.length, broken: problems.length, expired, problems };
+      // which resources a bare id names can only be told against the evaluated resources (core/exceptions.ts)
+      let ambiguous: import('../core/exceptions.js').AmbiguousException[] = [];
+      if (opts.findings) {
+        const { ambiguousExceptions } = await import('../core/exceptions.js');
+        const { readFindings } = await import('../scoring/inputs.js');
+        const skipped: { source: string; at: number; reason: string }[] = [];
+        const seen: import('../core/schemas.js').FindingRecord[] = [];
+        for await (const f of readFindings(opts.findings, skipped)) seen.push(f);
+        for (const p of skipped) console.error(`warning: ${p.source} line ${p.at}: ${p.reason}`);
+        ambiguous = ambiguousExceptions(entries, seen);
+      }
+      const report = { source: file, valid: entries.length, broken: problems.length, expired, problems, ambiguous };
       printData(outputOf(opts), report, () =>
         [
           `${file}: ${entries.length} valid entries, ${problems.length} broken rows, ${expired.length} expired as of ${asOf}`,
           ...problems.map((p) => `  row ${p.row}: ${p.reason}`),
           ...(expired.length ? [`  expired (shown on findings, no credit): ${expired.join(', ')}`] : []),
+          ...ambiguous.map((a) => `  ambiguous ${a.exceptionId}: "${a.resourceId}" matches ${a.matches.length} resources (${a.matches.join('; ')}); it applies to none until it names the ARN`),
         ].join('\n'),
         problems,
       );
       // exit status 1 (main prints this line on stderr): scripts can gate on a clean register
       if (problems.length) throw new Error(`${file}: ${problems.length} broken rows (skipped; the ${entries.length} valid entries still apply)`);
+      if (ambiguous.length) throw new Error(`${file}: ${ambiguous.length} ambiguous entries (they apply to no resource): ${ambiguous.map((a) => a.exceptionId).join(', ')}`);
     });
 
   program

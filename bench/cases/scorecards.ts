@@ -1,4 +1,7 @@
-// Scorecard generation: Census's exceljs streaming writer against openpyxl (write-only) writing the same workbooks.
+// Scorecard generation: Census's exceljs streaming writer against openpyxl (write-only) writing the
+// workbooks of the same scoring run. Both run as child processes on the same prepared JSON input (the
+// findings are scored before, outside the measured window), each reporting its own peak RSS: the
+// writer's memory alone. Target: under 300 MiB for 250 accounts and 100,000 findings.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,12 +9,11 @@ import { join } from 'node:path';
 import { repoRoot } from '../../platform/local-stack.js';
 import type { AccountRecord, FindingRecord } from '../../core/schemas.js';
 import { scoreFindings } from '../../scoring/score.js';
-import { writeScorecards } from '../../scoring/scorecards/index.js';
 import { loadCatalog } from '../../standard/index.js';
 import { pair, type PairResult, type Sample } from '../measure.js';
 
 export async function scorecardCase(accounts: AccountRecord[], findings: FindingRecord[]): Promise<PairResult> {
-  const requirements = loadCatalog().requirements.map((r) => ({ id: r.id, title: r.title, severity: r.severity, weight: r.weight }));
+  const requirements = loadCatalog().requirements.map((r) => ({ id: r.id, title: r.title, severity: r.severity, weight: r.weight, remediation: r.remediation }));
   const asOf = '2026-11-24';
   const run = scoreFindings({ accounts, requirements, findings, exceptions: [], asOf, runAt: '2026-11-24T00:00:00.000Z' });
   const work = mkdtempSync(join(tmpdir(), 'census-bench-cards-'));
@@ -23,9 +25,14 @@ export async function scorecardCase(accounts: AccountRecord[], findings: Finding
       `scorecards: ${accounts.length} accounts, ${findings.length.toLocaleString('en-US')} findings`,
       { items: findings.length, unit: 'findings', rounds: 2 },
       {
-        label: 'exceljs WorkbookWriter',
-        run: async () => {
-          await writeScorecards({ scores: run.scores, nonCompliant: run.nonCompliant, accounts, requirements, asOf, runAt: '2026-11-24T00:00:00.000Z', outDir: join(work, 'exceljs') });
+        label: 'exceljs WorkbookWriter (child process)',
+        run: async (): Promise<Sample> => {
+          const start = performance.now();
+          const res = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/cases/scorecards-writer.ts'), input, join(work, 'exceljs')], { encoding: 'utf8', cwd: repoRoot });
+          if (res.status !== 0) throw new Error(`exceljs writer failed: ${res.stderr}`);
+          const [loadedKiB, peakKiB] = res.stderr.trim().split('\n').slice(-2).map(Number);
+          process.stderr.write(`  exceljs writer: peak ${Math.round(peakKiB! / 1024)} MiB (input loaded: ${Math.round(loadedKiB! / 1024)} MiB)\n`);
+          return { seconds: (performance.now() - start) / 1000, peakMiB: peakKiB! / 1024 };
         },
       },
       {
