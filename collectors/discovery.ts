@@ -228,6 +228,25 @@ export async function writeAccountList(bucket: string, accounts: AccountRecord[]
   }
 }
 
+/** Where discovery leaves each run's active accounts for the state machine's distributed map (ItemReader). */
+export const runAccountsPrefix = 'inventory-runs/accounts/';
+export const runAccountsKey = (runId: string) => `${runAccountsPrefix}${runId}.json`;
+
+/**
+ * This run's active accounts as the JSON array the distributed map iterates (`[{ accountId }]`), in S3 rather
+ * than in the state: a large organization's list outgrows Step Functions' 256 KiB payload. Returns the key.
+ */
+export async function writeRunAccounts(bucket: string, runId: string, accounts: AccountRecord[], s3 = new S3Client(s3Config())): Promise<string> {
+  const key = runAccountsKey(runId);
+  const body = JSON.stringify(accounts.filter(isActive).map((a) => ({ accountId: a.accountId })));
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
+  } catch (err) {
+    throw new Error(`cannot write the run's account list to s3://${bucket}/${key}: ${errorCode(err)}: ${errorMessage(err)}`);
+  }
+  return key;
+}
+
 /** Regions enabled for the account (opt-in regions included once opted in). */
 export async function enabledRegions(credentials: Credentials, region?: string): Promise<string[]> {
   const ec2 = new EC2Client(clientConfig({ region, credentials }));

@@ -1,9 +1,10 @@
 // Lambda entry points of the collectors (bundled by infra/ with esbuild); they call the same code as the CLI.
-//   discoverHandler({ runId })                        -> { runId, accounts: [{ accountId, name, payerId }] } (active only)
+//   discoverHandler({ runId })                        -> { runId, accountCount, accountsKey } (the active accounts are in
+//                                                        s3://<feed bucket>/<accountsKey>, read by the state machine's map)
 //   inventoryHandler({ runId, accountId, collector }) -> the account's inventory summary for that collector
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../platform/config.js';
-import { discoverAccounts, discoveryOptions, isActive, writeAccountList } from './discovery.js';
+import { discoverAccounts, discoveryOptions, isActive, writeAccountList, writeRunAccounts } from './discovery.js';
 import { inventoryWith, type InventoryEvent } from './lambda-one.js';
 import { KinesisProducer } from './producer.js';
 import { loadCollectors } from './registry.js';
@@ -22,9 +23,12 @@ export async function discoverHandler(event: { runId?: string } = {}) {
   for (const r of [...result.accounts, ...result.errors]) await sink.put(r);
   await sink.close();
   if (result.accounts.length) await writeAccountList(config.feedBucket, result.accounts);
+  // the list goes through S3, not the state: thousands of accounts outgrow the 256 KiB state payload
+  const accountsKey = await writeRunAccounts(config.feedBucket, runId, result.accounts);
   return {
     runId,
-    accounts: result.accounts.filter(isActive).map((a) => ({ accountId: a.accountId, name: a.name, payerId: a.payerId })),
+    accountCount: result.accounts.filter(isActive).length,
+    accountsKey,
     discovered: result.accounts.length,
     payerErrors: result.errors.map((e) => ({ payerId: e.accountId, code: e.code, message: e.message })),
     spendUnavailable: result.spendUnavailable,

@@ -4,6 +4,8 @@
 // exactly as narrow as the index names in core/indexes.ts.
 import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
+import { ismDeployRequests, type LifecycleRequest } from '../../opensearch/lifecycle.js';
+import { indexTemplates } from '../../opensearch/templates.js';
 import { securityDeleteRequests, securityRequests, type SecurityRequest } from '../lib/opensearch-security-plan.js';
 
 interface CustomResourceEvent {
@@ -19,6 +21,9 @@ interface CustomResourceEvent {
     ProcessorRoleArns: string[];
     ScoringRoleArns: string[];
     AdminRoleArns: string[];
+    /** days of score and of other history kept in OpenSearch (index lifecycle, ISM) */
+    ScoreRetentionDays?: string;
+    HistoryRetentionDays?: string;
   };
 }
 
@@ -32,6 +37,21 @@ async function send(client: Client, req: SecurityRequest, ignoreNotFound: boolea
     const detail = meta?.body === undefined ? (err as Error).message : JSON.stringify(meta.body).slice(0, 500);
     throw new Error(`${req.method} ${req.path}: ${meta?.statusCode ?? 'no response'} ${detail}`, { cause: err });
   }
+}
+
+/** The index lifecycle as ISM policies, where the domain has the plugin (Amazon OpenSearch Service has). */
+async function applyIsm(client: Client, req: LifecycleRequest): Promise<void> {
+  let path = req.path;
+  if (req.policy) {
+    // replacing a policy takes its current sequence number; a new one has none
+    try {
+      const current = (await client.transport.request({ method: 'GET', path: req.path })).body as { _seq_no: number; _primary_term: number };
+      path = `${req.path}?if_seq_no=${current._seq_no}&if_primary_term=${current._primary_term}`;
+    } catch (err) {
+      if ((err as { meta?: { statusCode?: number } }).meta?.statusCode !== 404) throw err;
+    }
+  }
+  await send(client, { method: req.method, path, body: req.body }, req.optional === true);
 }
 
 /** Reply to CloudFormation through the pre-signed URL, the custom resource protocol. */
@@ -69,8 +89,10 @@ export async function onEvent(event: CustomResourceEvent): Promise<void> {
         adminRoleArns: p.AdminRoleArns,
       });
       for (const req of requests) await send(client, req, false);
+      const retention = { scoreRetentionDays: Number(p.ScoreRetentionDays ?? 400), historyRetentionDays: Number(p.HistoryRetentionDays ?? 90) };
+      for (const req of ismDeployRequests(p.IndexPrefix, indexTemplates(p.IndexPrefix), retention)) await applyIsm(client, req);
     }
-    await respond(event, 'SUCCESS', 'role mappings applied', physicalId);
+    await respond(event, 'SUCCESS', 'role mappings and index lifecycle applied', physicalId);
   } catch (err) {
     const message = (err as Error).message;
     console.error(JSON.stringify({ msg: 'opensearch security mapping failed', requestType: event.RequestType, error: message }));

@@ -65,6 +65,8 @@ export class CensusStack extends Stack {
         sesFrom: config.sesFromAddress,
         enterpriseRecipients: config.scorecardRecipients.join(','),
         exceptions: config.exceptionsRegisterKey && `s3://${storage.feed.bucketName}/${config.exceptionsRegisterKey}`,
+        // the organization's approved vendors; the vendored known-accounts list travels in the bundle (knownAccounts)
+        trustedAccounts: config.trustedAccountsKey && `s3://${storage.feed.bucketName}/${config.trustedAccountsKey}`,
       }),
       // not a CLI setting: the Firehose the processors land the NDJSON feed through
       CENSUS_FEED_DELIVERY_STREAM: streaming.deliveryStream.ref,
@@ -158,6 +160,11 @@ export class CensusStack extends Stack {
     });
     allowObjects(deliverRole, storage.scorecards, storage.key, 'read', ['scorecards/*']);
     allowObjects(deliverRole, storage.feed, storage.key, 'read', ['state/*']); // owners and executives of each account
+    // without ListBucket a state/accounts.json not written yet (before the first inventory) answers 403, not 404,
+    // and reads as a failure every hour instead of "nothing yet"; names only, no contents
+    for (const role of [scoringRole, deliverRole]) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [storage.feed.bucketArn, storage.scorecards.bucketArn] }));
+    }
     deliverRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'SendFromConfiguredIdentityOnly',

@@ -1,13 +1,15 @@
 // Discovery and inventory: one Lambda per collector, and the state machine that fans out over accounts and collectors.
 //
 // Contract with collectors/lambda.ts:
-//   discoverHandler({ runId })                      -> { runId, accounts: [{ accountId, ... }] }   (active accounts only)
+//   discoverHandler({ runId })                      -> { runId, accountCount, accountsKey }; the active accounts are
+//                                                      written to s3://<feed>/<accountsKey> as [{ accountId }]
 //   inventoryHandler({ runId, accountId, collector }) -> a small summary (counts), streamed records go to Kinesis
 // Every collector function also gets CENSUS_COLLECTOR=<name>, so a handler can serve a single collector.
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { runAccountsPrefix } from '../../collectors/discovery.js';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -22,6 +24,22 @@ import type { CensusStreaming } from './streaming.js';
 
 /** Where the distributed map writes each account's outcome (a run's results can outgrow the state payload). */
 export const runResultsPrefix = 'inventory-runs/';
+
+/**
+ * The distributed map reads the run's account list from S3 (ItemReader), never from the state: 2,500 accounts
+ * at ~100 bytes each already exceed Step Functions' 256 KiB payload. Only this prefix may be read.
+ */
+class RunAccountsReader extends sfn.S3JsonItemReader {
+  constructor(
+    private readonly listBucket: s3.IBucket,
+    keyPath: string,
+  ) {
+    super({ bucket: listBucket, key: keyPath });
+  }
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.listBucket.arnForObjects(`${runAccountsPrefix}*`)] })];
+  }
+}
 
 /** CDK's result writer grants on every object of the bucket; this one only on its prefix. */
 class PrefixResultWriter extends sfn.ResultWriterV2 {
@@ -98,8 +116,8 @@ export class CensusInventory extends Construct {
       allowObjects(role, storage.feed, storage.key, 'write', ['oversize/*']);
       allowObjects(role, storage.deadLetter, storage.key, 'write', ['dead-letter/*']);
     }
-    // the latest account list, read by processors and scoring
-    allowObjects(this.discoverRole, storage.feed, storage.key, 'write', ['state/*']);
+    // the latest account list, read by processors and scoring; and this run's active accounts, read by the map
+    allowObjects(this.discoverRole, storage.feed, storage.key, 'write', ['state/*', `${runAccountsPrefix}*`]);
 
     this.discoverFunction = censusFunction(this, 'Discover', props.defaults, {
       name: 'discover',
@@ -134,7 +152,7 @@ export class CensusInventory extends Construct {
     const discover = new tasks.LambdaInvoke(this, 'DiscoverAccounts', {
       lambdaFunction: this.discoverFunction,
       payload: sfn.TaskInput.fromObject({ runId: sfn.JsonPath.stringAt('$$.Execution.Name') }),
-      resultSelector: { 'runId.$': '$.Payload.runId', 'accounts.$': '$.Payload.accounts' },
+      resultSelector: { 'runId.$': '$.Payload.runId', 'accountCount.$': '$.Payload.accountCount', 'accountsKey.$': '$.Payload.accountsKey' },
       retryOnServiceExceptions: true,
     });
     discover.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(30), maxAttempts: 2, backoffRate: 2 });
@@ -212,7 +230,7 @@ export class CensusInventory extends Construct {
       .next(new sfn.Choice(this, 'AnyCollectorFailed').when(sfn.Condition.numberGreaterThan('$.failedCount', 0), accountFailed).otherwise(accountDone));
 
     const perAccount = new sfn.DistributedMap(this, 'InventoryAccounts', {
-      itemsPath: '$.accounts',
+      itemReader: new RunAccountsReader(storage.feed, sfn.JsonPath.stringAt('$.accountsKey')),
       itemSelector: { 'runId.$': '$.runId', 'accountId.$': '$$.Map.Item.Value.accountId' },
       maxConcurrency: config.inventory.accountConcurrency,
       toleratedFailurePercentage: config.inventory.toleratedFailurePercentage,
@@ -225,7 +243,7 @@ export class CensusInventory extends Construct {
 
     // an empty organization list means discovery failed (no payer role, wrong payer IDs): fail loudly, not an empty run
     const anyAccounts = new sfn.Choice(this, 'AnyAccounts')
-      .when(sfn.Condition.isPresent('$.accounts[0]'), perAccount)
+      .when(sfn.Condition.numberGreaterThan('$.accountCount', 0), perAccount)
       .otherwise(
         new sfn.Fail(this, 'NoAccounts', {
           error: 'Census.NoAccountsDiscovered',
@@ -233,14 +251,36 @@ export class CensusInventory extends Construct {
         }),
       );
 
+    discover.next(anyAccounts);
+
+    // runs never overlap: a run that finds an earlier one of this state machine still running ends at once
+    // (the schedule's next tick tries again), so a slow run cannot double the API calls and the cost
+    const stateMachineName = `${config.namePrefix}-inventory`;
+    const stack = Stack.of(this);
+    const thisStateMachine = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const runningExecutions = new tasks.CallAwsService(this, 'CheckOverlap', {
+      service: 'sfn',
+      action: 'listExecutions',
+      parameters: { StateMachineArn: sfn.JsonPath.stringAt('$$.StateMachine.Id'), StatusFilter: 'RUNNING', MaxResults: 2 },
+      iamResources: [thisStateMachine],
+      iamAction: 'states:ListExecutions',
+      resultSelector: { 'running.$': 'States.ArrayLength($.Executions)' },
+      resultPath: '$.overlap',
+    });
+    const overlapGuard = runningExecutions.next(
+      new sfn.Choice(this, 'PreviousRunStillRunning')
+        .when(sfn.Condition.numberGreaterThan('$.overlap.running', 1), new sfn.Succeed(this, 'SkippedWhilePreviousRuns', { comment: 'an earlier inventory run is still running' }))
+        .otherwise(discover),
+    );
+
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
       logGroupName: `/aws/vendedlogs/states/${config.namePrefix}-inventory`,
       retention: config.logRetentionDays as logs.RetentionDays,
       removalPolicy: keepData,
     });
     const stateMachine = new sfn.StateMachine(this, 'Inventory', {
-      stateMachineName: `${config.namePrefix}-inventory`,
-      definitionBody: sfn.DefinitionBody.fromChainable(discover.next(anyAccounts)),
+      stateMachineName,
+      definitionBody: sfn.DefinitionBody.fromChainable(overlapGuard),
       timeout: Duration.hours(6),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
@@ -250,8 +290,7 @@ export class CensusInventory extends Construct {
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [...this.collectorFunctions.values()].map((f) => f.functionArn) }),
     );
     stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [storage.key.keyArn] }));
-    acknowledgePrefixGrants(stateMachine, storage.feed, [`${runResultsPrefix}*`]);
-    const stack = Stack.of(this);
+    acknowledgePrefixGrants(stateMachine, storage.feed, [`${runResultsPrefix}*`, `${runAccountsPrefix}*`]);
     Validations.of(stateMachine).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.discoverFunction.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
       reason: 'Added by the LambdaInvoke task: invoking the discover function\'s versions and aliases, one function only.',

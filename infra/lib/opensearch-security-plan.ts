@@ -13,7 +13,7 @@ export interface SecurityProps {
 }
 
 export interface SecurityRequest {
-  method: 'PUT' | 'DELETE';
+  method: 'PUT' | 'POST' | 'DELETE';
   path: string;
   body?: Record<string, unknown>;
 }

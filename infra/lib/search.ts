@@ -115,6 +115,7 @@ export class CensusSearch extends Construct {
     this.securityFn = securityFn;
     this.admins = [masterRole.roleArn, ...os.adminRoleArns];
     this.indexPrefix = config.indexPrefix;
+    this.retention = { score: config.scoreRetentionDays, history: config.historyRetentionDays };
     this.domainName = domainName;
   }
 
@@ -122,6 +123,7 @@ export class CensusSearch extends Construct {
   private readonly securityFn: lambda.IFunction;
   private readonly admins: string[];
   private readonly indexPrefix: string;
+  private readonly retention: { score: number; history: number };
 
   /** Admit these roles to the domain and map them to their FGAC roles; call once, after the roles exist. */
   allow(roles: SearchRoles): void {
@@ -155,6 +157,9 @@ export class CensusSearch extends Construct {
         ProcessorRoleArns: roles.processors.map((r) => r.roleArn),
         ScoringRoleArns: roles.scoring.map((r) => r.roleArn),
         AdminRoleArns: this.admins,
+        // the index lifecycle (opensearch/lifecycle.ts) as ISM policies, applied by the same deploy-time function
+        ScoreRetentionDays: String(this.retention.score),
+        HistoryRetentionDays: String(this.retention.history),
       },
     });
   }

@@ -41,10 +41,14 @@ describe('collector Lambda handlers', () => {
     queueArn = `arn:aws:sqs:us-east-1:${org.members[0]!.accountId}:${url.split('/').pop()}`;
   });
 
-  it('discoverHandler returns the active accounts, streams every account record and keeps the list in S3', async () => {
+  it('discoverHandler leaves the active accounts in S3 for the map (not in the state), streams every account record and keeps the list', async () => {
     const out = await discoverHandler({ runId: 'run-lambda' });
     expect(out.runId).toBe('run-lambda');
-    expect(out.accounts.map((a) => a.accountId).sort()).toEqual([org.payerId, org.members[0]!.accountId].sort());
+    expect(out).toMatchObject({ accountCount: 2, accountsKey: 'inventory-runs/accounts/run-lambda.json' });
+    expect(out).not.toHaveProperty('accounts'); // the state payload carries no list that grows with the organization
+    const listed = await new S3Client(s3Config()).send(new GetObjectCommand({ Bucket: feedBucket, Key: out.accountsKey }));
+    const items = JSON.parse(await listed.Body!.transformToString()) as { accountId: string }[];
+    expect(items.map((a) => a.accountId).sort()).toEqual([org.payerId, org.members[0]!.accountId].sort());
     expect(out.discovered).toBe(3);
     const accounts = (await readStream(stream)).map((e) => parseRecord(e.data)).filter((r): r is AccountRecord => r.recordType === 'account');
     expect(accounts.map((a) => a.accountId)).toContain(org.suspended);

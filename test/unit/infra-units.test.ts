@@ -17,7 +17,7 @@ describe('CDK context', () => {
       auditRoleName: 'CensusAudit',
       regions: [],
       stream: { mode: 'ON_DEMAND' },
-      schedules: { inventory: 'rate(30 minutes)', scoring: 'rate(1 hour)', delivery: 'cron(0 7 ? * MON *)' },
+      schedules: { inventory: 'rate(1 hour)', scoring: 'rate(1 hour)', delivery: 'cron(0 7 ? * MON *)' },
       processor: { batchSize: 500, retryAttempts: 3, parallelizationFactor: 2 },
       openSearch: { dataNodes: 2, masterNodes: 3 },
     });
@@ -40,12 +40,29 @@ describe('CDK context', () => {
   it('names the key and the reason when a value is wrong', () => {
     expect(() => parseInfraConfig({ payerAccountIds: '1234' })).toThrow(SchemaError);
     expect(() => parseInfraConfig({ payerAccountIds: '1234' })).toThrow(/CDK context: payerAccountIds\.0: must be a 12-digit AWS account ID/);
-    expect(() => parseInfraConfig({ schedules: { inventory: 'every 30 minutes' } })).toThrow(/schedules\.inventory: must be rate/);
+    expect(() => parseInfraConfig({ schedules: { inventory: 'every 30 minutes' } })).toThrow(/schedules\.inventory: "every 30 minutes": must be rate/);
     expect(() => parseInfraConfig({ processor: { batchSize: 20_000 } })).toThrow(/processor\.batchSize/);
     // the risk register must sit where processors may read it
     expect(() => parseInfraConfig({ exceptionsRegisterKey: 'exceptions.csv' })).toThrow(/exceptionsRegisterKey: must be a key under config\//);
     expect(parseInfraConfig({ exceptionsRegisterKey: 'config/exceptions.xlsx' }).exceptionsRegisterKey).toBe('config/exceptions.xlsx');
     expect(() => parseInfraConfig({ feedTransitionDays: 90, feedExpirationDays: 60 })).toThrow(/feedExpirationDays: must be later than feedTransitionDays/);
+  });
+
+  it('rejects what CloudFormation would reject, naming the key: log retention, instance types, schedules, e-mail', () => {
+    expect(() => parseInfraConfig({ logRetentionDays: 100 })).toThrow(/CDK context: logRetentionDays: must be one of 1, 3, 5, .*3653/);
+    expect(parseInfraConfig({ logRetentionDays: '400' }).logRetentionDays).toBe(400);
+    expect(() => parseInfraConfig({ openSearch: { dataNodeInstanceType: 'r7g.large' } })).toThrow(/openSearch\.dataNodeInstanceType: must be an OpenSearch Service instance type/);
+    expect(() => parseInfraConfig({ openSearch: { masterNodeInstanceType: 'm7g large search' } })).toThrow(/openSearch\.masterNodeInstanceType/);
+    expect(parseInfraConfig({ openSearch: { dataNodeInstanceType: 'r7g.2xlarge.search' } }).openSearch.dataNodeInstanceType).toBe('r7g.2xlarge.search');
+    expect(() => parseInfraConfig({ schedules: { inventory: 'rate(1 hours)' } })).toThrow(/schedules\.inventory: "rate\(1 hours\)": use the singular unit/);
+    expect(() => parseInfraConfig({ schedules: { inventory: 'rate(2 hour)' } })).toThrow(/schedules\.inventory/);
+    expect(() => parseInfraConfig({ schedules: { delivery: 'cron(0 7 * * MON *)' } })).toThrow(/schedules\.delivery: .*exactly one of day-of-month and day-of-week must be \?/);
+    expect(() => parseInfraConfig({ schedules: { scoring: 'cron(0 7 * * ?)' } })).toThrow(/schedules\.scoring: .*cron needs 6 fields/);
+    expect(() => parseInfraConfig({ schedules: { timezone: 'Mars/Olympus' } })).toThrow(/schedules\.timezone: must be an IANA time zone/);
+    expect(parseInfraConfig({ schedules: { inventory: 'rate(2 hours)', delivery: 'cron(0 7 ? * MON *)', timezone: 'Europe/Paris' } }).schedules.inventory).toBe('rate(2 hours)');
+    expect(() => parseInfraConfig({ sesFromAddress: 'census' })).toThrow(/sesFromAddress: must be an e-mail address/);
+    expect(() => parseInfraConfig({ scorecardRecipients: 'ciso@example.com,nobody' })).toThrow(/scorecardRecipients\.1: must be an e-mail address/);
+    expect(() => parseInfraConfig({ trustedAccountsKey: 'vendors.csv' })).toThrow(/trustedAccountsKey: must be a key under config\//);
   });
 
   it('cdk.json gives the CDK CLI the same feature flags the app is built with', () => {
