@@ -94,7 +94,7 @@ export function wildcardMatch(pattern: string, value: string): boolean {
 
 // --- conditions -----------------------------------------------------------------------------------
 
-type KeyKind = 'account' | 'arn' | 'principalarn' | 'org' | 'orgpath' | 'ip' | 'vpc' | 'userid' | 'service' | 'servicebool' | 'aud';
+type KeyKind = 'account' | 'arn' | 'principalarn' | 'org' | 'orgpath' | 'ip' | 'vpc' | 'userid' | 'service' | 'servicebool' | 'aud' | 'oidcsub';
 
 /**
  * Condition keys that identify the caller, its account, organization, network or the resource it acts for.
@@ -255,6 +255,10 @@ function valueRestriction(kind: KeyKind, base: string, values: string[], conditi
       return values.every((v) => v.toLowerCase() === 'true')
         ? restriction('service', condition, 'caller must be an AWS service principal')
         : restriction('none', condition, 'does not restrict the caller');
+    case 'oidcsub':
+      if (!stringOp) return restriction('undecided', condition, `operator ${base} cannot compare a token subject`);
+      for (const v of values) if (wild && (v === '*' || v.startsWith('*'))) return voidBy(v, 'wildcard token subject');
+      return restriction('account', condition, `token subject must match ${values.join(', ')}`);
     case 'aud':
       if (!exact) return restriction('none', condition, 'audience not pinned');
       return restriction('account', condition, `web identity audience must be ${values.join(', ')}`);
@@ -444,9 +448,22 @@ const blank = (s: Shaped): StatementVerdict => ({
 });
 
 /** Web-identity providers whose audience condition key is `<provider>:aud`. */
+/** The host of an IAM OIDC provider ARN (`arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com`). */
+const oidcHost = (f: string) => /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/(.+)$/.exec(f)?.[1]?.toLowerCase();
+
+/** Web-identity providers' audience keys (`<provider>:aud`) and OIDC providers' subject keys (`<host>:sub`). */
 function audKeys(federated: string[]): Record<string, KeyKind> {
-  return Object.fromEntries(federated.filter((f) => !f.startsWith('arn:')).map((f) => [`${f.toLowerCase()}:aud`, 'aud' as const]));
+  const keys: Record<string, KeyKind> = {};
+  for (const f of federated) {
+    if (!f.startsWith('arn:')) keys[`${f.toLowerCase()}:aud`] = 'aud';
+    const host = oidcHost(f);
+    if (host) keys[`${host}:sub`] = 'oidcsub';
+  }
+  return keys;
 }
+
+/** OIDC providers whose tokens anyone can get (any repository, any account of the service): public without a subject pin. */
+const OPEN_OIDC_HOSTS = new Set(['token.actions.githubusercontent.com']);
 
 /** One Allow statement on its own (before any Deny of the same policy narrows it). */
 function allowVerdict(s: Shaped): StatementVerdict {
@@ -504,7 +521,19 @@ function allowVerdict(s: Shaped): StatementVerdict {
   for (const f of p.federated) {
     out.federated.push(f);
     const account = accountOf(f);
-    if (account) {
+    const host = oidcHost(f);
+    if (account && host) {
+      // the provider's account only registered the provider: who gets a token is decided by the token's subject
+      out.accounts.push({ accountId: account, via: 'principal' });
+      const sub = restrictions.find((r) => r.kind === 'account' && r.condition.toLowerCase().includes(`${host}:sub`));
+      parts.push(
+        sub
+          ? { verdict: 'account-restricted', reason: `OIDC provider ${host} of account ${account}: ${sub.note}`, condition: sub.condition }
+          : OPEN_OIDC_HOSTS.has(host)
+            ? { verdict: 'public', reason: `OIDC provider ${host} without a ${host}:sub condition: any of its users (any repository) can assume it`, condition: null }
+            : { verdict: 'undecided', reason: `cannot decide: OIDC provider ${host} without a ${host}:sub condition lets in whoever the provider issues tokens to`, condition: null },
+      );
+    } else if (account) {
       out.accounts.push({ accountId: account, via: 'principal' });
       parts.push({ verdict: 'account-restricted', reason: `federated through the identity provider ${f} of account ${account}`, condition: null });
     } else {
