@@ -94,7 +94,7 @@ describe('census CLI', () => {
 
   it('exits 2 for a bad value of every flag whose value has a form (number, date, ID, URL, choice)', async () => {
     const program = await buildProgram(['node', 'census']);
-    const typed = /--(as-of|observed-at|run-at|page-size|concurrency|payers|seed|accounts <n>|checkpoint|url|output|format|product-account|date|collectors|until)/;
+    const typed = /--(as-of|observed-at|run-at|page-size|concurrency|payers|seed|accounts <n>|url|output|format|product-account|date|collectors|until|max-attempts)/;
     const checked: string[] = [];
     const untyped: string[] = [];
     for (const { path, cmd } of leaves(program)) {
@@ -113,7 +113,7 @@ describe('census CLI', () => {
       }
     }
     expect(untyped).toEqual([]);
-    expect(checked).toEqual(expect.arrayContaining(['collect --payers', 'collect --page-size', 'collect --concurrency', 'check --observed-at', 'score --as-of', 'demo --accounts', 'process --checkpoint', 'status --output']));
+    expect(checked).toEqual(expect.arrayContaining(['collect --payers', 'collect --page-size', 'collect --concurrency', 'check --observed-at', 'score --as-of', 'demo --accounts', 'process --until', 'status --output']));
     expect(checked.length).toBeGreaterThan(20);
   });
 
