@@ -65,6 +65,7 @@ export function classify(statement: Record<string, unknown>, alone: StatementVer
     if (/wildcard in the organization/.test(r)) return 'wildcard-in-organization';
     if (/unique ID of aws:userid/.test(r)) return 'wildcard-userid';
     if (/wildcard in the resource of an account-less ARN/.test(r)) return 'wildcard-in-s3-arn';
+    if (/OIDC provider .*any repository|wildcard token subject/.test(r)) return 'oidc-without-subject';
     return 'unexplained';
   }
   return 'unexplained';
