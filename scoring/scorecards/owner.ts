@@ -31,7 +31,8 @@ const resourceColumns: ColumnSpec[] = [
 /** A requirement as a matrix heading: its ID and short title. */
 export const requirementHeading = (r: { id: string; title: string }) => `${r.id} ${r.title}`;
 
-const resourceLabel = (f: NonCompliantResource) => (f.resourceArn && f.resourceArn !== f.resourceId ? `${f.resourceId} (${f.resourceArn})` : f.resourceId);
+/** The resource as the account sheet names it: its ARN (which says region and type), else its id. */
+const resourceLabel = (f: NonCompliantResource) => f.resourceArn ?? f.resourceId;
 
 /** Write `owner`'s workbook to `filename`; returns the account IDs it holds. */
 export async function writeOwnerWorkbook(model: ScorecardModel, owner: string, filename: string): Promise<string[]> {

@@ -79,7 +79,7 @@ export const PAGE_SETUP: Partial<ExcelJS.PageSetup> = {
   margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 },
 };
 
-const LINE_POINTS = 15;
+const LINE_POINTS = 13.5;
 /**
  * Lines a text needs in a column `width` characters wide when wrapped (a column holds about `width`
  * average characters of the default font); explicit line breaks count. Files carry row heights, since

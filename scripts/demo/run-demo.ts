@@ -168,7 +168,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       await uploadScorecards(s3, config.scorecardBucket, scorecardDir, written);
       return written;
     },
-    (m) => m.owners.length + 1,
+    (m) => m.owners.length + 1 + (m.unowned ? 1 : 0),
   );
   const deliveries = await stages.run(
     'mail scorecards through SES (moto)',
@@ -187,7 +187,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const summary: DemoSummary = {
     ...partial,
     deadLetters: await countObjects(s3, config.deadLetterBucket, 'dead-letter/'),
-    workbooks: [cards.enterprise.file, ...cards.owners.map((o) => o.file)].map((f) => join(scorecardDir, f)),
+    workbooks: [cards.enterprise.file, ...cards.owners.map((o) => o.file), ...(cards.unowned ? [cards.unowned.file] : [])].map((f) => join(scorecardDir, f)),
     feed: `s3://${config.feedBucket}/feed/ (moto at ${localStack.moto})`,
     securityLake: { location: lakeLocation, objects: await countObjects(s3, config.feedBucket, 'security-lake/ext/') },
     opensearchUrl: `${localStack.opensearch} (indexes ${config.indexPrefix}-*)`,
