@@ -112,8 +112,22 @@ export function summarise(statements: RecordStatement[]): { verdict: PublicVerdi
 
 const BUCKET_POLICY = /^supplementaryConfiguration\.BucketPolicy\b/;
 
+/**
+ * Analyses by record content: the enrichment and each "not public" check of the same record (an enriched copy shares
+ * its configuration objects) read one analysis instead of three. Records are not mutated once built.
+ */
+const analyses = new WeakMap<object, { supplementary: unknown; resourceType: string; result: RecordPolicyVerdict }>();
+
 /** Everything a record's policies (and, for a bucket, its ACL and Block Public Access) grant, statement by statement. */
 export function recordPolicyVerdict(record: Pick<ResourceRecord, 'resourceType' | 'configuration' | 'supplementaryConfiguration'>): RecordPolicyVerdict {
+  const hit = analyses.get(record.configuration);
+  if (hit && hit.supplementary === record.supplementaryConfiguration && hit.resourceType === record.resourceType) return hit.result;
+  const result = analyseRecord(record);
+  analyses.set(record.configuration, { supplementary: record.supplementaryConfiguration, resourceType: record.resourceType, result });
+  return result;
+}
+
+function analyseRecord(record: Pick<ResourceRecord, 'resourceType' | 'configuration' | 'supplementaryConfiguration'>): RecordPolicyVerdict {
   const { found, unreadable } = scanPolicies(record);
   const statements: RecordStatement[] = [];
   const grants: RecordPolicyVerdict['grants'] = [];
