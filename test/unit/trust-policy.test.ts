@@ -138,9 +138,11 @@ describe('policy principals properties', () => {
     );
   });
 
-  it('grants for a policy equal the union of the grants of its statements', () => {
+  it('grants for a policy without Deny statements equal the union of the grants of its statements', () => {
+    // a Deny narrows the Allow statements it covers (policy-engine.test.ts), so the union holds only without one
+    const allowOnly = statement.filter((st) => !(typeof st === 'object' && st !== null && !Array.isArray(st) && String((st as { Effect?: unknown }).Effect).toLowerCase() === 'deny'));
     fc.assert(
-      fc.property(fc.array(statement, { maxLength: 8 }), (statements) => {
+      fc.property(fc.array(allowOnly, { maxLength: 8 }), (statements) => {
         const whole = policyPrincipals({ Version: '2012-10-17', Statement: statements });
         const parts = unionPrincipals(statements.map((s) => policyPrincipals({ Statement: [s] })));
         expect(whole).toEqual(parts);
