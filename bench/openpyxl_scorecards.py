@@ -18,6 +18,7 @@ def main(src: str, out_dir: str) -> None:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     reqs = data["requirements"]
+    req_by_id = {r["id"]: r for r in reqs}
     names = {a["accountId"]: a for a in data["accounts"]}
     cells, accounts, owners, executives, enterprise = {}, [], [], [], None
     for s in data["scores"]:
@@ -30,7 +31,7 @@ def main(src: str, out_dir: str) -> None:
             owners.append(s)
         elif scope == "executive":
             executives.append(s)
-        else:
+        elif scope == "enterprise":
             enterprise = s
     accounts.sort(key=lambda s: s["accountId"])
     failures = defaultdict(list)
@@ -70,10 +71,14 @@ def main(src: str, out_dir: str) -> None:
                 (cells.get((a["accountId"], r["id"])) or {}).get("score") for r in reqs])
         for a in mine:
             ws = wb.create_sheet(a["accountId"])
-            ws.append(["Requirement", "Resource", "Region", "Evidence", "Exception", "Reason", "Approved by", "Expires", "Active"])
+            # the same columns as Census's account sheets: title and remediation text included
+            ws.append(["Severity", "Requirement", "Title", "Resource", "Region", "Status", "Evidence", "Remediation",
+                       "Exception", "Reason", "Approved by", "Expires", "Active"])
             for f in failures.get(a["accountId"], []):
                 ex = f.get("exception") or {}
-                ws.append([f["requirementId"], f.get("resourceArn") or f["resourceId"], f["region"], f["evidence"],
+                r = req_by_id.get(f["requirementId"], {})
+                ws.append([r.get("severity"), f["requirementId"], r.get("title"), f.get("resourceArn") or f["resourceId"], f["region"],
+                           "excepted" if f.get("excepted") else "failing", f["evidence"], r.get("remediation"),
                            ex.get("exceptionId"), ex.get("reason"), ex.get("approvedBy"), ex.get("expiresAt"), ex.get("active")])
         slug = re.sub(r"[^A-Za-z0-9@._-]+", "_", o["owner"])[:60]
         wb.save(out / f"owner-{slug}-{data['asOf']}.xlsx")

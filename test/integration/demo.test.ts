@@ -6,6 +6,7 @@ import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resourceTypes } from '../../collectors/all.js';
 import { runDemo, type DemoResult } from '../../scripts/demo/run-demo.js';
+import { checkOnePageWide } from '../../scoring/scorecards/print.js';
 import { testIndexPrefix } from './processors-helpers.js';
 
 /**
@@ -83,6 +84,10 @@ describe('census demo on a small synthetic organization', () => {
       if (/^\d{12}$/.test(id)) accountRows.push(id);
     });
     expect(accountRows.length).toBe(summary.accounts);
+    // printed (LibreOffice, A4 landscape): every sheet of an owner's and of the enterprise book one page wide
+    for (const file of [summary.workbooks.find((f) => /owner-/.test(f))!, summary.workbooks.find((f) => f.includes('enterprise'))!]) {
+      expect((await checkOnePageWide(file, out)).problems, file).toEqual([]);
+    }
     expect(summary.deadLetters).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).accounts).toBe(summary.accounts);
   });
