@@ -41,7 +41,7 @@ beforeAll(() => {
   const assembly = app.synth();
   census = assembly.getStackByName(stackNames.census).template as Json;
   auditRole = assembly.getStackByName(stackNames.auditRole).template as Json;
-}, 180_000);
+}, 600_000);
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
