@@ -22,7 +22,10 @@ export interface FollowChangeResult {
 
 export async function followChangeCase(accounts: number, events: number, stem: string): Promise<FollowChangeResult> {
   process.stderr.write(`  seeding ${accounts} accounts in moto (not timed)\n`);
-  const manifest = await buildSyntheticOrg({ seed: 4242, accounts });
+  // a fresh organization each run (moto keeps the last one's accounts); the seed is printed to repeat it
+  const seed = 4000 + Math.floor(Math.random() * 100_000);
+  process.stderr.write(`  seed ${seed}\n`);
+  const manifest = await buildSyntheticOrg({ seed, accounts });
   const registerDir = mkdtempSync(join(tmpdir(), 'census-bench-follow-'));
   writeRegisters(registerDir, manifest);
   const name = `${stem}-follow`;

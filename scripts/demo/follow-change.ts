@@ -46,11 +46,16 @@ export async function indexOperations(os: Client, prefix: string): Promise<numbe
 export async function writesSince(s3: S3Client, os: Client, config: CensusConfig, since: Date, opsBefore: number): Promise<RunWrites> {
   const latestPuts = (await listSince(s3, config.feedBucket, 'latest/', since)).length;
   let feedLines = 0;
+  const byKind: Record<string, number> = {};
   for (const key of await listSince(s3, config.feedBucket, 'feed/', since)) {
     const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: config.feedBucket, Key: key }))).Body!.transformToByteArray());
     const text = key.endsWith('.gz') || body[0] === 0x1f ? gunzipSync(body).toString('utf8') : body.toString('utf8');
-    feedLines += text.split('\n').filter(Boolean).length;
+    const lines = text.split('\n').filter(Boolean).length;
+    feedLines += lines;
+    const kind = key.split('/')[1] ?? 'other';
+    byKind[kind] = (byKind[kind] ?? 0) + lines;
   }
+  if (process.env.CENSUS_FOLLOW_DEBUG) process.stderr.write(`    feed lines by kind: ${JSON.stringify(byKind)}\n`);
   return { latestPuts, feedLines, indexOps: (await indexOperations(os, config.indexPrefix)) - opsBefore };
 }
 
