@@ -119,6 +119,22 @@ describe('census findings|resources export --format ocsf-parquet, read back with
     expect(validate(out).report.rows).toBe(findings.length + resources.length);
   });
 
+  it('bad input: no --out is an error, and an invalid record is named while the valid ones are still exported', async () => {
+    expect(await main(['node', 'census', 'findings', 'export', '--format', 'ocsf-parquet', join(dir, 'findings.ndjson')])).not.toBe(0);
+    const mixed = join(dir, 'mixed.ndjson');
+    writeFileSync(mixed, `${JSON.stringify(resources[0])}\n{"recordType":"resource","arn":""}\n`);
+    const errors: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args.join(' '));
+    try {
+      expect(await main(['node', 'census', 'resources', 'export', '--format', 'ocsf-parquet', mixed, '--out', join(dir, 'mixed-lake'), '--region', 'eu-west-1'])).toBe(1);
+    } finally {
+      console.error = original;
+    }
+    expect(errors.join('\n')).toMatch(/invalid record: .*mixed\.ndjson.*(line|entry|record) 2/);
+    expect(validate(join(dir, 'mixed-lake')).report.classes).toEqual({ '5023': 1 });
+  });
+
   it('the validator rejects an object outside its partition (the layout check can fail)', () => {
     const moved = join(dir, 'moved');
     cpSync(out, moved, { recursive: true });
