@@ -16,6 +16,9 @@ import { sqs } from '../../collectors/services/sqs.js';
 import { CallLimiter, collectorContext, newStats } from '../../collectors/runtime.js';
 import { clientConfig } from '../../platform/aws.js';
 import { evaluateRecordsDetailed, loadCatalog } from '../../standard/index.js';
+import { accessanalyzer } from '../../collectors/services/accessanalyzer.js';
+import { inventoryAccount } from '../../collectors/inventory.js';
+import type { StreamRecord } from '../../core/schemas.js';
 
 const REGION = 'eu-west-1';
 
@@ -137,5 +140,43 @@ describe('collection degrades per resource, never per type (moto)', () => {
     expect(tableRecords.map((r) => r.arn).sort()).toEqual(
       ['degrade-t-a', 'degrade-t-b'].map((t) => `arn:aws:dynamodb:${REGION}:${accountId}:table/${t}`),
     );
+  });
+
+  it('an account-level requirement whose collector could not read is "not evaluated" with the error, not FAILed', async () => {
+    const { accountId } = await freshAccount();
+    // the Access Analyzer collector as declared, its list call denied the way an SCP denies it
+    const denied: Collector = {
+      ...accessanalyzer,
+      resources: accessanalyzer.resources.map((spec) => ({
+        ...spec,
+        list: async function* () {
+          yield* [];
+          throw Object.assign(new Error('User is not authorized to perform: access-analyzer:ListAnalyzers with an explicit deny in a service control policy'), {
+            name: 'AccessDeniedException',
+            $metadata: { httpStatusCode: 403 },
+          });
+        },
+      })),
+    };
+    const records: StreamRecord[] = [];
+    const summary = await inventoryAccount({
+      accountId, auditRole: 'census-audit', regions: ['eu-west-1', 'us-east-1'], collectors: [denied],
+      sink: { put: async (r) => void records.push(r), close: async () => undefined },
+      limiter: new CallLimiter({ overall: 4, perAccount: 4, perRegion: 4 }), stats: newStats(),
+      observedAt: new Date().toISOString(), runId: 'run-degrade', catalog: loadCatalog(),
+    });
+    expect(summary.inventoried).toBe(true);
+    // no PASS or FAIL for CSS-IAM-07 in either region: nothing counts in the score
+    expect(records.filter((r) => r.recordType === 'finding' && r.requirementId === 'CSS-IAM-07')).toEqual([]);
+    const notEvaluated = records.filter((r) => r.recordType === 'collection-error' && r.code === 'NotEvaluated');
+    expect(notEvaluated.map((r) => (r.recordType === 'collection-error' ? [r.region, r.collector] : [])).sort()).toEqual([
+      ['eu-west-1', 'sweep'],
+      ['us-east-1', 'sweep'],
+    ]);
+    for (const r of notEvaluated) {
+      expect(r.recordType === 'collection-error' && r.message).toMatch(
+        /^CSS-IAM-07: not evaluated: collection of AWS::AccessAnalyzer::Analyzer in (eu-west-1|us-east-1) failed \(AccessDeniedException: User is not authorized/,
+      );
+    }
   });
 });
