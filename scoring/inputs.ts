@@ -86,20 +86,28 @@ export function loadRequirements(path?: string): ScoringRequirement[] {
   }));
 }
 
-/** Stream FindingRecords from an NDJSON file; a line that breaks the schema is reported and skipped. */
-export async function* readFindings(path: string, problems: InputProblem[]): AsyncGenerator<FindingRecord> {
+/**
+ * Stream the records of an NDJSON file through `parse`; a line that is not JSON or that `parse` rejects
+ * is reported (file, line, reason) and skipped.
+ */
+export async function* readNdjson<T>(path: string, problems: InputProblem[], parse: (value: unknown) => T): AsyncGenerator<T> {
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   let n = 0;
   for await (const line of lines) {
     n++;
     if (!line.trim()) continue;
     try {
-      yield parseWith(FindingRecord, JSON.parse(line));
+      yield parse(JSON.parse(line));
     } catch (err) {
       const reason = err instanceof SchemaError ? err.message : `not valid JSON: ${(err as Error).message}`;
       problems.push({ source: path, at: n, reason });
     }
   }
+}
+
+/** Stream FindingRecords from an NDJSON file; a line that breaks the schema is reported and skipped. */
+export function readFindings(path: string, problems: InputProblem[]): AsyncGenerator<FindingRecord> {
+  return readNdjson(path, problems, (v) => parseWith(FindingRecord, v));
 }
 
 /**
@@ -110,21 +118,12 @@ export async function readGone(path: string | undefined, accounts: ScoringAccoun
   const gone = new GoneResources();
   for (const a of accounts) if (a.leftAt) gone.addDepartedAccount(a.accountId, a.leftAt);
   if (!path) return gone;
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-  let n = 0;
-  for await (const line of lines) {
-    n++;
-    if (!line.trim()) continue;
-    try {
-      const raw = JSON.parse(line) as { deletedAt?: unknown };
-      const r = parseWith(ResourceRecord, raw);
-      if (r.configurationItemStatus !== 'ResourceDeleted') continue;
-      const at = typeof raw.deletedAt === 'string' && !Number.isNaN(Date.parse(raw.deletedAt)) ? raw.deletedAt : r.configurationItemCaptureTime;
-      gone.addDeletedResource({ accountId: r.awsAccountId, region: r.awsRegion, resourceType: r.resourceType, resourceId: r.resourceId, resourceArn: r.arn }, at);
-    } catch (err) {
-      const reason = err instanceof SchemaError ? err.message : `not valid JSON: ${(err as Error).message}`;
-      problems.push({ source: path, at: n, reason });
-    }
+  // deletion markers carry `deletedAt` beside the record (opensearch/deleted.ts), which the schema does not keep
+  const records = readNdjson(path, problems, (v) => ({ record: parseWith(ResourceRecord, v), deletedAt: (v as { deletedAt?: unknown }).deletedAt }));
+  for await (const { record: r, deletedAt } of records) {
+    if (r.configurationItemStatus !== 'ResourceDeleted') continue;
+    const at = typeof deletedAt === 'string' && !Number.isNaN(Date.parse(deletedAt)) ? deletedAt : r.configurationItemCaptureTime;
+    gone.addDeletedResource({ accountId: r.awsAccountId, region: r.awsRegion, resourceType: r.resourceType, resourceId: r.resourceId, resourceArn: r.arn }, at);
   }
   return gone;
 }

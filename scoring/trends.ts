@@ -1,11 +1,10 @@
 // Score trends: the change of an owner's, account's, executive's or the enterprise score since the
 // previous run and since 7 and 30 days ago, from earlier score records (OpenSearch history deployed,
 // `census score --previous DIR|FILE` offline). Pure apart from the file reader at the bottom.
-import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { ScoreRecord, parseWith } from '../core/schemas.js';
+import { readNdjson, type InputProblem } from './inputs.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -99,7 +98,7 @@ export class ScoreTrends {
  * Earlier score records from a file (NDJSON of ScoreRecords, e.g. an earlier `scores.ndjson`) or every
  * `*.ndjson` under a folder. Lines that are not score records are reported and skipped.
  */
-export async function readPreviousScores(path: string, problems: { source: string; at: number; reason: string }[]): Promise<ScoreRecord[]> {
+export async function readPreviousScores(path: string, problems: InputProblem[]): Promise<ScoreRecord[]> {
   const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`--previous ${path}: ${err.code ?? err.message}`);
   });
@@ -116,17 +115,7 @@ export async function readPreviousScores(path: string, problems: { source: strin
   } else files.push(path);
   const out: ScoreRecord[] = [];
   for (const file of files.sort()) {
-    let n = 0;
-    for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-      n++;
-      if (!line.trim()) continue;
-      try {
-        const r = parseWith(ScoreRecord, JSON.parse(line));
-        if (trendSubject(r)) out.push(r);
-      } catch (err) {
-        problems.push({ source: file, at: n, reason: (err as Error).message });
-      }
-    }
+    for await (const r of readNdjson(file, problems, (v) => parseWith(ScoreRecord, v))) if (trendSubject(r)) out.push(r);
   }
   return out;
 }

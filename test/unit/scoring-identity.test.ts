@@ -183,3 +183,35 @@ describe('gains of the top fixes', () => {
     expect(gainOf([], 'X')).toBe(0);
   });
 });
+
+describe('offline: resources.ndjson and accounts that left', () => {
+  it('closes the findings of deleted resources and departed accounts, and writes them to closed-findings.ndjson', async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { scoreFolder, writeRunOutputs } = await import('../../scoring/offline.js');
+    const dir = mkdtempSync(join(tmpdir(), 'scoring-gone-'));
+    writeFileSync(join(dir, 'accounts.json'), JSON.stringify([accounts[0], { ...accounts[1], leftAt: '2026-11-20T00:00:00Z' }]));
+    writeFileSync(join(dir, 'requirements.json'), JSON.stringify([R1]));
+    const bucket = (name: string, accountId: string, status: 'PASS' | 'FAIL') =>
+      f({ requirementId: 'R1', resourceId: name, resourceArn: `arn:aws:s3:::${name}`, resourceType: 'AWS::S3::Bucket', accountId, status });
+    writeFileSync(join(dir, 'findings.ndjson'), [bucket('gone', A, 'FAIL'), bucket('kept', A, 'PASS'), bucket('theirs', B, 'FAIL')].map((x) => JSON.stringify(x)).join('\n'));
+    const marker = {
+      recordType: 'resource', schemaVersion: '1.0', resourceType: 'AWS::S3::Bucket', resourceId: 'gone', arn: 'arn:aws:s3:::gone', resourceName: 'gone', awsAccountId: A,
+      awsRegion: 'us-east-1', configuration: {}, resourceCreationTime: null, configurationItemCaptureTime: '2026-11-24T08:00:00Z', configurationItemStatus: 'ResourceDeleted',
+      collector: 's3', deletedAt: '2026-11-24T09:00:00Z',
+    };
+    writeFileSync(join(dir, 'resources.ndjson'), `${JSON.stringify(marker)}\n{broken\n`);
+    const run = await scoreFolder(dir, { asOf, runAt });
+    expect(run.problems).toEqual([expect.objectContaining({ at: 2, reason: expect.stringMatching(/not valid JSON/) })]);
+    expect(run.accounts.map((a) => a.accountId)).toEqual([A]);
+    expect(cell(run.scores, A, 'R1')).toMatchObject({ total: 1, failing: 0, score: 1 });
+    const out = mkdtempSync(join(tmpdir(), 'scoring-gone-out-'));
+    await writeRunOutputs(run, out, { workbooks: false });
+    const closed = readFileSync(join(out, 'closed-findings.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as FindingRecord);
+    expect(closed.map((c) => [c.resourceId, c.status, c.resolved])).toEqual([
+      ['gone', 'FAIL', { reason: 'resource-deleted', at: '2026-11-24T09:00:00Z' }],
+      ['theirs', 'FAIL', { reason: 'account-left', at: '2026-11-20T00:00:00Z' }],
+    ]);
+  });
+});
