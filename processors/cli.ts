@@ -126,6 +126,7 @@ Examples:
     .option('--stream <name>', 'Kinesis stream (default: configured streamName)')
     .addOption(new Option('--until <mode>', 'stop when the stream is drained, or keep polling').choices(['drained', 'forever']).default('drained'))
     .option('--checkpoint <location>', 'where the checkpoint is kept so a restart resumes: s3://bucket/key or a file (default: s3://<feed bucket>/checkpoints/<stream>.json)')
+    .option('--batch-size <n>', 'records per GetRecords call (default 500)', parse.positiveInt)
     .option('--max-attempts <n>', 'attempts per batch before giving up (default: without end with --until forever, 5 with drained)', parse.positiveInt)
     .option('--max-inflated-bytes <n>', 'a gzip record may inflate to at most this many bytes before it is dead-lettered (default 8388608)', parse.positiveInt)
     .option('--future-allowance <seconds>', 'how far past now a record time may lie before it is dead-lettered (default 3600; the earliest is 2006-01-01)', parse.positiveInt)
@@ -136,7 +137,7 @@ Examples:
         '\nWith --until forever the consumer never gives up on a transient failure (OpenSearch, S3 or Kinesis unreachable): it keeps its checkpoint, logs what it waits for and goes on when the service is back.' +
         '\n\nExamples:\n  census process --until drained\n  census process --stream census-records --checkpoint s3://census-feed/checkpoints/census-records.json --until forever\n  census process --checkpoint ./census-checkpoint.json',
     )
-    .action(async (opts: { stream?: string; until: 'drained' | 'forever'; checkpoint?: string; maxAttempts?: number; maxInflatedBytes?: number; futureAllowance?: number; output: string }) => {
+    .action(async (opts: { stream?: string; until: 'drained' | 'forever'; checkpoint?: string; batchSize?: number; maxAttempts?: number; maxInflatedBytes?: number; futureAllowance?: number; output: string }) => {
       const { S3Client } = await import('@aws-sdk/client-s3');
       const { s3Config } = await import('../platform/aws.js');
       const { loadConfig } = await import('../platform/config.js');
@@ -154,6 +155,7 @@ Examples:
         until: opts.until,
         checkpoints,
         maxAttempts: opts.maxAttempts,
+        batchSize: opts.batchSize,
         limits: {
           maxInflatedBytes: opts.maxInflatedBytes,
           ...(opts.futureAllowance ? { timeBounds: { ...DEFAULT_TIME_BOUNDS, futureAllowanceMs: opts.futureAllowance * 1000 } } : {}),

@@ -1,8 +1,8 @@
 // Deletions only from evidence, end to end: an organization in moto inventoried twice, unchanged, and
 // drained by `census process` (a child process) marks nothing deleted and adds no ResourceDeleted line to the
-// feed, although run records and resources travel on different shards and the consumer reads one shard after
-// the other (run records of a shard are read before resources of the next). Then one queue really goes, and
-// exactly that one is marked deleted. Same-named DynamoDB tables in two regions keep two latest/ objects.
+// feed, although the second inventory's run records are read before any of its resources (as when they sit on
+// a shard read before the resources' shards). Then one queue really goes, and exactly that one is marked
+// deleted. Same-named DynamoDB tables in two regions keep two latest/ objects.
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteQueueCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -14,8 +14,8 @@ import { clientConfig, s3Config } from '../../platform/aws.js';
 import { loadConfig, type CensusConfig } from '../../platform/config.js';
 import { openSearchClient } from '../../platform/opensearch.js';
 import { repoRoot } from '../../platform/local-stack.js';
-import { parseRecord, type ResourceRecord } from '../../core/schemas.js';
-import { KinesisProducer } from '../../collectors/producer.js';
+import { parseRecord, type ResourceRecord, type StreamRecord } from '../../core/schemas.js';
+import { KinesisProducer, MemorySink } from '../../collectors/producer.js';
 import { runCollection } from '../../collectors/run.js';
 import { buildOrg, credentialsFor, type TestOrg } from '../fixtures/collectors/org.js';
 import { plantAll } from '../fixtures/collectors/plant.js';
@@ -31,7 +31,9 @@ const s3 = new S3Client(s3Config());
 const os = openSearchClient();
 
 async function censusProcess(config: CensusConfig): Promise<{ markedDeleted: number; received: number; deadLettered: number }> {
-  const { stdout } = await run(join(repoRoot, 'node_modules/.bin/tsx'), [join(repoRoot, 'bin/census.ts'), 'process', '--until', 'drained', '--output', 'json'], {
+  // small batches: the run records put first are landed, alone, before any resource of their run
+  const args = ['process', '--until', 'drained', '--batch-size', '10', '--output', 'json'];
+  const { stdout } = await run(join(repoRoot, 'node_modules/.bin/tsx'), [join(repoRoot, 'bin/census.ts'), ...args], {
     cwd: repoRoot,
     env: censusEnv(config),
     maxBuffer: 64 * 1024 * 1024,
@@ -39,9 +41,17 @@ async function censusProcess(config: CensusConfig): Promise<{ markedDeleted: num
   return JSON.parse(stdout) as { markedDeleted: number; received: number; deadLettered: number };
 }
 
-async function inventory(config: CensusConfig): Promise<void> {
+/**
+ * One inventory. `runsFirst` puts its run records on the stream before its resources (the worst order another
+ * shard's lag can produce): each run record then lands before any resource it counts.
+ */
+async function inventory(config: CensusConfig, runsFirst: boolean): Promise<void> {
+  const collected = new MemorySink();
+  await runCollection(config, collected, { collectors: COLLECTORS, catalog: null });
   const producer = new KinesisProducer({ streamName: config.streamName, feedBucket: config.feedBucket, deadLetterBucket: config.deadLetterBucket });
-  await runCollection(config, producer, { collectors: COLLECTORS, catalog: null });
+  const isRun = (r: StreamRecord) => r.recordType === 'inventory-run';
+  const ordered = runsFirst ? [...collected.records.filter(isRun), ...collected.records.filter((r) => !isRun(r))] : collected.records;
+  for (const r of ordered) await producer.put(r);
   await producer.close();
 }
 
@@ -66,16 +76,16 @@ describe('deletions only from evidence (moto organization, two inventories, cens
     );
     await s3.send(new CreateBucketCommand({ Bucket: config.feedBucket }));
     await s3.send(new CreateBucketCommand({ Bucket: config.deadLetterBucket }));
-    // four shards: run records and the resources they count travel on different shards
-    await createStream(config.streamName, 4);
+    // one shard, so the order the test puts records in is the order the consumer reads them
+    await createStream(config.streamName, 1);
   });
 
   it('two inventories of an unchanged organization mark nothing deleted; a queue that goes is marked, alone', async () => {
     // the first inventory drained, then the second, as the hourly schedule does
-    await inventory(config);
+    await inventory(config, false);
     const first = await censusProcess(config);
     expect(first.markedDeleted).toBe(0);
-    await inventory(config);
+    await inventory(config, true);
     const streamed = (await readStream(config.streamName)).map((e) => parseRecord(e.data));
     const resources = streamed.filter((r): r is ResourceRecord => r.recordType === 'resource');
     const runs = streamed.filter((r) => r.recordType === 'inventory-run');
@@ -106,7 +116,7 @@ describe('deletions only from evidence (moto organization, two inventories, cens
     const sqs = new SQSClient(clientConfig({ region, credentials: await credentialsFor(account!) }));
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
     await sqs.send(new DeleteQueueCommand({ QueueUrl }));
-    await inventory(config);
+    await inventory(config, true);
     const third = await censusProcess(config);
     expect(third.markedDeleted).toBe(1);
     const after = await landed(os, s3, { prefix, feedBucket: config.feedBucket, deadLetterBucket: config.deadLetterBucket });
