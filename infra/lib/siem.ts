@@ -85,7 +85,7 @@ export class CensusSiem extends Construct {
       });
       // S3 checks that it may send before it accepts the configuration, so the policy must exist first. The policy
       // cannot name the bucket's ARN (the bucket then depends on it, and it on the bucket): it pins the account.
-      // (one policy per queue: the statements join the queue's own, which enforceSSL created)
+      // (one policy per queue: the statements join the queue's own, the child 'Policy' that enforceSSL created)
       this.queue.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'FeedBucketSendsObjectCreated',
@@ -95,7 +95,7 @@ export class CensusSiem extends Construct {
           conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
         }),
       );
-      feedBucket.addResourceDependency(this.queue.policy!.node.defaultChild as sqs.CfnQueuePolicy);
+      feedBucket.addResourceDependency(this.queue.node.findChild('Policy').node.defaultChild as sqs.CfnQueuePolicy);
     }
     // plain CloudFormation notification settings, not CDK's notification custom resource (one more Lambda function)
     if (this.queue || config.siemEventBridge) {

@@ -28,10 +28,11 @@ const feedBucket = (t: Json) => byType(t, 'AWS::S3::Bucket').find(([id]) => id.s
 let plain: ReturnType<typeof synth>;
 let full: ReturnType<typeof synth>;
 
+// two full syntheses (bundling every Lambda, cdk-nag): the infra project's hook timeout applies
 beforeAll(() => {
   plain = synth({});
   full = synth({ siemReader: 'arn:aws:iam::444455556666:role/splunk-reader', siemEventBridge: 'true', securityLake: '{"externalId":"census-ext","homeRegion":"eu-west-1"}' });
-}, 300_000);
+});
 
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -112,7 +113,7 @@ describe('SIEM delivery (infra/lib/siem.ts)', () => {
       expect(run.stdout + run.stderr).not.toMatch(/^[EW]\d{4}/m);
       expect(run.status).toBe(0);
     }
-  }, 300_000);
+  });
 
   it('a bad context value fails synthesis naming the key', () => {
     expect(() => buildApp({ outdir: mkdtempSync(join(tmpdir(), 'census-siem-bad-')), context: { siemReader: 'splunk' } })).toThrow(/siemReader.*12-digit account id or an IAM role ARN/s);
