@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { identityHash } from '../../core/content.js';
 import { indexNames, s3Keys } from '../../core/indexes.js';
 import type { AccountRecord, FindingRecord, InventoryRunRecord, ResourceRecord, ScoreRecord } from '../../core/schemas.js';
 import { s3Config } from '../../platform/aws.js';
@@ -20,6 +21,8 @@ import { uniqueName } from '../helpers.js';
 import { testIndexPrefix } from './processors-helpers.js';
 
 const OWN = '121212121212';
+/** an account the organization once listed (it is in the accounts index) and no longer does */
+const DEPARTED = '343434343434';
 const prefix = testIndexPrefix('s18del');
 const s3 = new S3Client(s3Config());
 const os = openSearchClient();
@@ -32,16 +35,18 @@ const account: AccountRecord = {
 };
 const publicPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b-public/*' }] };
 
-function bucket(name: string, capturedAt: string, runId: string, policy?: object): ResourceRecord {
+function bucket(name: string, capturedAt: string, runId: string, policy?: object, awsAccountId = OWN): ResourceRecord {
   return {
     recordType: 'resource', schemaVersion: '1.0', resourceType: 'AWS::S3::Bucket', resourceId: name, arn: `arn:aws:s3:::${name}`, resourceName: name,
-    awsAccountId: OWN, awsRegion: 'us-east-1', configuration: { name }, tags: {}, resourceCreationTime: null,
+    awsAccountId, awsRegion: 'us-east-1', configuration: { name }, tags: {}, resourceCreationTime: null,
     supplementaryConfiguration: policy ? { BucketPolicy: { policyText: JSON.stringify(policy) } } : {},
     configurationItemCaptureTime: capturedAt, configurationItemStatus: 'OK', collector: 's3', runId, errors: [],
   };
 }
-const run = (runId: string, startedAt: string, finishedAt: string, resourceCount: number): InventoryRunRecord => ({
-  recordType: 'inventory-run', schemaVersion: '1.0', runId, accountId: OWN, region: 'global', collector: 's3', complete: true, resourceCount, startedAt, finishedAt,
+/** A complete run as the collectors write it: what it saw, as identity hashes of the ARNs. */
+const run = (runId: string, startedAt: string, finishedAt: string, names: string[]): InventoryRunRecord => ({
+  recordType: 'inventory-run', schemaVersion: '1.0', runId, accountId: OWN, region: 'global', collector: 's3', complete: true, resourceCount: names.length,
+  seen: names.map((n) => identityHash(`arn:aws:s3:::${n}`)).sort(), startedAt, finishedAt,
 });
 
 let seq = 5000;
@@ -67,15 +72,29 @@ const accountScore = (scores: ScoreRecord[]) => scores.find((s) => s.scope === '
 describe('a failing resource deleted between two inventories', () => {
   it('stops counting from the next scoring run; its finding is closed with status kept', async () => {
     // inventory 1: one public bucket (FAIL CSS-S3-01) and two private ones
-    await handleEvent(event([account, bucket('b-public', '2026-11-24T08:00:00Z', 'run-1', publicPolicy), bucket('b-one', '2026-11-24T08:00:00Z', 'run-1'), bucket('b-two', '2026-11-24T08:00:00Z', 'run-1')]), deps);
-    await handleEvent(event([run('run-1', '2026-11-24T07:59:00Z', '2026-11-24T08:01:00Z', 3)]), deps);
+    await handleEvent(
+      event([
+        account,
+        { ...account, accountId: DEPARTED, name: 'old-acquisition' },
+        bucket('b-public', '2026-11-24T08:00:00Z', 'run-1', publicPolicy),
+        bucket('b-one', '2026-11-24T08:00:00Z', 'run-1'),
+        bucket('b-two', '2026-11-24T08:00:00Z', 'run-1'),
+        bucket('b-departed', '2026-11-24T08:00:00Z', 'run-1', publicPolicy, DEPARTED),
+      ]),
+      deps,
+    );
+    await handleEvent(event([run('run-1', '2026-11-24T07:59:00Z', '2026-11-24T08:01:00Z', ['b-public', 'b-one', 'b-two'])]), deps);
     const first = await scoreFromStack(config, { asOf: '2026-11-24', runAt: '2026-11-24T08:30:00.000Z' }, { s3, opensearch: os });
     expect(cellOf(first.scores)).toMatchObject({ total: 3, failing: 1 });
     expect(first.nonCompliant.map((f) => f.resourceId)).toContain('b-public');
+    // the departed account (in the accounts index, not in state/accounts.json): its findings are closed, it is not scored
+    expect(first.closed.filter((c) => c.accountId === DEPARTED).map((c) => c.resolved.reason)).toEqual(expect.arrayContaining(['account-left']));
+    expect(first.closed.filter((c) => c.accountId === DEPARTED).every((c) => c.resolved.reason === 'account-left')).toBe(true);
+    expect(first.scores.some((s) => s.accountId === DEPARTED)).toBe(false);
 
     // inventory 2: the public bucket is gone; the complete run marks it ResourceDeleted
     await handleEvent(event([bucket('b-one', '2026-11-24T09:00:00Z', 'run-2'), bucket('b-two', '2026-11-24T09:00:00Z', 'run-2')]), deps);
-    await handleEvent(event([run('run-2', '2026-11-24T08:59:00Z', '2026-11-24T09:01:00Z', 2)]), deps);
+    await handleEvent(event([run('run-2', '2026-11-24T08:59:00Z', '2026-11-24T09:01:00Z', ['b-one', 'b-two'])]), deps);
     const summary = await runScoringJob(config, { asOf: '2026-11-24', runAt: '2026-11-24T09:30:00.000Z', workbooks: false }, { s3, opensearch: os });
     expect(summary.closed).toBeGreaterThanOrEqual(1);
     const second = await scoreFromStack(config, { asOf: '2026-11-24', runAt: '2026-11-24T09:31:00.000Z' }, { s3, opensearch: os });
