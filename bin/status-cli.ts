@@ -104,9 +104,17 @@ export async function readStatusOpenSearch(config: CensusConfig): Promise<Status
   const accountScores = latestScoring
     ? await search<StatusInput['scores'][number]>(names.scores, { query: { bool: { filter: [{ term: { scope: 'account' } }, { term: { runAt: latestScoring } }] } } })
     : [];
+  // the owners' best fixes of that run: owner-requirement records by gain
+  const fixes = latestScoring
+    ? await search<StatusInput['scores'][number]>(names.scores, {
+        query: { bool: { filter: [{ term: { scope: 'owner-requirement' } }, { term: { runAt: latestScoring } }, { range: { gain: { gt: 0 } } }] } },
+        sort: [{ gain: { order: 'desc', unmapped_type: 'double' } }],
+        size: 10,
+      })
+    : [];
   const unknownTrusted: UnknownTrust[] = trusted.map((t) => ({ accountId: t.accountId, resources: t.resourceCount }));
   const exceptions = config.exceptions ? (await loadExceptionRegister(config.exceptions)).entries : [];
-  return { runs, accounts, errors, scores: [...enterprise, ...accountScores], unknownTrusted, exceptions };
+  return { runs, accounts, errors, scores: [...enterprise, ...accountScores, ...fixes], unknownTrusted, exceptions };
 }
 
 export function registerStatusCommand(program: Command): void {

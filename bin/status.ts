@@ -26,6 +26,8 @@ export interface StatusReport {
   freshness: { accountId: string; name: string | null; lastInventoriedAt: string | null; ageHours: number | null }[];
   enterprise: { score: number | null; previous: number | null; change: number | null; asOf: string; runAt: string } | null;
   worstAccounts: { accountId: string; name: string | null; owner: string | null; score: number | null }[];
+  /** the owners' best fixes of the latest scoring run (owner-requirement records, by the points they add) */
+  topFixes: { owner: string; requirementId: string; title: string; failing: number; gain: number }[];
   unknownTrustedAccounts: UnknownTrust[];
   expiringExceptions: { exceptionId: string; accountId: string; requirementId: string; resourceId: string; expiresAt: string; daysLeft: number }[];
 }
@@ -89,6 +91,12 @@ export function statusReport(input: StatusInput, now: Date, source: string): Sta
     .slice(0, 10)
     .map((s) => ({ accountId: s.accountId!, name: s.accountName ?? latestAccounts.get(s.accountId!)?.name ?? null, owner: s.owner ?? latestAccounts.get(s.accountId!)?.owner ?? null, score: s.score }));
 
+  const topFixes = input.scores
+    .filter((s) => s.scope === 'owner-requirement' && s.runAt === cur?.runAt && (s.failing ?? 0) > 0 && (s.gain ?? 0) > 0)
+    .sort((a, b) => b.gain! - a.gain! || a.owner!.localeCompare(b.owner!) || a.requirementId!.localeCompare(b.requirementId!))
+    .slice(0, 10)
+    .map((s) => ({ owner: s.owner!, requirementId: s.requirementId!, title: s.title ?? s.requirementId!, failing: s.failing!, gain: s.gain! }));
+
   const today = Date.parse(now.toISOString().slice(0, 10));
   const expiringExceptions = input.exceptions
     .map((e) => ({ exceptionId: e.exceptionId, accountId: e.accountId, requirementId: e.requirementId, resourceId: e.resourceId, expiresAt: e.expiresAt, daysLeft: Math.round((Date.parse(e.expiresAt) - today) / DAY_MS) }))
@@ -109,6 +117,7 @@ export function statusReport(input: StatusInput, now: Date, source: string): Sta
     freshness,
     enterprise,
     worstAccounts,
+    topFixes,
     unknownTrustedAccounts: [...input.unknownTrusted].sort((a, b) => b.resources - a.resources || a.accountId.localeCompare(b.accountId)),
     expiringExceptions,
   };
@@ -131,6 +140,12 @@ export function statusText(r: StatusReport, table: (header: string[], rows: stri
   out.push('', e ? `Enterprise score: ${pct(e.score)} as of ${e.asOf}${e.change === null ? '' : ` (${e.change >= 0 ? '+' : ''}${(e.change * 100).toFixed(1)} points since the previous run)`}` : 'Enterprise score: no scoring run found');
   out.push('', 'Ten worst accounts by score');
   out.push(r.worstAccounts.length ? table(['ACCOUNT', 'NAME', 'OWNER', 'SCORE'], r.worstAccounts.map((w) => [w.accountId, w.name ?? '', w.owner ?? '', pct(w.score)])) : '  none scored');
+  out.push('', 'Best fixes: what raises an owner\'s score most');
+  out.push(
+    r.topFixes.length
+      ? table(['OWNER', 'REQUIREMENT', 'TITLE', 'FAILING', 'GAIN'], r.topFixes.map((f) => [f.owner, f.requirementId, f.title, String(f.failing), `+${(f.gain * 100).toFixed(1)} pts`]))
+      : '  none',
+  );
   out.push('', 'Unknown trusted accounts');
   out.push(r.unknownTrustedAccounts.length ? table(['ACCOUNT', 'RESOURCES'], r.unknownTrustedAccounts.map((u) => [u.accountId, String(u.resources)])) : '  none');
   out.push('', 'Exceptions expiring in the next 30 days');
