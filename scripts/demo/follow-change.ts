@@ -70,6 +70,19 @@ export async function measureWrites(s3: S3Client, os: Client, config: CensusConf
   return writesSince(s3, os, config, since, opsBefore);
 }
 
+/** Change records in the changes index, by kind. */
+export async function changeCounts(os: Client, prefix: string): Promise<{ created: number; modified: number; deleted: number }> {
+  await os.indices.refresh({ index: indexNames(prefix).changes }, { ignore: [404] });
+  const res = await os.search({
+    index: indexNames(prefix).changes,
+    ignore_unavailable: true,
+    body: { size: 0, aggs: { kinds: { terms: { field: 'kind', size: 3 } } } } as never,
+  });
+  const buckets = ((res.body.aggregations as { kinds?: { buckets: { key: string; doc_count: number }[] } } | undefined)?.kinds?.buckets ?? []);
+  const n = (k: string) => buckets.find((b) => b.key === k)?.doc_count ?? 0;
+  return { created: n('created'), modified: n('modified'), deleted: n('deleted') };
+}
+
 export interface EventLatency {
   samples: number;
   medianMs: number;

@@ -1,5 +1,6 @@
 // `census demo`: a synthetic organization through the whole pipeline, on the local real stack.
 // moto (AWS APIs) → collectors → kinesalite (Kinesis) → processors → S3 feed + OpenSearch → scoring → workbooks + SES.
+import { changeCounts, measureEventLatency, measureWrites } from './follow-change.js';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SESClient, VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -145,12 +146,21 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     writeFileSync(join(out, 'dashboards.ndjson'), savedObjectsNdjson(config.indexPrefix));
   });
 
-  await stages.run('discover accounts and run every collector into Kinesis', (p) => collectOrganization(config, p), (r) => r.records);
   // the processors also write OCSF Parquet in Security Lake's layout beside the NDJSON feed (feed/security-lake-sink.ts)
   const lakeLocation = `s3://${config.feedBucket}/security-lake/ext/`;
-  await withEnv({ CENSUS_SECURITY_LAKE: lakeLocation, CENSUS_SECURITY_LAKE_REGION: manifest.regions[0] }, () =>
-    stages.run('process the stream into S3 (NDJSON feed, Security Lake Parquet) and OpenSearch', (p) => consumeAll(config, p), (r) => r.records),
-  );
+  const lake = { CENSUS_SECURITY_LAKE: lakeLocation, CENSUS_SECURITY_LAKE_REGION: manifest.regions[0] };
+  const firstRun = await measureWrites(s3, os, config, async () => {
+    await stages.run('discover accounts and run every collector into Kinesis', (p) => collectOrganization(config, p), (r) => r.records);
+    await withEnv(lake, () =>
+      stages.run('process the stream into S3 (NDJSON feed, Security Lake Parquet) and OpenSearch', (p) => consumeAll(config, p), (r) => r.records),
+    );
+  });
+  // change-only landing: an unchanged organization inventoried again writes (almost) nothing
+  const secondRun = await measureWrites(s3, os, config, async () => {
+    await stages.run('inventory again (nothing changed)', (p) => collectOrganization(config, p), (r) => r.records);
+    await withEnv(lake, () => stages.run('process the second inventory (change-only landing)', (p) => consumeAll(config, p), (r) => r.records));
+  });
+
 
   const runAt = new Date().toISOString();
   const asOf = runAt.slice(0, 10);
@@ -184,12 +194,25 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
   const accountNames = new Map(scoring.accounts.map((a) => [a.accountId, { name: a.name, owner: a.owner }]));
   const partial = await stages.run('read the summary back from OpenSearch', () => readSummary(os, config.indexPrefix, scoring.scores, accountNames));
+  // after the summary is read: the followed queue is the demo's own, not one the organization planted
+  const member = manifest.accounts[0];
+  const latency = member
+    ? await withEnv(lake, () =>
+        stages.run('a CloudTrail event re-collects one queue until it is searchable', () => measureEventLatency(config, os, member.accountId, manifest.regions[0]!, 1)),
+      )
+    : undefined;
   const summary: DemoSummary = {
     ...partial,
     deadLetters: await countObjects(s3, config.deadLetterBucket, 'dead-letter/'),
     workbooks: [cards.enterprise.file, ...cards.owners.map((o) => o.file), ...(cards.unowned ? [cards.unowned.file] : [])].map((f) => join(scorecardDir, f)),
     feed: `s3://${config.feedBucket}/feed/ (moto at ${localStack.moto})`,
     securityLake: { location: lakeLocation, objects: await countObjects(s3, config.feedBucket, 'security-lake/ext/') },
+    followingChange: {
+      firstRun,
+      secondRun,
+      changes: await changeCounts(os, config.indexPrefix),
+      eventToSearchableMs: latency?.medianMs ?? 0,
+    },
     opensearchUrl: `${localStack.opensearch} (indexes ${config.indexPrefix}-*)`,
     stages: stages.reports,
   };

@@ -16,6 +16,16 @@ export interface DemoSummary {
   feed: string;
   /** the OCSF Parquet objects written for Security Lake beside the feed */
   securityLake: { location: string; objects: number };
+  /**
+   * Following change: what the second, unchanged inventory wrote beside the first (change-only landing), the
+   * change records in the changes index, and the time from one CloudTrail event to the change being searchable.
+   */
+  followingChange?: {
+    firstRun: { latestPuts: number; feedLines: number; indexOps: number };
+    secondRun: { latestPuts: number; feedLines: number; indexOps: number };
+    changes: { created: number; modified: number; deleted: number };
+    eventToSearchableMs: number;
+  };
   opensearchUrl: string;
   stages: StageReport[];
 }
@@ -112,6 +122,16 @@ export function formatSummary(s: DemoSummary): string {
   for (const w of s.worstAccounts) lines.push(`  ${w.accountId}  ${pct(w.score).padStart(6)}  ${w.name ?? ''}  ${w.owner ?? ''}`);
   lines.push('', `Dead-lettered records: ${s.deadLetters}`, `Workbooks (${s.workbooks.length}): ${s.workbooks.length ? s.workbooks[0]!.replace(/[^/]+$/, '') : 'none'}`);
   lines.push(`S3 feed: ${s.feed}`, `Security Lake (OCSF Parquet, ${s.securityLake.objects} objects): ${s.securityLake.location}`, `OpenSearch: ${s.opensearchUrl}`, '');
+  if (s.followingChange) {
+    const f = s.followingChange;
+    lines.push(
+      'Following change:',
+      `  second inventory (unchanged): ${f.secondRun.latestPuts} latest/ writes (first: ${f.firstRun.latestPuts}), ${f.secondRun.feedLines} feed lines (first: ${f.firstRun.feedLines})`,
+      `  changes found: ${f.changes.created} created, ${f.changes.modified} modified, ${f.changes.deleted} deleted`,
+      `  one CloudTrail event to searchable: ${f.eventToSearchableMs} ms`,
+      '',
+    );
+  }
   lines.push('Stages:');
   for (const r of s.stages) lines.push(`  ${r.stage.padEnd(58)} ${r.seconds.toFixed(1).padStart(7)} s${r.items !== undefined ? `  ${r.items} items, ${r.ratePerSecond}/s` : ''}`);
   return lines.join('\n');

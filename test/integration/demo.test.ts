@@ -28,6 +28,16 @@ describe('census demo on a small synthetic organization', () => {
     result = await runDemo({ accounts: 6, seed, out, name, json: true, startStack: false, reset: false, regions: ['us-east-1', 'eu-west-1'] });
   }, 600_000);
 
+  it('inventories twice and follows one event: the unchanged second run writes no latest/ object, the event is searchable', () => {
+    const f = result.summary.followingChange!;
+    expect(f.firstRun.latestPuts).toBeGreaterThan(0);
+    expect(f.secondRun.latestPuts).toBe(0);
+    expect(f.secondRun.feedLines).toBeLessThan(f.firstRun.feedLines);
+    expect(f.changes.created).toBe(f.firstRun.latestPuts);
+    expect(f.changes.modified).toBeGreaterThanOrEqual(1); // the followed queue's tag
+    expect(f.eventToSearchableMs).toBeGreaterThan(0);
+  });
+
   it('counts every account of every payer organization', () => {
     const { summary, manifest } = result;
     expect(summary.accounts).toBe(manifest.accounts.length + manifest.payers.length);
