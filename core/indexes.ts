@@ -26,6 +26,8 @@ export const indexNames = (prefix = indexPrefix()) => ({
   /** one document per inventory run (account, region, collector): the evidence deletions wait for */
   inventoryRuns: `${prefix}-inventory-runs`,
   scores: `${prefix}-scores`,
+  /** change history: one document per change of a resource (what changed, when, by which event and principal) */
+  changes: `${prefix}-changes`,
   /** dead-lettered stream records (stage, reason, stream position; never the bytes): the S3 dead letters, searchable */
   deadLetters: `${prefix}-dead-letters`,
   /** the latest scoring run's scores, behind an alias swapped per run: dashboards rank by the latest score */

@@ -9,6 +9,7 @@ import {
   FindingRecord,
   ResourceRecord,
   ScoreRecord,
+  ChangeRecord,
 } from '../core/schemas.js';
 import { DeadLetterDocument, FailingResourceDocument, TrustedAccountDocument } from './documents.js';
 
@@ -99,6 +100,8 @@ export const indexMappings = {
   trustedAccounts: propertiesFor(TrustedAccountDocument, { name: keywordAndText }),
   collectionErrors: propertiesFor(CollectionErrorRecord, { message: text }),
   scores: propertiesFor(ScoreRecord),
+  // the diff's values can be whole policies: kept in _source, searchable by the paths that changed
+  changes: propertiesFor(ChangeRecord, { diff: storedOnly, diffPaths: keyword }),
   deadLetters: propertiesFor(DeadLetterDocument, { reason: keywordAndText }),
   currentScores: propertiesFor(ScoreRecord),
   currentFailing: propertiesFor(FailingResourceDocument, { title: keywordAndText, evidence: text, 'exception.reason': text }),

@@ -15,6 +15,50 @@ import { updateTrustedAccountDocuments } from './trusted-accounts.js';
 export interface StoredCopy {
   version: number;
   feedKey?: string;
+  /** what change-only landing compares (processors/changes.ts): a resource's content hash, a finding's state */
+  state?: StoredState;
+}
+
+/** The fields of a stored copy that tell whether a newer copy changed anything. */
+export interface StoredState {
+  contentHash?: string;
+  identityHash?: string;
+  configurationItemCaptureTime?: string;
+  configurationItemStatus?: string;
+  publicVerdict?: string;
+  status?: string;
+  evidence?: string;
+  exception?: { exceptionId?: string; active?: boolean } | null;
+  resolved?: unknown;
+  observedAt?: string;
+  firstObservedAt?: string;
+  lastObservedAt?: string;
+}
+
+const STATE_FIELDS = [
+  'contentHash',
+  'identityHash',
+  'configurationItemCaptureTime',
+  'configurationItemStatus',
+  'publicVerdict',
+  'status',
+  'evidence',
+  'exception',
+  'resolved',
+  'observedAt',
+  'firstObservedAt',
+  'lastObservedAt',
+];
+
+/** The previous content of a resource, for the diff of its change record. */
+export interface StoredContent {
+  configuration?: unknown;
+  supplementaryConfiguration?: unknown;
+  tags?: unknown;
+  publicVerdict?: string;
+  contentHash?: string;
+  configurationItemCaptureTime?: string;
+  configurationItemStatus?: string;
 }
 
 /** An inventory run as kept in the run ledger. */
@@ -32,6 +76,8 @@ export interface DocumentStore {
   prepare(indexes: { index: string; resourceType?: string }[]): Promise<void>;
   /** the stored copy of each (index, id), undefined where none */
   stored(keys: { index: string; id: string }[]): Promise<(StoredCopy | undefined)[]>;
+  /** the stored content of changed resources, for their change records (absent: changes carry no diff) */
+  contents?(keys: { index: string; id: string }[]): Promise<(StoredContent | undefined)[]>;
   index(ops: IndexOp[]): Promise<BulkOutcome>;
   updateTrust(resources: ResourceRecord[]): Promise<void>;
   /** runs waiting for their resources, oldest first */
@@ -97,11 +143,26 @@ export class OpenSearchStore implements DocumentStore {
     const out: (StoredCopy | undefined)[] = [];
     for (let i = 0; i < keys.length; i += 1000) {
       const slice = keys.slice(i, i + 1000);
-      const res = await this.client.mget({ body: { docs: slice.map((k) => ({ _index: k.index, _id: k.id, _source: ['feedKey'] })) } });
-      for (const d of res.body.docs as { found?: boolean; _version?: number; _source?: { feedKey?: string }; error?: unknown }[]) {
+      const res = await this.client.mget({ body: { docs: slice.map((k) => ({ _index: k.index, _id: k.id, _source: ['feedKey', ...STATE_FIELDS] })) } });
+      for (const d of res.body.docs as { found?: boolean; _version?: number; _source?: { feedKey?: string } & StoredState; error?: unknown }[]) {
         // an alias or index not created yet answers with an error entry: nothing stored
-        out.push(d.found ? { version: d._version!, ...(d._source?.feedKey ? { feedKey: d._source.feedKey } : {}) } : undefined);
+        if (!d.found) {
+          out.push(undefined);
+          continue;
+        }
+        const { feedKey, ...state } = d._source ?? {};
+        out.push({ version: d._version!, ...(feedKey ? { feedKey } : {}), state });
       }
+    }
+    return out;
+  }
+
+  async contents(keys: { index: string; id: string }[]): Promise<(StoredContent | undefined)[]> {
+    const out: (StoredContent | undefined)[] = [];
+    const fields = ['configuration', 'supplementaryConfiguration', 'tags', 'publicVerdict', 'contentHash', 'configurationItemCaptureTime', 'configurationItemStatus'];
+    for (let i = 0; i < keys.length; i += 500) {
+      const res = await this.client.mget({ body: { docs: keys.slice(i, i + 500).map((k) => ({ _index: k.index, _id: k.id, _source: fields })) } });
+      for (const d of res.body.docs as { found?: boolean; _source?: StoredContent }[]) out.push(d.found ? d._source : undefined);
     }
     return out;
   }

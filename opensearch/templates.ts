@@ -18,6 +18,7 @@ const singletons: Singleton[] = [
   { kind: 'trustedAccounts', alias: (p) => indexNames(p).trustedAccounts },
   { kind: 'collectionErrors', alias: (p) => indexNames(p).collectionErrors },
   { kind: 'scores', alias: (p) => indexNames(p).scores },
+  { kind: 'changes', alias: (p) => indexNames(p).changes },
   { kind: 'deadLetters', alias: (p) => indexNames(p).deadLetters },
 ];
 

@@ -27,6 +27,8 @@ import type { DeletionMarker } from '../opensearch/deleted.js';
 import { documentFor, type Storable } from '../opensearch/ops.js';
 import { OpenSearchStore, describeRun, type DocumentStore, type RunState, type StoredCopy } from '../opensearch/store.js';
 import { followPointer, TransientError } from './pointer.js';
+import { decideFinding, decideResource, withContentHash } from './changes.js';
+import type { ChangeRecord } from '../core/schemas.js';
 import { feedKey, siblingFeedKey, writeDeadLetters, writeLatestState, type FeedKind, type FeedSink } from './sink-s3.js';
 import { withTrust } from '../policy/trust.js';
 import type { TrustRegister } from '../registers/trusted-accounts.js';
@@ -80,6 +82,10 @@ export interface BatchResult {
   alreadyNewer: number;
   /** copies every store already held (a replay or a second put): not fed again */
   replayed: number;
+  /** newer copies whose content equals the stored one (change-only landing): written nowhere */
+  unchanged: number;
+  /** change records landed (created, modified and deleted resources) */
+  changes: number;
   markedDeleted: number;
   /** complete inventory runs still waiting for some of their resources to land */
   runsPending: number;
@@ -107,13 +113,17 @@ interface Decision {
   keepFeedKey?: string;
   /** the stored copy is newer */
   older: boolean;
+  /** a newer copy with the stored content (change-only landing): it lands nowhere */
+  unchanged?: boolean;
+  /** a finding's stored status, when one was stored: a different one is a flip */
+  previousStatus?: string;
 }
 
 /** Failures, dead letters and counters of one batch: every step writes here, the result is read from here. */
 export class BatchLedger {
   private readonly failed = new Map<number, string>();
   private readonly letters: { raw: number; entry: DeadLetter }[] = [];
-  readonly counts = { landed: 0, alreadyNewer: 0, replayed: 0, markedDeleted: 0, runsPending: 0 };
+  readonly counts = { landed: 0, alreadyNewer: 0, replayed: 0, unchanged: 0, changes: 0, markedDeleted: 0, runsPending: 0 };
   readonly feedKeys: string[] = [];
   deadLetterKeys: string[] = [];
   deadLettered = 0;
@@ -266,7 +276,9 @@ async function enrichStep(decoded: { raw: number; record: Storable }[], deps: Pr
   });
   const items: Item[] = [];
   for (const d of decoded) {
-    const record = enrichRecord(d.record, ctx);
+    let record = enrichRecord(d.record, ctx);
+    // the content hash every store keeps, so the next copy can tell whether anything changed
+    if (record.recordType === 'resource') record = withContentHash(record);
     items.push(item(d.raw, record));
     if (record.recordType === 'resource') {
       for (const finding of checkRecord(deps.catalog, record)) items.push(item(d.raw, enrichRecord(finding, ctx)));
@@ -299,7 +311,17 @@ async function planStep(items: Item[], stores: { documents: DocumentStore }, fee
     if (!fed) fedInBatch.add(copy);
     // an inventory run already in the ledger keeps its state (a replay must not make an applied run pending again)
     const keepRun = it.record.recordType === 'inventory-run' && same;
+    // change-only landing: a newer copy that changes nothing lands nowhere (the run's `seen` list is its presence)
+    if (s && !older && !same && unchangedCopy(it.record, s)) return { write: false, feed: false, older: false, unchanged: true };
+    if (it.record.recordType === 'finding' && !older) {
+      // this status since: kept while only the evidence or exception moves, reset when the status flips
+      const keep = s?.state && s.state.status === it.record.status && !s.state.resolved;
+      const since = keep ? (s.state!.firstObservedAt ?? s.state!.observedAt ?? it.record.observedAt) : it.record.observedAt;
+      it.record = { ...it.record, firstObservedAt: since < it.record.observedAt ? since : it.record.observedAt, lastObservedAt: it.record.observedAt };
+    }
+    const previousStatus = it.record.recordType === 'finding' ? s?.state?.status : undefined;
     return {
+      ...(previousStatus ? { previousStatus } : {}),
       write: newest.get(it.identity) === i && !older && !keepRun,
       feed: !fed,
       keepFeedKey: same && fed ? s.feedKey : undefined,
@@ -332,6 +354,9 @@ async function landStep(items: Item[], deps: ProcessorDeps, stores: ReturnType<t
   // the feed object of each copy (identity@version), also for a second put of it in the same batch
   const feedKeyOf = new Map<string, string>();
   for (const { key, members } of objects.values()) for (const i of members) feedKeyOf.set(`${items[i]!.identity}@${items[i]!.version}`, key);
+
+  // the stored content of resources about to change, read before they are overwritten (for the change's diff)
+  const prior = await priorContents(items, decisions, stores);
 
   // 4. the document store: the newest copy of each identity, carrying the feed object its copy goes to
   const ops: IndexOp[] = [];
@@ -387,9 +412,25 @@ async function landStep(items: Item[], deps: ProcessorDeps, stores: ReturnType<t
 
   items.forEach((it, i) => {
     if (!settled(i)) return;
-    if (decisions[i]!.feed) ledger.counts.landed++;
+    if (decisions[i]!.unchanged) ledger.counts.unchanged++;
+    else if (decisions[i]!.feed) ledger.counts.landed++;
     else ledger.counts.replayed++;
   });
+
+  // 6b. change history: what changed in each resource written, beside it in OpenSearch and the feed
+  try {
+    ledger.counts.changes += await landChanges(
+      items.filter((it, i) => it.record.recordType === 'resource' && decisions[i]!.write && settled(i)),
+      items.flatMap((it, i) => (it.record.recordType === 'finding' && decisions[i]!.write && settled(i) ? [{ item: it, previousStatus: decisions[i]!.previousStatus }] : [])),
+      prior,
+      deps,
+      stores,
+      at,
+    );
+  } catch (err) {
+    const raws = items.filter((it, i) => it.record.recordType === 'resource' && decisions[i]!.write).map((it) => it.raw);
+    ledger.failAll(raws, `changes: ${errorText(err)}`);
+  }
 
   // 7. inventory runs whose every resource has landed mark what they did not see as deleted
   try {
@@ -401,6 +442,66 @@ async function landStep(items: Item[], deps: ProcessorDeps, stores: ReturnType<t
     const runs = items.filter((it) => it.record.recordType === 'inventory-run').map((it) => it.raw);
     ledger.failAll(runs.length ? runs : [ledger.raws.length - 1], `inventory runs: ${errorText(err)}`);
   }
+}
+
+/** Whether a newer copy carries exactly what the store holds (processors/changes.ts decides). */
+function unchangedCopy(record: Storable, stored: StoredCopy): boolean {
+  const state = stored.state;
+  if (!state) return false;
+  if (record.recordType === 'resource') {
+    // a document written before identity hashes existed is written once more, so a run's `seen` list covers it
+    if (!state.identityHash) return false;
+    // a deletion marker keeps the content of the resource it marks: a copy that exists again is a change
+    if ((state.configurationItemStatus ?? 'OK') !== record.configurationItemStatus) return false;
+    return decideResource(record, { ...state, configurationItemCaptureTime: undefined }).land === false;
+  }
+  if (record.recordType === 'finding') return decideFinding(record, { ...state, lastObservedAt: undefined, observedAt: undefined }).land === false;
+  return false;
+}
+
+type Prior = Map<string, Awaited<ReturnType<NonNullable<DocumentStore['contents']>>>[number]>;
+
+/** The stored content of each resource that is about to be rewritten, by identity (one mget). */
+async function priorContents(items: Item[], decisions: Decision[], stores: { documents: DocumentStore }): Promise<Prior> {
+  const wanted = items.filter((it, i) => it.record.recordType === 'resource' && decisions[i]!.write);
+  if (!wanted.length || !stores.documents.contents) return new Map();
+  const got = await stores.documents.contents(wanted.map((it) => ({ index: it.index, id: documentId(it.identity) })));
+  return new Map(wanted.map((it, i) => [it.identity, got[i]]));
+}
+
+/**
+ * One change record per resource copy that changed (created, modified, deleted), with the findings of the same
+ * resource that flipped PASS/FAIL in this batch; indexed under its changeId (a replay writes it again, the same)
+ * and fed once under a key named by the changes it holds.
+ */
+async function landChanges(resources: Item[], findings: { item: Item; previousStatus?: string }[], prior: Prior, deps: ProcessorDeps, stores: { documents: DocumentStore }, at: Date): Promise<number> {
+  const changes: ChangeRecord[] = [];
+  for (const it of resources) {
+    const record = it.record as ResourceRecord;
+    const before = prior.get(it.identity);
+    const decided = decideResource(record, before, record.trigger ?? {});
+    if (!decided.land) continue;
+    // findings of this resource written in this batch with another status than stored: they flipped with this change
+    const flipped = findings.flatMap(({ item, previousStatus }) => {
+      const f = item.record as FindingRecord;
+      if (f.resourceArn !== record.arn || !previousStatus || previousStatus === f.status) return [];
+      return [{ requirementId: f.requirementId, from: previousStatus as 'PASS' | 'FAIL', to: f.status }];
+    });
+    changes.push({ ...decided.change, flipped });
+  }
+  return landChangeRecords(changes, deps, stores, at);
+}
+
+async function landChangeRecords(changes: ChangeRecord[], deps: ProcessorDeps, stores: { documents: DocumentStore }, at: Date): Promise<number> {
+  if (!changes.length) return 0;
+  const index = indexNames(deps.indexPrefix).changes;
+  const key = feedKey('change', at, changes.map((c) => ({ identity: c.changeId, version: Date.parse(c.changedAt) })));
+  const outcome = await stores.documents.index(
+    changes.map((c, ref) => ({ index, id: c.changeId, version: Date.parse(c.changedAt), doc: { ...c, diffPaths: c.diff.map((d) => d.path), feedKey: key }, ref })),
+  );
+  if (outcome.failed.length || outcome.rejected.length) throw new Error(`${outcome.failed.length + outcome.rejected.length} change records did not land: ${(outcome.failed[0] ?? outcome.rejected[0])!.reason}`);
+  await deps.feed.write('change', changes, key);
+  return changes.length;
 }
 
 async function landLatestAndTrust(current: number[], items: Item[], stores: ReturnType<typeof storesOf>, ledger: BatchLedger): Promise<void> {
@@ -437,7 +538,9 @@ async function applyRuns(deps: ProcessorDeps, stores: ReturnType<typeof storesOf
   const done: RunState[] = [];
   for (const [i, state] of pending.entries()) {
     const { run } = state;
-    if (landed[i]! < run.resourceCount) {
+    // a run that lists what it saw needs no waiting: nothing it saw can be taken for gone, landed yet or not (and
+    // under change-only landing an unchanged resource is never written again, so a count would never complete)
+    if (!run.seen && landed[i]! < run.resourceCount) {
       still++;
       log.debug({ run: describeRun(run, landed[i]!) }, 'inventory run waits for its resources');
       continue;
@@ -477,13 +580,22 @@ async function markDeleted(run: InventoryRunRecord, deps: ProcessorDeps, stores:
     index: kindOf(m.record).index(m.record, names)!,
     id: documentId(m.record.arn),
     version: m.version,
-    doc: { ...documentFor(m.record), feedKey: key },
+    doc: { ...documentFor(withContentHash(m.record)), feedKey: key },
     ref,
   }));
   const outcome = await stores.documents.index(ops);
   if (outcome.failed.length || outcome.rejected.length) {
     throw new Error(`${outcome.failed.length + outcome.rejected.length} deletion markers did not land: ${(outcome.failed[0] ?? outcome.rejected[0])!.reason}`);
   }
+  // the change history says when each went and which run found it gone
+  const gone = markers.flatMap((m) => {
+    const d = decideResource(
+      { ...withContentHash(m.record), configurationItemCaptureTime: m.record.deletedAt },
+      { contentHash: m.record.contentHash, configurationItemCaptureTime: m.record.configurationItemCaptureTime, configurationItemStatus: 'OK' },
+    );
+    return d.land ? [d.change] : [];
+  });
+  await landChangeRecords(gone, deps, stores, new Date(run.finishedAt));
   log.info({ runId: run.runId, accountId: run.accountId, region: run.region, collector: run.collector, marked: markers.length - outcome.alreadyNewer }, 'resources unseen by a complete run marked deleted');
   return markers.length - outcome.alreadyNewer;
 }

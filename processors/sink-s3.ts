@@ -12,7 +12,7 @@ import type { ResourceRecord } from '../core/schemas.js';
 import type { DeadLetter } from './validate.js';
 
 /** record kinds, plus findings again in OCSF (which carry no recordType) */
-export type FeedKind = 'resource' | 'finding' | 'account' | 'collection-error' | 'inventory-run' | 'ocsf-finding';
+export type FeedKind = 'resource' | 'finding' | 'account' | 'collection-error' | 'inventory-run' | 'ocsf-finding' | 'change';
 
 export interface FeedSink {
   /** Land one object of one kind's records under `key`; throws when they did not all land. */

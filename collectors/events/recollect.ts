@@ -95,14 +95,17 @@ export async function recollect(route: EventRoute, o: RecollectOptions): Promise
     // could not read: a delete still marks the resource gone (the event says so); anything else waits for the next run
     result.error = { code: errorCode(err), message: errorMessage(err) };
   }
-  for (const record of found) {
+  // the event travels with its copies, so the change record can say which event and who
+  const trigger = { eventName: route.eventName, ...(route.eventId ? { eventId: route.eventId } : {}), ...(route.principal ? { principal: route.principal } : {}) };
+  for (const found1 of found) {
+    const record = { ...found1, trigger };
     await o.sink.put(record);
     result.records.push(record);
   }
   route.keys.forEach((key, i) => {
     if (found.some((r) => matches(r, key))) return;
     if (route.deletes) {
-      const marker = deletionMarker(route, key, route.arns[i] ?? key);
+      const marker = { ...deletionMarker(route, key, route.arns[i] ?? key), trigger };
       result.records.push(marker);
     } else if (!result.error) {
       result.notFound.push(key);
