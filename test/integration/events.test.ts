@@ -209,6 +209,26 @@ describe('event-driven re-collection (CloudTrail event → handler → real coll
     }
   });
 
+  it('records each re-collected resource\'s change with the event and principal behind it', async () => {
+    await os.indices.refresh({ index: indexNames(name).changes });
+    const res = await os.search({ index: indexNames(name).changes, body: { size: 200, query: { range: { changedAt: { gte: startedAt } } } } });
+    const changes = (res.body.hits.hits as { _source: { arn: string; kind: string; eventName?: string; principal?: string; diff: unknown[] } }[]).map((h) => h._source);
+    for (const [type, arn] of expected) {
+      const c = changes.find((x) => x.arn === arn);
+      expect(c, `${type} ${arn}`).toBeDefined();
+      // first seen by this re-collection: created, with its whole content as the diff
+      expect(c!.kind).toBe('created');
+      expect(c!.diff.length).toBeGreaterThan(0);
+      expect(c!.eventName).toBeTruthy();
+      expect(c!.principal).toBe(`arn:aws:sts::${account}:assumed-role/Admin/alice`);
+    }
+    // a deletion is dated by its event, which came before the re-collection started
+    const deleted = await os.search({ index: indexNames(name).changes, body: { size: 5, query: { term: { arn: deletedQueueArn } } } });
+    const gone = (deleted.body.hits.hits as { _source: { kind: string; eventName?: string } }[])[0]?._source;
+    expect(gone?.kind).toBe('deleted');
+    expect(gone?.eventName).toBe('DeleteQueue');
+  });
+
   it('turns a delete event into a deletion marker at once', async () => {
     expect(summary.deletionMarkers).toBe(1);
     const got = await os.get({ index: indexNames(name).resourceFamily('AWS::SQS::Queue'), id: documentId(deletedQueueArn) }, { ignore: [404] });
