@@ -37,7 +37,20 @@ export function historyFamilies(prefix: string, o: LifecycleOptions = {}): Histo
     { alias: n.collectionErrors, retentionDays: history },
     { alias: n.inventoryRuns, retentionDays: history },
     { alias: n.deadLetters, retentionDays: history },
+    // change history: a document per change, never replaced; the feed keeps it beyond the retention
+    { alias: n.changes, retentionDays: o.scoreRetentionDays ?? 400 },
   ];
+}
+
+/** Whether the cluster has the Index State Management plugin (Amazon OpenSearch Service has; the local stack has not). */
+export async function hasIsm(client: Client): Promise<boolean> {
+  try {
+    const plugins = await client.cat.plugins({ format: 'json' });
+    return (plugins.body as { component?: string }[]).some((p) => p.component === 'opensearch-index-management');
+  } catch {
+    // a role without cluster monitoring (the deployed scoring role): Amazon OpenSearch Service, which has ISM
+    return true;
+  }
 }
 
 function conditions(o: LifecycleOptions): Record<string, string | number> {

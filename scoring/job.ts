@@ -1,5 +1,6 @@
 // The deployed scoring job (hourly): findings from OpenSearch, accounts and register from S3, the same
 // scoring core as the offline command; scores indexed with history and fed to S3, scorecards to S3.
+import { applyLifecycle, hasIsm, type LifecycleOptions, type LifecycleResult } from '../opensearch/lifecycle.js';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@opensearch-project/opensearch';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -30,6 +31,8 @@ export interface JobOptions {
   runAt: string;
   /** resources per composite-aggregation page */
   pageSize?: number;
+  /** history rollover and retention, done here where the cluster has no ISM plugin (defaults: opensearch/lifecycle.ts) */
+  lifecycle?: LifecycleOptions;
 }
 
 export async function scoreFromStack(config: CensusConfig, opts: JobOptions, clients: JobClients = {}): Promise<ScoringRun> {
@@ -63,6 +66,8 @@ export interface JobSummary {
   feedKey: string;
   manifestKey?: string;
   warnings: string[];
+  /** what this run rolled over and expired (empty where ISM does it) */
+  lifecycle: LifecycleResult;
 }
 
 /** One scheduled run: score, index the scores, write them to the feed, store the scorecards. */
@@ -82,6 +87,10 @@ export async function runScoringJob(
   // the dashboards' view of this run: latest scores, failing and excepted resources with days to expiry
   await publishScoringViews(os, run, config.indexPrefix);
   const feedKey = await writeScoresFeed(s3, config.feedBucket, run.scores, run.runAt);
+  // history grows every run: where the cluster has no ISM (deployments get ISM policies), Census rolls it over
+  // and expires it itself, once per scoring run
+  const lifecycle = (await hasIsm(os)) ? { rolledOver: [], deleted: [] } : await applyLifecycle(os, config.indexPrefix, opts.lifecycle);
+  if (lifecycle.rolledOver.length || lifecycle.deleted.length) log.info(lifecycle, 'history rolled over and expired');
   let manifestKey: string | undefined;
   if (opts.workbooks !== false) {
     const dir = await mkdtemp(join(tmpdir(), 'census-scorecards-'));
@@ -102,5 +111,6 @@ export async function runScoringJob(
     feedKey,
     ...(manifestKey ? { manifestKey } : {}),
     warnings,
+    lifecycle,
   };
 }

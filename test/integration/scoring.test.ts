@@ -159,6 +159,16 @@ describe('deployed scoring job', () => {
     expect(await count(later)).toBe(1);
   });
 
+  it('rolls score history over and expires it itself where the cluster has no ISM (the local OpenSearch)', async () => {
+    const summary = await runScoringJob(config, { asOf, runAt: '2026-11-24T12:00:00.000Z', workbooks: false, lifecycle: { maxDocs: 1 } }, { s3, opensearch: os });
+    expect(summary.lifecycle.rolledOver.map((r) => r.alias)).toContain(indexNames(prefix).scores);
+    const generations = Object.keys((await os.indices.getAlias({ name: indexNames(prefix).scores })).body).sort();
+    expect(generations).toEqual([`${indexNames(prefix).scores}-000001`, `${indexNames(prefix).scores}-000002`]);
+    // history behind the alias is whole: every run is still there
+    const runs = await os.count({ index: indexNames(prefix).scores, body: { query: { term: { scope: 'enterprise' } } } as never });
+    expect(runs.body.count).toBe(3);
+  });
+
   it('stores the scorecards under the run date and mails each owner their workbook through SES', async () => {
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: config.scorecardBucket, Prefix: s3Keys.scorecards(asOf) }));
     const keys = (listed.Contents ?? []).map((o) => o.Key!);
