@@ -123,8 +123,10 @@ export class CensusStack extends Stack {
     );
     // the account list, pointer records' bodies, the risk register and catalog when kept in S3
     // latest/ is read too: a resource's stored version is checked (HeadObject) before it is overwritten
-    allowObjects(processorRole, storage.feed, storage.key, 'read', ['state/*', 'oversize/*', 'config/*', 'latest/*']);
-    allowObjects(processorRole, storage.feed, storage.key, 'write', ['latest/*']);
+    // feed-delivered/ holds the marker of each feed object Firehose delivered (Firehose names its own objects): the
+    // processors write it after a delivery and look for it before feeding a replayed copy again (processors/sink-s3.ts)
+    allowObjects(processorRole, storage.feed, storage.key, 'read', ['state/*', 'oversize/*', 'config/*', 'latest/*', 'feed-delivered/*']);
+    allowObjects(processorRole, storage.feed, storage.key, 'write', ['latest/*', 'feed-delivered/*']);
     // without ListBucket, HeadObject on a key not written yet answers 403 instead of 404; names only, no contents
     processorRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [storage.feed.bucketArn] }));
     allowObjects(processorRole, storage.deadLetter, storage.key, 'write', ['dead-letter/*']);

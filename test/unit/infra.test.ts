@@ -445,6 +445,7 @@ describe('least privilege', () => {
     const writes = statements.find(grants('s3:PutObject'))!;
     expect(([] as unknown[]).concat(writes.Resource).map(flatten).map((r) => r.replace(/[A-F0-9]{8}\./, '.')).sort()).toEqual([
       '${StorageDeadLetter.Arn}/dead-letter/*',
+      '${StorageFeed.Arn}/feed-delivered/*',
       '${StorageFeed.Arn}/latest/*',
     ]);
   });
