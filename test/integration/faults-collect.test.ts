@@ -24,7 +24,7 @@ const exec = promisify(execFile);
 const FAULT_SHARE = 4; // one first attempt in four
 
 /** A proxy to moto that fails a deterministic share of first attempts, in three ways, and counts them. */
-function faultProxy(target: string): Promise<{ server: Server; url: string; faults: Record<string, number>; requests: { n: number } }> {
+function faultProxy(target: string): Promise<{ server: Server; url: string; faults: { throttle: number; server: number; dropped: number }; requests: { n: number } }> {
   const upstream = new URL(target);
   const faults = { throttle: 0, server: 0, dropped: 0 };
   const requests = { n: 0 };
