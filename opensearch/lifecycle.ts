@@ -95,7 +95,9 @@ export interface LifecycleResult {
 
 /** Generations of an alias's family, oldest first, with their creation time and whether each is the write index. */
 async function generations(client: Client, alias: string): Promise<{ index: string; created: number; write: boolean }[]> {
-  const exists = await client.indices.exists({ index: alias });
+  // only an alias over generations rolls over: a family not created yet, or kept as one plain index (the
+  // processors' inventory-run ledger, whose documents change state), has nothing to manage here
+  const exists = await client.indices.existsAlias({ name: alias });
   if (!exists.body) return [];
   const [aliases, settings] = await Promise.all([
     client.indices.getAlias({ name: alias }),
