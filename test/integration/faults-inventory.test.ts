@@ -90,21 +90,25 @@ describe('deletions only from evidence (moto organization, two inventories, cens
     const resources = streamed.filter((r): r is ResourceRecord => r.recordType === 'resource');
     const runs = streamed.filter((r) => r.recordType === 'inventory-run');
     expect(runs.length).toBeGreaterThan(10);
-    // the second inventory's copies are the newest of each resource
-    const newest = new Map<string, number>();
-    for (const r of resources) newest.set(r.arn, Math.max(newest.get(r.arn) ?? 0, Date.parse(r.configurationItemCaptureTime)));
+    // change-only landing: the second inventory changed nothing, so every store keeps the first inventory's copy of
+    // each resource (the oldest streamed) and the second adds no document, no latest/ object and no feed line
+    const firstCopy = new Map<string, number>();
+    for (const r of resources) firstCopy.set(r.arn, Math.min(firstCopy.get(r.arn) ?? Infinity, Date.parse(r.configurationItemCaptureTime)));
+    expect(resources.length).toBe(2 * firstCopy.size);
 
     const processed = await censusProcess(config);
     expect(processed.markedDeleted).toBe(0);
     const got = await landed(os, s3, { prefix, feedBucket: config.feedBucket, deadLetterBucket: config.deadLetterBucket });
     expect(got.deletedInOpenSearch).toBe(0);
     expect([...got.feed.keys()].filter((k) => k.endsWith('@ResourceDeleted'))).toEqual([]);
-    const f = compare('two inventories of an unchanged organization (3 accounts, 2 regions, 5 collectors), census process', newest, got, {
+    const f = compare('two inventories of an unchanged organization (3 accounts, 2 regions, 5 collectors), census process', firstCopy, got, {
       streamedResources: resources.length,
       runRecords: runs.length,
       markedDeleted: processed.markedDeleted,
     });
     expect(f).toMatchObject({ lost: 0, doubled: 0, deadLettered: 0 });
+    // each resource was fed exactly once over the two inventories
+    expect([...got.feed.entries()].filter(([k]) => k.endsWith('@OK')).reduce((n, [, c]) => n + c, 0)).toBe(firstCopy.size);
     // OpenSearch and latest/ agree, copy for copy
     expect([...got.latest.entries()].sort()).toEqual([...got.opensearch.entries()].sort());
     const orders = [...got.latest.keys()].filter((arn) => arn.endsWith(':table/orders'));
