@@ -108,7 +108,12 @@ describe('a document refused by the cluster state, not its content', () => {
 describe('an overloaded cluster (429)', () => {
   it('is retried with backoff until the documents land', async () => {
     const prefix = prefixes.busy;
-    const deps = await processorDeps(loadConfig({ feedBucket: bucket, deadLetterBucket: bucket, indexPrefix: prefix }, {}), { refresh: true });
+    // enough rounds that backoff with full jitter outlasts the 1.5 s block whatever the dice say (expected ~5.7 s of
+    // waiting over 30 rounds); without the backoff, 30 rounds are spent in well under a second and the test fails
+    const deps = {
+      ...(await processorDeps(loadConfig({ feedBucket: bucket, deadLetterBucket: bucket, indexPrefix: prefix }, {}), { refresh: true })),
+      bulk: { maxRounds: 30, baseDelayMs: 100, maxDelayMs: 400 },
+    };
     await ensureIndexTemplates(os, prefix);
     const alias = await ensureResourceIndex(os, prefix, 'AWS::SNS::Topic');
     // the flood-stage block answers every write with 429 until it is lifted
