@@ -3,7 +3,7 @@
 // found again (re-created since); a resource the event named but the collector cannot find is counted, not guessed.
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { SCHEMA_VERSION, type ResourceRecord } from '../../core/schemas.js';
-import { collectResources, errorCode, errorMessage } from '../engine.js';
+import { collectResources, errorCode, errorMessage, wanted } from '../engine.js';
 import type { RecordSink } from '../producer.js';
 import { loadCollectors } from '../registry.js';
 import { assumeRole, CallLimiter, collectorContext, newStats, type CallStats } from '../runtime.js';
@@ -55,8 +55,8 @@ export function deletionMarker(route: EventRoute, key: string, arn: string): Res
   };
 }
 
-const matches = (r: ResourceRecord, key: string) =>
-  [r.resourceId, r.arn, r.resourceName].some((v) => typeof v === 'string' && (v === key || v.endsWith(`/${key}`) || v.endsWith(`:${key}`) || key.endsWith(`/${v}`) || key.endsWith(`:${v}`)));
+/** Whether a re-collected record is the resource an event key named: the engine's own matching rule. */
+const matches = (r: ResourceRecord, key: string) => wanted({ only: new Set([key]) }, r.resourceId, r.arn, r.resourceName);
 
 export async function recollect(route: EventRoute, o: RecollectOptions): Promise<RecollectResult> {
   const result: RecollectResult = { route, records: [], notFound: [] };
