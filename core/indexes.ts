@@ -54,6 +54,8 @@ export const s3Keys = {
     const iso = at.toISOString();
     return `feed/${kind}/dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/`;
   },
+  /** the feed's daily full snapshot (feed/snapshot.ts): parts and a manifest under the UTC day */
+  snapshotPrefix: (day: string) => `feed/snapshot/dt=${day}/`,
   deadLetterPrefix: (stage: string, at: Date) => `dead-letter/${stage}/dt=${at.toISOString().slice(0, 10)}/`,
   oversize: (sha256: string) => `oversize/${sha256.slice(0, 2)}/${sha256}.json`,
   scorecards: (asOf: string) => `scorecards/${asOf}/`,

@@ -19,6 +19,11 @@ export function registerScoringCommands(program: Command): void {
     .addOption(new Option('--as-of <date>', 'as-of date (YYYY-MM-DD): exceptions are judged active on this day').argParser(asOfOption))
     .addOption(new Option('--run-at <timestamp>', "the run's timestamp recorded on every score (default: now)").argParser(runAtOption))
     .option('--no-workbooks', 'write the score records only')
+    .addOption(
+      new Option('--snapshot <when>', "live: the day's full feed snapshot (feed/snapshot/dt=DAY/): written by the day's first run, written again, or not")
+        .choices(['daily', 'force', 'off'])
+        .default('daily'),
+    )
     .option('--previous <path>', 'offline: earlier score records (a scores.ndjson, or a folder of earlier runs) for the change since the previous run, 7 and 30 days')
     .addOption(outputOption())
     .addHelpText(
@@ -29,9 +34,10 @@ ${EXIT_CODES}.
 Examples:
   census score --input test/fixtures/scoring/offline --as-of 2026-11-24 --out out/scores
   census score --input in/ --as-of 2026-12-01 --out out/2026-12-01 --previous out/   # trends against earlier runs
-  census score --live --as-of 2026-11-24          # what the hourly job does, against the configured stack`,
+  census score --live --as-of 2026-11-24          # what the hourly job does, against the configured stack
+  census score --live --snapshot force            # ... and write today's full feed snapshot again`,
     )
-    .action(async (opts: { input?: string; out: string; live?: boolean; asOf?: string; runAt?: string; workbooks: boolean; output: string; previous?: string }) => {
+    .action(async (opts: { input?: string; out: string; live?: boolean; asOf?: string; runAt?: string; workbooks: boolean; snapshot: 'daily' | 'force' | 'off'; output: string; previous?: string }) => {
       const { loadConfig } = await import('../platform/config.js');
       const asOf = opts.asOf ?? today();
       const runAt = opts.runAt ?? new Date().toISOString();
@@ -39,7 +45,7 @@ Examples:
       if (opts.previous && opts.live) throw new UsageError('--previous is for offline runs; the deployed job reads the score history in OpenSearch');
       if (opts.live) {
         const { runScoringJob } = await import('./job.js');
-        const summary = await runScoringJob(loadConfig(program.opts()), { asOf, runAt, workbooks: opts.workbooks });
+        const summary = await runScoringJob(loadConfig(program.opts()), { asOf, runAt, workbooks: opts.workbooks, snapshot: opts.snapshot });
         printData(outputOf(opts), summary, () => Object.entries(summary).map(([k, v]) => `${k.padEnd(20)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n'));
         return;
       }

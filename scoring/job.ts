@@ -19,6 +19,7 @@ import { ScoreAccumulator, finishScoring } from './score.js';
 import { publishScoringViews } from './views.js';
 import { writeScorecards } from './scorecards/index.js';
 import { uploadScorecards, writeScoresFeed } from './store.js';
+import { writeDailySnapshot, type CurrentState } from '../feed/snapshot.js';
 
 export interface JobClients {
   s3?: S3Client;
@@ -33,6 +34,14 @@ export interface JobOptions {
   pageSize?: number;
   /** history rollover and retention, done here where the cluster has no ISM plugin (defaults: opensearch/lifecycle.ts) */
   lifecycle?: LifecycleOptions;
+}
+
+/** What a scoring run counts as current: the snapshot it writes lists the same (feed/snapshot.ts). */
+export function currentStateOf(run: Pick<ScoringRun, 'accounts' | 'closed'>): CurrentState {
+  return {
+    accounts: new Set(run.accounts.filter((a) => !a.leftAt).map((a) => a.accountId)),
+    closedFindings: new Set(run.closed.flatMap((c) => (c.findingId ? [c.findingId] : []))),
+  };
 }
 
 export async function scoreFromStack(config: CensusConfig, opts: JobOptions, clients: JobClients = {}): Promise<ScoringRun> {
@@ -65,6 +74,8 @@ export interface JobSummary {
   closed: number;
   feedKey: string;
   manifestKey?: string;
+  /** the manifest of the day's full feed snapshot, when this run wrote it (the first run of each UTC day) */
+  snapshotKey?: string;
   warnings: string[];
   /** what this run rolled over and expired (empty where ISM does it) */
   lifecycle: LifecycleResult;
@@ -73,7 +84,7 @@ export interface JobSummary {
 /** One scheduled run: score, index the scores, write them to the feed, store the scorecards. */
 export async function runScoringJob(
   config: CensusConfig,
-  opts: JobOptions & { workbooks?: boolean },
+  opts: JobOptions & { workbooks?: boolean; /** the day's feed snapshot: written if not there yet (daily, the default), written again (force), or not (off) */ snapshot?: 'daily' | 'force' | 'off' },
   clients: JobClients = {},
 ): Promise<JobSummary> {
   const s3 = clients.s3 ?? new S3Client(s3Config());
@@ -87,6 +98,19 @@ export async function runScoringJob(
   // the dashboards' view of this run: latest scores, failing and excepted resources with days to expiry
   await publishScoringViews(os, run, config.indexPrefix);
   const feedKey = await writeScoresFeed(s3, config.feedBucket, run.scores, run.runAt);
+  // once a day, the whole current state for SIEMs that keep state; after the closing above, so it counts what the scores count
+  const snapshot =
+    opts.snapshot === 'off'
+      ? undefined
+      : await writeDailySnapshot(s3, os, {
+          bucket: config.feedBucket,
+          indexPrefix: config.indexPrefix,
+          day: run.runAt.slice(0, 10),
+          snapshotAt: run.runAt,
+          current: currentStateOf(run),
+          force: opts.snapshot === 'force',
+        });
+  if (snapshot?.written) log.info({ manifestKey: snapshot.manifestKey, counts: snapshot.manifest.counts, parts: snapshot.manifest.parts.length }, 'wrote the daily feed snapshot');
   // history grows every run: where the cluster has no ISM (deployments get ISM policies), Census rolls it over
   // and expires it itself, once per scoring run
   const lifecycle = (await hasIsm(os)) ? { rolledOver: [], deleted: [] } : await applyLifecycle(os, config.indexPrefix, opts.lifecycle);
@@ -110,6 +134,7 @@ export async function runScoringJob(
     closed,
     feedKey,
     ...(manifestKey ? { manifestKey } : {}),
+    ...(snapshot?.written ? { snapshotKey: snapshot.manifestKey } : {}),
     warnings,
     lifecycle,
   };

@@ -148,6 +148,11 @@ export class CensusStack extends Stack {
     allowObjects(scoringRole, storage.feed, storage.key, 'read', ['state/*', 'config/*']);
     allowObjects(scoringRole, storage.scorecards, storage.key, 'write', ['scorecards/*']);
     allowObjects(scoringRole, storage.feed, storage.key, 'write', ['feed/score/*']); // scores join the NDJSON feed
+    // the day's full feed snapshot (feed/snapshot.ts): its manifest is looked for (HeadObject), parts and manifest
+    // written, and parts an interrupted attempt of the same day left beyond the new manifest's list are deleted
+    allowObjects(scoringRole, storage.feed, storage.key, 'read', ['feed/snapshot/*']);
+    allowObjects(scoringRole, storage.feed, storage.key, 'write', ['feed/snapshot/*']);
+    scoringRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReplaceOwnSnapshotParts', actions: ['s3:DeleteObject'], resources: [storage.feed.arnForObjects('feed/snapshot/*')] }));
 
     const deliverRole = lambdaRole(this, 'DeliverRole', `${config.namePrefix}-deliver`, 'Census scorecard delivery');
     this.deliverFunction = censusFunction(this, 'Deliver', defaults, {

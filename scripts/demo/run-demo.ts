@@ -13,7 +13,8 @@ import { openSearchClient } from '../../platform/opensearch.js';
 import { ensureBucket, ensureStream, localStack, stackUp, useLocalStack } from '../../platform/local-stack.js';
 import { savedObjectsNdjson } from '../../dashboards/objects.js';
 import { ensureIndexTemplates } from '../../opensearch/templates.js';
-import { scoreFromStack } from '../../scoring/job.js';
+import { currentStateOf, scoreFromStack } from '../../scoring/job.js';
+import { writeDailySnapshot } from '../../feed/snapshot.js';
 import { indexScores } from '../../scoring/opensearch.js';
 import { publishScoringViews } from '../../scoring/views.js';
 import { writeScorecards } from '../../scoring/scorecards/index.js';
@@ -171,6 +172,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     await publishScoringViews(os, scoring, config.indexPrefix);
     await writeScoresFeed(s3, config.feedBucket, scoring.scores, runAt);
   });
+  // what the scoring job does on its first run of a day: the whole current state, for SIEMs that keep state
+  const snapshot = await stages.run(
+    "write the day's full feed snapshot",
+    () => writeDailySnapshot(s3, os, { bucket: config.feedBucket, indexPrefix: config.indexPrefix, day: asOf, snapshotAt: runAt, current: currentStateOf(scoring), force: true }),
+    (r) => (r.written ? r.manifest.counts.resource + r.manifest.counts.finding + r.manifest.counts.account : 0),
+  );
   const cards = await stages.run(
     'write and store scorecards',
     async () => {
@@ -207,6 +214,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     workbooks: [cards.enterprise.file, ...cards.owners.map((o) => o.file), ...(cards.unowned ? [cards.unowned.file] : [])].map((f) => join(scorecardDir, f)),
     feed: `s3://${config.feedBucket}/feed/ (moto at ${localStack.moto})`,
     securityLake: { location: lakeLocation, objects: await countObjects(s3, config.feedBucket, 'security-lake/ext/') },
+    ...(snapshot.written
+      ? { snapshot: { manifest: `s3://${config.feedBucket}/${snapshot.manifestKey}`, accounts: snapshot.manifest.counts.account, resources: snapshot.manifest.counts.resource, findings: snapshot.manifest.counts.finding } }
+      : {}),
     followingChange: {
       firstRun,
       secondRun,

@@ -16,6 +16,8 @@ export interface DemoSummary {
   feed: string;
   /** the OCSF Parquet objects written for Security Lake beside the feed */
   securityLake: { location: string; objects: number };
+  /** the day's full feed snapshot (feed/snapshot.ts): its manifest and what it lists */
+  snapshot?: { manifest: string; accounts: number; resources: number; findings: number };
   /**
    * Following change: what the second, unchanged inventory wrote beside the first (change-only landing), the
    * change records in the changes index, and the time from one CloudTrail event to the change being searchable.
@@ -46,7 +48,7 @@ export async function readSummary(
   prefix: string,
   scores: ScoreRecord[],
   accountNames: Map<string, { name: string | null; owner: string | null }>,
-): Promise<Omit<DemoSummary, 'deadLetters' | 'workbooks' | 'feed' | 'securityLake' | 'opensearchUrl' | 'stages'>> {
+): Promise<Omit<DemoSummary, 'deadLetters' | 'workbooks' | 'feed' | 'securityLake' | 'snapshot' | 'opensearchUrl' | 'stages'>> {
   const names = indexNames(prefix);
   await client.indices.refresh({ index: `${prefix}-*` });
   const accounts = Number((await client.count({ index: names.accounts })).body.count);
@@ -121,7 +123,9 @@ export function formatSummary(s: DemoSummary): string {
   lines.push('', `Enterprise score: ${pct(s.enterpriseScore)}`, '', 'Worst five accounts:');
   for (const w of s.worstAccounts) lines.push(`  ${w.accountId}  ${pct(w.score).padStart(6)}  ${w.name ?? ''}  ${w.owner ?? ''}`);
   lines.push('', `Dead-lettered records: ${s.deadLetters}`, `Workbooks (${s.workbooks.length}): ${s.workbooks.length ? s.workbooks[0]!.replace(/[^/]+$/, '') : 'none'}`);
-  lines.push(`S3 feed: ${s.feed}`, `Security Lake (OCSF Parquet, ${s.securityLake.objects} objects): ${s.securityLake.location}`, `OpenSearch: ${s.opensearchUrl}`, '');
+  lines.push(`S3 feed: ${s.feed}`, `Security Lake (OCSF Parquet, ${s.securityLake.objects} objects): ${s.securityLake.location}`);
+  if (s.snapshot) lines.push(`Daily feed snapshot (${s.snapshot.accounts} accounts, ${s.snapshot.resources} resources, ${s.snapshot.findings} open findings): ${s.snapshot.manifest}`);
+  lines.push(`OpenSearch: ${s.opensearchUrl}`, '');
   if (s.followingChange) {
     const f = s.followingChange;
     lines.push(

@@ -56,6 +56,9 @@ describe('census demo → Security Lake objects beside the feed', () => {
     const resources = Object.values(summary.resourcesByType).reduce((a, b) => a + b, 0);
     expect(report.classes['5023']).toBeGreaterThanOrEqual(resources);
     expect(report.classes['2003']).toBeGreaterThan(0);
+    // and the day's full snapshot lists every current resource once, and the summary says where it is
+    expect(summary.snapshot).toMatchObject({ manifest: expect.stringMatching(new RegExp(`^s3://${bucket}/feed/snapshot/dt=\\d{4}-\\d{2}-\\d{2}/manifest\\.json$`)), resources });
+    expect(formatSummary(summary)).toContain(`Daily feed snapshot (${summary.snapshot!.accounts} accounts, ${resources} resources`);
     // the demo leaves the environment as it found it
     expect(process.env.CENSUS_SECURITY_LAKE).toBeUndefined();
   }, 600_000);

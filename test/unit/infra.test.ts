@@ -450,15 +450,21 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('scoring writes only scorecards and its scores into the feed; delivery only reads scorecards', () => {
+  it('scoring writes only scorecards, its scores and the daily snapshot into the feed; delivery only reads scorecards', () => {
     const writes = (role: string) =>
       roleStatements(censusJson, role)
         .filter(grants('s3:PutObject'))
         .flatMap((s) => ([] as unknown[]).concat(s.Resource).map(flatten))
         .map((r) => r.replace(/[A-F0-9]{8}\./, '.'))
         .sort();
-    expect(writes('ScoringRole')).toEqual(['${StorageFeed.Arn}/feed/score/*', '${StorageScorecards.Arn}/scorecards/*']);
+    expect(writes('ScoringRole')).toEqual(['${StorageFeed.Arn}/feed/score/*', '${StorageFeed.Arn}/feed/snapshot/*', '${StorageScorecards.Arn}/scorecards/*']);
     expect(writes('DeliverRole')).toEqual([]);
+    // deleting is for the snapshot's own parts only (an interrupted attempt's extra parts), nowhere else
+    const deletes = roleStatements(censusJson, 'ScoringRole')
+      .filter(grants('s3:DeleteObject'))
+      .flatMap((s) => ([] as unknown[]).concat(s.Resource).map(flatten))
+      .map((r) => r.replace(/[A-F0-9]{8}\./, '.'));
+    expect(deletes).toEqual(['${StorageFeed.Arn}/feed/snapshot/*']);
   });
 
   it('scorecard e-mail may be sent only from the configured SES identity and address', () => {
