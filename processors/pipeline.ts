@@ -66,6 +66,11 @@ export interface ProcessorDeps {
   limits?: DecodeLimits;
   /** retry rounds of OpenSearch bulk writes before a batch item is reported failed */
   bulk?: BulkOptions;
+  /**
+   * change-only landing (default on): a newer copy whose content equals the stored one lands nowhere. Off, every
+   * copy is written again as before; the scores are the same either way (test/integration/scores-change-only.test.ts).
+   */
+  changeOnly?: boolean;
   /** the stores; by default OpenSearch, S3 `latest/` and the S3 dead-letter bucket of the clients above */
   documents?: DocumentStore;
   latest?: LatestStore;
@@ -288,7 +293,7 @@ async function enrichStep(decoded: { raw: number; record: Storable }[], deps: Pr
 }
 
 /** Step 3: against what the document store holds, decide for each copy whether it is written and fed. */
-async function planStep(items: Item[], stores: { documents: DocumentStore }, feed: FeedSink): Promise<Decision[]> {
+async function planStep(items: Item[], stores: { documents: DocumentStore }, feed: FeedSink, changeOnly: boolean): Promise<Decision[]> {
   const stored = await stores.documents.stored(items.map((i) => ({ index: i.index, id: documentId(i.identity) })));
   // the newest copy of each identity in the batch is the one written (the last of equal ones)
   const newest = new Map<string, number>();
@@ -312,7 +317,7 @@ async function planStep(items: Item[], stores: { documents: DocumentStore }, fee
     // an inventory run already in the ledger keeps its state (a replay must not make an applied run pending again)
     const keepRun = it.record.recordType === 'inventory-run' && same;
     // change-only landing: a newer copy that changes nothing lands nowhere (the run's `seen` list is its presence)
-    if (s && !older && !same && unchangedCopy(it.record, s)) return { write: false, feed: false, older: false, unchanged: true };
+    if (changeOnly && s && !older && !same && unchangedCopy(it.record, s)) return { write: false, feed: false, older: false, unchanged: true };
     if (it.record.recordType === 'finding' && !older) {
       // this status since: kept while only the evidence or exception moves, reset when the status flips
       const keep = s?.state && s.state.status === it.record.status && !s.state.resolved;
@@ -347,7 +352,7 @@ function feedPlan(items: Item[], decisions: Decision[], at: Date): Map<FeedKind,
 async function landStep(items: Item[], deps: ProcessorDeps, stores: ReturnType<typeof storesOf>, ledger: BatchLedger): Promise<void> {
   const { documents } = stores;
   await documents.prepare(items.map((i) => ({ index: i.index, resourceType: i.record.recordType === 'resource' ? i.record.resourceType : undefined })));
-  const decisions = await planStep(items, stores, deps.feed);
+  const decisions = await planStep(items, stores, deps.feed, deps.changeOnly !== false);
   // the partition hour of this batch's feed objects: the first record's arrival, the same on every replay of it
   const at = ledger.raws[0]!.arrivalTime;
   const objects = feedPlan(items, decisions, at);

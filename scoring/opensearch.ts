@@ -4,6 +4,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import { indexNames, indexPrefix } from '../core/indexes.js';
 import type { ScoreRecord } from '../core/schemas.js';
 import { ensureIndexTemplates } from '../opensearch/templates.js';
+import { describeSearchError as describeError } from '../opensearch/scan.js';
 import { GoneResources, preferred, type ClosedFinding, type EvaluatedResource } from './score.js';
 
 const SOURCE_FIELDS = ['findingId', 'accountId', 'requirementId', 'resourceId', 'resourceArn', 'resourceType', 'region', 'status', 'evidence', 'observedAt', 'resolved'];
@@ -225,11 +226,6 @@ export async function scoreHistoryFromOpenSearch(client: Client, opts: { prefix?
   }
 }
 
-function describeError(err: unknown): string {
-  const e = err as { meta?: { body?: { error?: { type?: string; reason?: string } } }; name?: string; message?: string };
-  const body = e.meta?.body?.error;
-  return body?.type ? `${body.type}: ${body.reason ?? ''}` : `${e.name ?? 'Error'}: ${e.message ?? String(err)}`;
-}
 
 /** Index a run's scores; `_id` is the scoreId (which carries runAt), so every run stays as history. */
 export async function indexScores(client: Client, scores: ScoreRecord[], prefix = indexPrefix()): Promise<{ indexed: number }> {
