@@ -55,12 +55,6 @@ export function homeRegion(partition: string): string {
   return 'us-east-1';
 }
 
-export function partitionOf(region: string): string {
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('cn-')) return 'aws-cn';
-  return 'aws';
-}
-
 /** `aws`, `aws-us-gov`, `aws-cn` from an ARN (`arn:<partition>:...`); an error naming the input otherwise. */
 export function partitionOfArn(arn: string): string {
   const m = /^arn:(aws[a-z-]*):/.exec(arn);

@@ -1,5 +1,6 @@
 // Map one CloudTrail event (as EventBridge delivers it) to the resources it touched, by the collectors' own
 // event declarations. Pure: an event that cannot be mapped gets a reason, never an exception.
+import { partitionOfRegion } from '../../core/partitions.js';
 import { isRecord } from '../../core/util.js';
 import type { CloudTrailDetail } from './declare.js';
 import { bySource } from './index.js';
@@ -26,13 +27,6 @@ export type RouteResult = { ok: true; routes: EventRoute[] } | { ok: false; reas
 
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-
-/** `aws`, `aws-us-gov` or `aws-cn` from a region name. */
-export function partitionOfRegion(region: string): string {
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('cn-')) return 'aws-cn';
-  return 'aws';
-}
 
 /** Lambda's CloudTrail names carry the API version: `UpdateFunctionConfiguration20150331v2`. */
 export const plainEventName = (name: string): string => name.replace(/\d{8}(v\d+)?$/, '');

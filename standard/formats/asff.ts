@@ -1,6 +1,7 @@
 // AWS Security Finding Format: FindingRecords out (ready for BatchImportFindings) and Security Hub findings in.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { partitionOfRegion } from '../../core/partitions.js';
 import { SCHEMA_VERSION, type FindingRecord, type Severity } from '../../core/schemas.js';
 import { mapExternalId, type Catalog } from '../catalog.js';
 import { parseEntry, readEntries, type Entry } from './entries.js';
@@ -40,7 +41,8 @@ export function toAsff(finding: FindingRecord, opts: AsffOptions): Record<string
   const out: Record<string, unknown> = {
     SchemaVersion: ASFF_SCHEMA_VERSION,
     Id: finding.findingId,
-    ProductArn: `arn:aws:securityhub:${opts.region}:${opts.productAccountId ?? finding.accountId}:product/${opts.productAccountId ?? finding.accountId}/default`,
+    // the product lives in the partition of the Security Hub region the findings are imported into
+    ProductArn: `arn:${partitionOfRegion(opts.region)}:securityhub:${opts.region}:${opts.productAccountId ?? finding.accountId}:product/${opts.productAccountId ?? finding.accountId}/default`,
     ProductName: 'Census',
     CompanyName: 'Census',
     GeneratorId: finding.requirementId || finding.externalId || finding.source,

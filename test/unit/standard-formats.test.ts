@@ -44,6 +44,11 @@ describe('ASFF export', () => {
     expect(toAsff(accountLevel, { region: 'us-east-1' }).Resources).toEqual([{ Type: 'AwsAccount', Id: `AWS::::Account:${f.ACCOUNT}`, Partition: 'aws', Region: 'us-east-1' }]);
   });
 
+  it('names the product in the partition of the Security Hub region (GovCloud, China)', () => {
+    expect(toAsff(failing, { region: 'us-gov-west-1' }).ProductArn).toBe(`arn:aws-us-gov:securityhub:us-gov-west-1:${f.ACCOUNT}:product/${f.ACCOUNT}/default`);
+    expect(toAsff(failing, { region: 'cn-north-1' }).ProductArn).toBe(`arn:aws-cn:securityhub:cn-north-1:${f.ACCOUNT}:product/${f.ACCOUNT}/default`);
+  });
+
   it('suppresses a finding under an active exception instead of dropping it; an expired one stays NEW', () => {
     const a = toAsff(excepted, { region: 'us-east-1' });
     expect(a.Workflow).toEqual({ Status: 'SUPPRESSED' });
