@@ -3,6 +3,7 @@
 // counts, table sizes, alarm state timestamps) are volatile: they are listed here and left out of both, so an
 // unchanged resource hashes the same run after run and lands nowhere (change-only landing).
 import { createHash } from 'node:crypto';
+import { isRedacted, redactValue } from './secrets.js';
 
 /**
  * Keys whose values change on their own, wherever they sit in a resource's configuration. A key listed here never
@@ -130,7 +131,10 @@ function walk(a: unknown, b: unknown, path: string[], out: DiffEntry[], limit: n
     }
     return;
   }
-  const ta = JSON.stringify(a);
-  const tb = JSON.stringify(b);
+  // one side redacted and the other not: a copy stored before its field was redacted (an upgrade), or a collector
+  // that missed one. The raw side is a secret value; the diff shows it only as a marker (length and signal).
+  const name = path.at(-1) ?? '';
+  const ta = JSON.stringify(isRedacted(b) && !isRedacted(a) && a !== undefined ? redactValue(name, a) : a);
+  const tb = JSON.stringify(isRedacted(a) && !isRedacted(b) && b !== undefined ? redactValue(name, b) : b);
   if (ta !== tb) out.push({ op: 'replace', path: pointer(path), before: ta, after: tb });
 }

@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { contentHash, diffContent, VOLATILE_KEYS } from '../../core/content.js';
+import { redactValue } from '../../core/secrets.js';
 
 const base = {
   configuration: { Name: 'orders', Attributes: { Policy: '{"a":1}', ApproximateNumberOfMessages: '3' }, RoleLastUsed: { LastUsedDate: '2026-11-01' } },
@@ -59,6 +60,22 @@ describe('diffContent', () => {
   it('is empty between equal contents, and lists the whole content for a new resource', () => {
     expect(diffContent(base, structuredClone(base))).toEqual([]);
     expect(diffContent(undefined, base).map((d) => d.op)).toEqual(expect.arrayContaining(['add']));
+  });
+
+  it('never carries a secret value: a field stored raw (before it was redacted) and now redacted shows as markers only', () => {
+    const raw = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc';
+    const marker = redactValue('STRIPE_KEY', raw, { salt: 's' });
+    const legacy = { configuration: { Environment: { Variables: { STRIPE_KEY: raw, STAGE: 'prod' } } } };
+    const now = { configuration: { Environment: { Variables: { STRIPE_KEY: marker, STAGE: 'prod' } } } };
+    for (const diff of [diffContent(legacy, now), diffContent(now, legacy)]) {
+      expect(diff).toHaveLength(1);
+      expect(diff[0]!.path).toBe('/configuration/Environment/Variables/STRIPE_KEY');
+      expect(JSON.stringify(diff)).not.toContain(raw);
+      for (const side of [diff[0]!.before!, diff[0]!.after!]) expect(JSON.parse(side)).toMatchObject({ length: raw.length, looksSecret: expect.any(String) });
+    }
+    // two markers of different values: a change, shown by their hashes only
+    const rotated = { configuration: { Environment: { Variables: { STRIPE_KEY: redactValue('STRIPE_KEY', `${raw}x`, { salt: 's' }), STAGE: 'prod' } } } };
+    expect(diffContent(now, rotated).map((d) => d.path)).toEqual(['/configuration/Environment/Variables/STRIPE_KEY/hash', '/configuration/Environment/Variables/STRIPE_KEY/length']);
   });
 
   it('escapes JSON Pointer characters in keys', () => {
