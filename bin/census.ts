@@ -13,7 +13,7 @@ type Register = (program: Command) => void;
 /** Which commands each area owns, and how to load its registration (nothing is imported until needed). */
 export const areas: { area: string; commands: string[]; load: () => Promise<Register> }[] = [
   { area: 'collectors', commands: ['collect'], load: async () => (await import('../collectors/cli.js')).registerCollectorCommands },
-  { area: 'processors', commands: ['policy', 'exceptions', 'process'], load: async () => (await import('../processors/cli.js')).registerProcessorCommands },
+  { area: 'processors', commands: ['policy', 'exceptions', 'process', 'redrive'], load: async () => (await import('../processors/cli.js')).registerProcessorCommands },
   { area: 'standard', commands: ['requirements', 'check', 'findings'], load: async () => (await import('../standard/cli.js')).registerStandardCommands },
   { area: 'scoring', commands: ['score', 'scorecards'], load: async () => (await import('../scoring/cli.js')).registerScoringCommands },
   { area: 'dashboards', commands: ['dashboards'], load: async () => (await import('../dashboards/cli.js')).registerDashboardCommands },

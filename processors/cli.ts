@@ -23,6 +23,7 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 export function registerProcessorCommands(program: Command): void {
+  registerRedriveCommand(program);
   const policy = program.command('policy').description('trust and resource policies');
   policy
     .command('principals')
@@ -164,6 +165,42 @@ Examples:
         onBatch: (shardId, r) => console.error(`${shardId}: ${r.received} records, ${r.landed} landed, ${r.deadLettered} dead-lettered, ${r.failures.length} to retry`),
       });
       printData(outputOf(opts), stats, () => Object.entries(stats).map(([k, v]) => `${k.padEnd(20)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n'));
+    });
+}
+
+export function registerRedriveCommand(program: Command): void {
+  program
+    .command('redrive')
+    .description("process again the stream batches the processor Lambda gave up on, from its on-failure queue, while the stream still holds them")
+    .requiredOption('--queue <url>', 'the processor-failures SQS queue (stack output ProcessorFailuresQueueUrl)')
+    .option('--max-messages <n>', 'stop after this many messages (default: until the queue is empty)', parse.positiveInt)
+    .option('--batch-size <n>', 'records per processing batch (default 500, as the Lambda)', parse.positiveInt)
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      `\n${EXIT_CODES}: 1 also when a batch failed again, describes no batch or has left the stream (each is named on stderr and stays in the queue).\n` +
+        '\nA message is deleted only once every record of its batch landed or was dead-lettered; a batch processed before changes nothing when redriven.' +
+        '\n\nExample:\n  census redrive --queue https://sqs.eu-west-1.amazonaws.com/111122223333/census-processor-failures',
+    )
+    .action(async (opts: { queue: string; maxMessages?: number; batchSize?: number; output: string }) => {
+      const { KinesisClient } = await import('@aws-sdk/client-kinesis');
+      const { SQSClient } = await import('@aws-sdk/client-sqs');
+      const { clientConfig } = await import('../platform/aws.js');
+      const { loadConfig } = await import('../platform/config.js');
+      const { processorDeps } = await import('./deps.js');
+      const { redriveFailures } = await import('./redrive.js');
+      const config = loadConfig(program.opts());
+      const stats = await redriveFailures({
+        sqs: new SQSClient(clientConfig()),
+        kinesis: new KinesisClient(clientConfig()),
+        queueUrl: opts.queue,
+        deps: await processorDeps(config, { refresh: false, accountListMaxAgeMs: 60_000 }),
+        batchSize: opts.batchSize,
+        maxMessages: opts.maxMessages,
+      });
+      printData(outputOf(opts), stats, () => Object.entries(stats).map(([k, v]) => `${k.padEnd(14)} ${String(v)}`).join('\n'));
+      const left = stats.stillFailing + stats.unreadable + stats.expired;
+      if (left) throw new Error(`${left} of ${stats.messages} messages stay in the queue: ${stats.stillFailing} failed again, ${stats.unreadable} describe no batch, ${stats.expired} left the stream`);
     });
 }
 

@@ -255,6 +255,10 @@ export class CensusStack extends Stack {
     new CfnOutput(this, 'FeedBucket', { value: storage.feed.bucketName });
     new CfnOutput(this, 'ScorecardBucket', { value: storage.scorecards.bucketName });
     new CfnOutput(this, 'DeadLetterBucket', { value: storage.deadLetter.bucketName });
+    new CfnOutput(this, 'ProcessorFailuresQueueUrl', {
+      value: this.processorFailures.queueUrl,
+      description: 'Stream batches the processor gave up on: census redrive --queue <this URL> processes them again',
+    });
     new CfnOutput(this, 'InventoryStateMachineArn', { value: this.inventory.stateMachine.stateMachineArn });
     new CfnOutput(this, 'OpenSearchEndpoint', { value: search.domain.domainEndpoint });
     new CfnOutput(this, 'CollectorRoleArn', {

@@ -71,7 +71,7 @@ describe('census CLI', () => {
     const owned = areas.flatMap((a) => a.commands).sort();
     expect(full.commands.map((c) => c.name()).sort()).toEqual(owned);
     const one = await buildProgram(['node', 'census', '--config', 'x.yaml', 'policy', 'principals', 'f.json']);
-    expect(one.commands.map((c) => c.name()).sort()).toEqual(['exceptions', 'policy', 'process']);
+    expect(one.commands.map((c) => c.name()).sort()).toEqual(['exceptions', 'policy', 'process', 'redrive']);
   });
 
   it('prints the version and exits 0', async () => {
