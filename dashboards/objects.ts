@@ -40,6 +40,7 @@ export const patterns = {
   currentScores: { alias: (p: string) => indexNames(p).currentScores, timeField: undefined, kind: 'currentScores' },
   currentFailing: { alias: (p: string) => indexNames(p).currentFailing, timeField: undefined, kind: 'currentFailing' },
   inventoryRuns: { alias: (p: string) => indexNames(p).inventoryRuns, timeField: 'finishedAt', kind: 'inventoryRuns' },
+  changes: { alias: (p: string) => indexNames(p).changes, timeField: 'changedAt', kind: 'changes' },
 } satisfies Record<string, { alias: (prefix: string) => string; timeField: string | undefined; kind: MappingKind }>;
 export type PatternName = keyof typeof patterns;
 

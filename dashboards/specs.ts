@@ -322,6 +322,44 @@ export const visualizations: VisSpec[] = [
     metrics: [max('gain', 'Score gain if fixed (0-1)'), sum('failing', 'Failing resources')],
     buckets: [terms('requirementId', 'Requirement', { size: 20 }), terms('title', 'Title', { size: 1, missing: '(no title)' }), terms('severity', 'Severity', { size: 1, missing: '(none)' })],
   },
+  // ---- changes (change history: what changed, when, and who changed it)
+  {
+    key: 'changes-over-time',
+    title: 'Changes over time',
+    description: 'Resources created, modified and deleted, by the time the change was captured (an event-driven re-collection or an inventory run)',
+    pattern: 'changes',
+    type: 'histogram',
+    metrics: [count('Changes')],
+    buckets: [dateHistogram('changedAt', 'Changed'), terms('kind', 'Kind', { size: 3 })],
+    axes: { x: 'Changed', y: 'Changes (resources)' },
+  },
+  {
+    key: 'changes-exposing',
+    title: 'Changes that left a resource exposed',
+    description: 'Changes after which a policy opens the resource to anyone (public) or to a network range, newest first, with who made them when a CloudTrail event says',
+    pattern: 'changes',
+    type: 'table',
+    query: 'verdict.after:(public OR network\\-restricted)',
+    metrics: [max('changedAt', 'Changed'), count('Changes')],
+    buckets: [
+      terms('arn', 'Resource', { size: 500, orderBy: '1', order: 'desc' }),
+      terms('verdict.after', 'Verdict after', { size: 1 }),
+      terms('awsAccountId', 'Account', { size: 1 }),
+      terms('account.owner', 'Owner', { size: 1, missing: '(no owner)' }),
+      terms('principal', 'Changed by', { size: 1, missing: '(inventory run: no event)' }),
+    ],
+    perPage: 25,
+  },
+  {
+    key: 'changes-by-principal',
+    title: 'Who changed what',
+    description: 'Changes that came from a CloudTrail event, by the principal and the API call, most first',
+    pattern: 'changes',
+    type: 'table',
+    query: 'principal:*',
+    metrics: [count('Changes'), max('changedAt', 'Last change')],
+    buckets: [terms('principal', 'Principal', { size: 100 }), terms('eventName', 'API call', { size: 20 }), terms('resourceType', 'Resource type', { size: 20 })],
+  },
 ];
 
 export const searches: SearchSpec[] = [
@@ -368,6 +406,14 @@ export const searches: SearchSpec[] = [
     query: UNEXCEPTED,
     columns: ['accountId', 'accountName', 'requirementId', 'title', 'severity', 'resourceType', 'resourceId', 'region', 'evidence'],
     sort: [['requirementId', 'asc']],
+  },
+  {
+    key: 'recent-changes',
+    title: 'Changes with what changed',
+    description: 'Each change, newest first: the resource, its account and owner, the fields that changed, the policy verdict before and after, the findings that flipped, and the CloudTrail event and principal behind it',
+    pattern: 'changes',
+    columns: ['kind', 'resourceType', 'arn', 'awsAccountId', 'account.owner', 'diffPaths', 'verdict.before', 'verdict.after', 'flipped.requirementId', 'flipped.to', 'eventName', 'principal'],
+    sort: [['changedAt', 'desc']],
   },
 ];
 
@@ -432,6 +478,13 @@ export const dashboards: DashboardSpec[] = [
       ['search:collection-error-messages', 48, 16],
       ['dead-letters-by-stage', 48, 12],
     ),
+  },
+  {
+    key: 'changes',
+    title: 'Census: changes',
+    description: 'What changed, when and who changed it: changes over time, changes that left a resource exposed, changes by principal and API call, and each change with its diff, verdict and flipped findings',
+    panels: row(['changes-over-time', 48, 12], ['changes-exposing', 48, 16], ['changes-by-principal', 48, 14], ['search:recent-changes', 48, 20]),
+    filters: [{ pattern: 'changes', field: 'kind', value: 'created', negate: true, disabled: true, label: 'hide resources seen for the first time' }],
   },
   {
     key: 'owner',
