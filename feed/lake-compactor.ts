@@ -43,6 +43,8 @@ export interface CompactorDeps {
 }
 
 export interface CompactionReport {
+  /** set when another run holds the lock: this one did nothing */
+  busy?: string;
   staged: { objects: number; bytes: number };
   merged: { claim: string; members: number; objects: { key: string; rows: number; bytes: number }[] }[];
   resumed: number;
@@ -68,6 +70,42 @@ async function listAll(s3: S3Client, bucket: string, prefix: string): Promise<Li
     token = page.NextContinuationToken;
   } while (token);
   return out;
+}
+
+/** how long a run may hold the lock; longer than the Lambda's timeout, so a crashed run's lock expires on its own */
+export const LOCK_LEASE_MS = 15 * 60_000;
+const lockKey = (prefix: string) => `${prefix}_lock.json`;
+const httpStatusOf = (err: unknown) => (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+
+/**
+ * One compaction at a time: two runs planning from different listings could put one staged object into two merged
+ * objects. S3 conditional writes make the lock: created only if absent, taken over only if expired and unchanged
+ * since read (its ETag). Returns a description of the holder when the lock is held.
+ */
+async function acquireLock(s3: S3Client, bucket: string, prefix: string, now: Date): Promise<string | undefined> {
+  const body = JSON.stringify({ holder: `${process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? 'cli'}:${process.pid}`, expiresAt: new Date(now.getTime() + LOCK_LEASE_MS).toISOString() });
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: lockKey(prefix), Body: body, IfNoneMatch: '*', ContentType: 'application/json' }));
+    return undefined;
+  } catch (err) {
+    if (httpStatusOf(err) !== 412 && httpStatusOf(err) !== 409) throw err;
+  }
+  const held = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: lockKey(prefix) }));
+  const text = await held.Body!.transformToString();
+  let expiresAt = 0;
+  try {
+    expiresAt = Date.parse((JSON.parse(text) as { expiresAt?: string }).expiresAt ?? '');
+  } catch {
+    // an unreadable lock is treated as expired: it is taken over below, only if nobody changed it meanwhile
+  }
+  if (Number.isFinite(expiresAt) && expiresAt > now.getTime()) return `${lockKey(prefix)} is held until ${new Date(expiresAt).toISOString()} (${text})`;
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: lockKey(prefix), Body: body, IfMatch: held.ETag, ContentType: 'application/json' }));
+    return undefined;
+  } catch (err) {
+    if (httpStatusOf(err) === 412 || httpStatusOf(err) === 409) return `${lockKey(prefix)} was taken over by another run`;
+    throw err;
+  }
 }
 
 const isNotFound = (err: unknown) =>
@@ -97,17 +135,30 @@ export async function compactLake(deps: CompactorDeps, opts: Partial<CompactionO
   const staging = writer.location.staging;
   if (!staging) throw new Error('Security Lake staging is off: set CENSUS_SECURITY_LAKE_STAGING=s3://<feed bucket>/lake-staging/');
   const { bucket, prefix } = staging;
-  const feedBucket = deps.feedBucket ?? bucket;
   // an option given as undefined keeps its default
   const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
   const options: CompactionOptions = { ...COMPACTION_DEFAULTS, ...given, now: opts.now ?? new Date() };
-  const limit = pLimit(16);
   const report: CompactionReport = { staged: { objects: 0, bytes: 0 }, merged: [], resumed: 0, discarded: { merged: 0, orphan: 0, tombstones: 0 }, waiting: 0, uncommitted: 0, errors: [] };
+  const busy = await acquireLock(s3, bucket, prefix, options.now);
+  if (busy) return { ...report, busy };
+  try {
+    return await compactLocked(deps, options, report);
+  } finally {
+    // a run that crashed without getting here leaves the lock to expire
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: lockKey(prefix) }));
+  }
+}
+
+async function compactLocked(deps: CompactorDeps, options: CompactionOptions, report: CompactionReport): Promise<CompactionReport> {
+  const { writer, s3 } = deps;
+  const { bucket, prefix } = writer.location.staging!;
+  const feedBucket = deps.feedBucket ?? bucket;
+  const limit = pLimit(16);
 
   const listed = await listAll(s3, bucket, prefix);
   const claimKeys = listed.filter((o) => o.key.startsWith(`${prefix}${CLAIMS_DIR}`));
   const tombstones = listed.filter((o) => o.key.startsWith(`${prefix}${MERGED_DIR}`));
-  const stagedListed = listed.filter((o) => !o.key.startsWith(`${prefix}${CLAIMS_DIR}`) && !o.key.startsWith(`${prefix}${MERGED_DIR}`));
+  const stagedListed = listed.filter((o) => !o.key.startsWith(`${prefix}${CLAIMS_DIR}`) && !o.key.startsWith(`${prefix}${MERGED_DIR}`) && o.key !== lockKey(prefix));
   report.staged = { objects: stagedListed.length, bytes: stagedListed.reduce((n, o) => n + o.size, 0) };
 
   // claims an earlier run left: each is finished before anything new is planned
@@ -250,6 +301,7 @@ export function describeCompaction(r: CompactionReport): string {
   const rows = objects.reduce((n, o) => n + o.rows, 0);
   const bytes = objects.reduce((n, o) => n + o.bytes, 0);
   const members = r.merged.reduce((n, m) => n + m.members, 0);
+  if (r.busy) return `another compaction is running, nothing done: ${r.busy}`;
   return [
     `merged ${members} of ${r.staged.objects} staged objects (${r.staged.bytes} bytes) into ${objects.length} Parquet object${objects.length === 1 ? '' : 's'} (${rows} rows, ${bytes} bytes)`,
     r.resumed ? `finished ${r.resumed} earlier claim${r.resumed === 1 ? '' : 's'}` : '',

@@ -3,7 +3,7 @@
 // reaches the lake exactly once across a second run, a replayed batch, a replay that stages an object again, and
 // crashes between writing the merged object and deleting the staged ones. Rows are read back with pyarrow and
 // validated with py-ocsf-models (classes 2003, 5019 and 5023).
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Keys } from '../../core/indexes.js';
 import type { AccountRecord, FindingRecord, ResourceRecord } from '../../core/schemas.js';
-import { compactLake, type CompactionReport } from '../../feed/lake-compactor.js';
+import { compactLake, LOCK_LEASE_MS, type CompactionReport } from '../../feed/lake-compactor.js';
 import { FEED_KEY_META } from '../../feed/lake-staging.js';
 import { securityLakeWriterFromEnv } from '../../feed/security-lake-sink.js';
 import { s3Config } from '../../platform/aws.js';
@@ -187,6 +187,15 @@ describe('Security Lake compaction (moto + OpenSearch)', () => {
     expect(await listed(lakeBucket)).toEqual(afterFirst);
   });
 
+  it('one run at a time: a run that finds the lock held does nothing', async () => {
+    const lock = `${STAGING}_lock.json`;
+    await s3.send(new PutObjectCommand({ Bucket: feedBucket, Key: lock, Body: JSON.stringify({ holder: 'other', expiresAt: new Date(Date.now() + 60_000).toISOString() }) }));
+    const report = await compact();
+    expect(report.busy).toMatch(/held until .*other/);
+    expect(await keys(feedBucket, lock)).toEqual([lock]);
+    await s3.send(new DeleteObjectCommand({ Bucket: feedBucket, Key: lock }));
+  });
+
   it('a replayed batch does not double rows in the lake after compaction', async () => {
     expect((await handleEvent(first, deps)).batchItemFailures).toEqual([]);
     expect((await handleEvent(second, deps)).batchItemFailures).toEqual([]);
@@ -219,7 +228,9 @@ describe('Security Lake compaction (moto + OpenSearch)', () => {
     // crash 2 (of the re-run): everything written and claimed, no staged object deleted yet
     await expect(compact(crashingOn((cmd) => cmd === 'DeleteObjectCommand'))).rejects.toThrow(/simulated crash/);
     expect((await stagedKeys()).length).toBeGreaterThan(staged.length);
-    const report = await compact();
+    // the crashed run could not release its lock: the re-run takes it over once the lease has run out
+    expect((await compact()).busy).toMatch(/_lock\.json is held until/);
+    const report = await compact(s3, { now: new Date(Date.now() + LOCK_LEASE_MS + 60_000) });
     expect(report.resumed).toBeGreaterThan(0);
     expect(await stagedKeys()).toEqual([]);
     expect((await keys(feedBucket, `${STAGING}_claims/`)).length).toBe(0);
