@@ -2,7 +2,8 @@
 // merged output, named by its members), claims; and change records as OCSF Device Config State Change (5019).
 // The S3 side runs on moto in test/integration/feed-lake-compaction.test.ts.
 import { gunzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../../bin/census.js';
 import type { ChangeRecord, ResourceRecord } from '../../core/schemas.js';
 import { changeToOcsf } from '../../feed/ocsf-change.js';
 import { resourceToOcsf } from '../../feed/ocsf-inventory.js';
@@ -128,5 +129,29 @@ describe('compaction plan', () => {
     expect(parseClaim('c.json', JSON.stringify({ name: 'n', classUid: 5023, partition: 'p/', members: ['a'], written: ['x'] }))).toMatchObject({ written: ['x'] });
     expect(() => parseClaim('c.json', '{')).toThrow(/^c\.json: claim is not JSON/);
     expect(() => parseClaim('c.json', '{"name":"n"}')).toThrow(/^c\.json: claim lacks name, classUid, partition or members/);
+  });
+});
+
+describe('census lake compact', () => {
+  async function run(...args: string[]): Promise<{ code: number; stderr: string }> {
+    let stderr = '';
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((x: string | Uint8Array) => ((stderr += String(x)), true));
+    const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += `${a.join(' ')}\n`));
+    const saved = { lake: process.env.CENSUS_SECURITY_LAKE, sources: process.env.CENSUS_SECURITY_LAKE_SOURCES };
+    delete process.env.CENSUS_SECURITY_LAKE;
+    delete process.env.CENSUS_SECURITY_LAKE_SOURCES;
+    try {
+      return { code: await main(['node', 'census', ...args]), stderr };
+    } finally {
+      err.mockRestore();
+      error.mockRestore();
+      if (saved.lake !== undefined) process.env.CENSUS_SECURITY_LAKE = saved.lake;
+      if (saved.sources !== undefined) process.env.CENSUS_SECURITY_LAKE_SOURCES = saved.sources;
+    }
+  }
+
+  it('names the flag of a bad value (exit 2) and says what to set when Security Lake output is off (exit 1)', async () => {
+    expect(await run('lake', 'compact', '--max-wait-minutes', 'soon')).toMatchObject({ code: 2, stderr: expect.stringContaining('--max-wait-minutes must be a non-negative number, got "soon"') });
+    expect(await run('lake', 'compact', '--staging', 's3://feed/lake-staging/')).toMatchObject({ code: 1, stderr: expect.stringContaining('set CENSUS_SECURITY_LAKE=s3://bucket/ext/') });
   });
 });
