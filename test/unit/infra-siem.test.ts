@@ -123,6 +123,16 @@ describe('SIEM delivery (infra/lib/siem.ts)', () => {
     expect(byType(plain.json, 'AWS::Scheduler::Schedule').map(([, r]) => r.Properties.Name)).not.toContain('census-lakecompaction');
   });
 
+  it("the compaction function's bundle loads in Node and exports its handler", () => {
+    const fn = byType(full.json, 'AWS::Lambda::Function').find(([id]) => id.startsWith('SiemLakeCompaction'))![1];
+    expect(fn.Properties.Handler).toBe('index.compactHandler');
+    const file = join(full.outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.mjs');
+    const script = `const m = await import(${JSON.stringify(file)}); console.log(typeof m.compactHandler);`;
+    // the Census settings a deployed function has: the handler module reads none of them at load time
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: tmpdir(), encoding: 'utf8', env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1' } });
+    expect(run.stdout.trim()).toBe('function');
+  });
+
   it('cfn-lint reports nothing on either template', () => {
     for (const { outdir } of [plain, full]) {
       const run = spawnSync('bash', [join(repoRoot, 'scripts/cfn-lint.sh'), outdir], { encoding: 'utf8' });
