@@ -39,7 +39,7 @@ export function registerFeedCommands(program: Command): void {
     .description('merge the staged Security Lake events of each OCSF class and partition into Security Lake-sized Parquet objects, then delete the staged ones')
     .option('--staging <s3uri>', 'staging location (default CENSUS_SECURITY_LAKE_STAGING)')
     .option('--max-wait-minutes <n>', "merge a partition once its oldest staged object is this old (Security Lake: 5 minutes to a day)", nonNegative('--max-wait-minutes'), 60)
-    .option('--target-mib <n>', 'merge a partition once its staged objects add up to this, and put at most this much into one merged object', nonNegative('--target-mib'), 32)
+    .option('--target-mib <n>', 'merge a partition once its staged objects add up to this, and put at most this much into one merged object', nonNegative('--target-mib'), 8)
     .option('--orphan-hours <n>', 'delete staged objects whose feed object never appeared after this long (their batch was delivered again under another name)', nonNegative('--orphan-hours'), 168)
     .addOption(outputOption(['table', 'json']))
     .addHelpText(

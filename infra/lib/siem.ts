@@ -47,8 +47,8 @@ export const SiemConfig = z.object({
         compactionMinutes: z.number().int().min(5).max(1440).default(15),
         /** a partition is merged once its oldest staged object is this old (at most a day, Security Lake's longest) */
         maxWaitMinutes: z.number().int().min(5).max(1440).default(60),
-        /** ... or once its staged objects add up to this; the most one merged object takes (Security Lake: under 256 MB) */
-        targetMiB: z.number().int().min(1).max(200).default(32),
+        /** ... or once its staged objects add up to this; the most one merged object takes (held in memory: see feed/lake-compactor.ts) */
+        targetMiB: z.number().int().min(1).max(64).default(8),
       }),
     )
     .optional(),

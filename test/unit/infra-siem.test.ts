@@ -117,7 +117,7 @@ describe('SIEM delivery (infra/lib/siem.ts)', () => {
     expect(deletes.map((s) => JSON.stringify(s.Resource))).toEqual([expect.stringContaining('/lake-staging/*')]);
     expect(compaction.some((s) => actions(s).includes('s3:GetObject') && /feed-delivered\/\*/.test(JSON.stringify(s.Resource)))).toBe(true);
     const fn = byType(full.json, 'AWS::Lambda::Function').find(([id]) => id.startsWith('SiemLakeCompaction'))![1];
-    expect(fn.Properties.Environment.Variables).toMatchObject({ CENSUS_LAKE_MAX_WAIT_MINUTES: '60', CENSUS_LAKE_TARGET_MIB: '32', CENSUS_SECURITY_LAKE_REGION: 'eu-west-1' });
+    expect(fn.Properties.Environment.Variables).toMatchObject({ CENSUS_LAKE_MAX_WAIT_MINUTES: '60', CENSUS_LAKE_TARGET_MIB: '8', CENSUS_SECURITY_LAKE_REGION: 'eu-west-1' });
     full.template.hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'census-lakecompaction', ScheduleExpression: 'rate(15 minutes)' });
     expect(JSON.stringify(plain.json)).not.toContain('CENSUS_SECURITY_LAKE');
     expect(byType(plain.json, 'AWS::Scheduler::Schedule').map(([, r]) => r.Properties.Name)).not.toContain('census-lakecompaction');
