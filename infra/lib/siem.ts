@@ -284,7 +284,7 @@ export class CensusSiem extends Construct {
       entry: entries.lakeCompaction,
       handler: 'compactHandler',
       description: 'Census: merges the staged Security Lake events into Security Lake-sized OCSF Parquet objects',
-      // a merge holds up to targetMiB of gzip NDJSON as events in memory
+      // a merge holds up to targetMiB of gzip NDJSON as events in memory (8 MiB: about 1.3 GB, feed/lake-compactor.ts)
       memorySize: 2048,
       // shorter than the lock's 15-minute lease (feed/lake-compactor.ts) and than the schedule's shortest interval
       timeout: Duration.minutes(Math.min(10, lake.compactionMinutes)),
