@@ -296,6 +296,7 @@ export class CensusSiem extends Construct {
       },
     }));
     const role = compaction.role!;
+    // feed/ and feed-delivered/ only to HEAD them (S3 has no HEAD-only permission: HeadObject needs s3:GetObject)
     allowObjects(role, feed, key, 'read', [`${STAGING_PREFIX}*`, 'feed/*', 'feed-delivered/*']);
     allowObjects(role, feed, key, 'write', [`${STAGING_PREFIX}*`]);
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [feed.arnForObjects(`${STAGING_PREFIX}*`)] }));
