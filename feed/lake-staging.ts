@@ -197,7 +197,8 @@ export function planCompaction(staged: Staged[], pending: Claim[], prefix: strin
   let waiting = 0;
   for (const { classUid, partition, items } of [...groups.values()].sort((a, b) => `${a.classUid}/${a.partition}`.localeCompare(`${b.classUid}/${b.partition}`))) {
     const bytes = items.reduce((n, s) => n + s.size, 0);
-    const oldest = Math.min(...items.map((s) => s.lastModified.getTime()));
+    // a loop, not Math.min(...): a backlog can hold more objects than a call takes arguments
+    const oldest = items.reduce((m, s) => Math.min(m, s.lastModified.getTime()), Infinity);
     if (bytes < opts.targetBytes && opts.now.getTime() - oldest < opts.maxWaitMs) {
       waiting += items.length;
       continue;
