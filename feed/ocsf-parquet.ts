@@ -1,7 +1,7 @@
 // OCSF events of one class → one Parquet file (hyparquet-writer: pure JavaScript, so the processor's Lambda
 // bundle carries no WebAssembly; chosen over parquet-wasm + apache-arrow by `npm run bench`, see BENCHMARKS.md).
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { COMPLIANCE_FINDING_FIELDS, INVENTORY_INFO_FIELDS, parquetSchema, shapeRow, type Field } from './ocsf-schema.js';
+import { COMPLIANCE_FINDING_FIELDS, DEVICE_CONFIG_STATE_CHANGE_FIELDS, INVENTORY_INFO_FIELDS, parquetSchema, shapeRow, type Field } from './ocsf-schema.js';
 
 export interface OcsfClass {
   uid: number;
@@ -15,6 +15,8 @@ export interface OcsfClass {
 export const OCSF_CLASSES: Record<number, OcsfClass> = {
   2003: { uid: 2003, eventClass: 'COMPLIANCE_FINDING', sourceName: 'census-compliance-finding', fields: COMPLIANCE_FINDING_FIELDS },
   5023: { uid: 5023, eventClass: 'CLOUD_RESOURCES_INVENTORY_INFO', sourceName: 'census-inventory-info', fields: INVENTORY_INFO_FIELDS },
+  // the change history (feed/ocsf-change.ts says why this class)
+  5019: { uid: 5019, eventClass: 'DEVICE_CONFIG_STATE_CHANGE', sourceName: 'census-config-change', fields: DEVICE_CONFIG_STATE_CHANGE_FIELDS },
 };
 
 export function ocsfClass(event: Record<string, unknown>, where = 'event'): OcsfClass {

@@ -1,4 +1,4 @@
-// The Parquet column layout of the two OCSF classes Census sends to Security Lake. One fixed schema per class,
+// The Parquet column layout of the three OCSF classes Census sends to Security Lake. One fixed schema per class,
 // written the same way in every object, so the Glue crawler Security Lake runs over a custom source sees one
 // table shape. Attributes whose OCSF type is `json` or open-ended `object` (`unmapped`, `resources[].data`) are
 // JSON text, as Security Lake's own sources store them.
@@ -47,6 +47,16 @@ export const INVENTORY_INFO_FIELDS: Field[] = [
   ...outcome,
   metadata,
   { name: 'resources', list: [...resourceBase, { name: 'labels', list: 'string' }, { name: 'data', type: 'json' }] },
+  cloud,
+  { name: 'unmapped', type: 'json' },
+];
+
+/** OCSF Device Config State Change (class 5019), as `changeToOcsf` in feed/ocsf-change.ts writes it */
+export const DEVICE_CONFIG_STATE_CHANGE_FIELDS: Field[] = [
+  ...classification,
+  ...outcome,
+  metadata,
+  { name: 'device', struct: [s('uid'), s('name'), s('type'), i32('type_id'), s('region')] },
   cloud,
   { name: 'unmapped', type: 'json' },
 ];

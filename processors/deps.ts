@@ -55,8 +55,8 @@ export async function processorDeps(config: CensusConfig, opts: DepsOptions = {}
     refresh: opts.refresh,
     limits: opts.limits,
   };
-  // every record line gets the one `eventTime` (feed/event-time.ts); CENSUS_SECURITY_LAKE adds OCSF Parquet copies
-  // of resources and findings beside the feed (feed/security-lake-sink.ts)
+  // every record line gets the one `eventTime` (feed/event-time.ts); CENSUS_SECURITY_LAKE adds OCSF copies of
+  // resources, findings and changes for Security Lake, staged before the feed object (feed/security-lake-sink.ts)
   deps.feed = withSecurityLake(withFeedEventTime(deps.feed), securityLakeWriterFromEnv(s3));
   return deps;
 }

@@ -7,6 +7,11 @@
   Schema: py-ocsf-models. Class 2003 with its ComplianceFinding model (plus Cloud for the cloud profile).
           py-ocsf-models has no class 5023 (Cloud Resources Inventory Info), so it is checked as OCSF 1.5
           defines it on the library's own building blocks: BaseEvent, Metadata, Cloud, ResourceDetails.
+          Class 5019 (Device Config State Change) is not in py-ocsf-models either: checked as OCSF 1.5 defines it,
+          with the library's BaseEvent, Metadata and Cloud. Its `device` is checked against OCSF 1.5's Device
+          attributes Census fills (type_id required, its enum from the library's DeviceType): the library's own
+          Device model also requires hostname, ip, name and region, which OCSF only recommends and a cloud
+          resource (an S3 bucket, an IAM role) does not have.
   Columns of OCSF type json (`unmapped`, `resources[].data`) are JSON text in Parquet and decoded first.
 
 Usage: .stack/venv/bin/python scripts/validate-ocsf-parquet.py DIR [--home-region us-east-1] [--dump rows.ndjson]
@@ -24,6 +29,8 @@ from pydantic import ValidationError
 from py_ocsf_models.events.base_event import BaseEvent
 from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding
 from py_ocsf_models.objects.cloud import Cloud
+from py_ocsf_models.objects.device import DeviceType
+from pydantic import BaseModel
 from py_ocsf_models.objects.resource_details import ResourceDetails
 
 PATH = re.compile(r"^ext/(?P<source>[A-Za-z0-9_-]+)/region=(?P<region>[a-z0-9-]+)/accountId=(?P<account>\d{12})/eventDay=(?P<day>\d{8})/[^/]+\.parquet$")
@@ -44,6 +51,33 @@ class CloudResourcesInventoryInfo(BaseEvent):
     time_dt: datetime.datetime | None = None
     cloud: Cloud
     resources: list[ResourceDetails]
+
+
+class ChangedDevice(BaseModel):
+    """OCSF 1.5 `device` as class 5019 carries a cloud resource: type_id is required, the rest recommended."""
+
+    uid: str
+    name: str | None = None
+    type: str | None = None
+    type_id: DeviceType
+    region: str | None = None
+
+
+class DeviceConfigStateChange(BaseEvent):
+    """OCSF 1.5 class 5019 (Discovery category): the attributes Census fills."""
+
+    activity_id: int
+    activity_name: str | None = None
+    category_uid: int
+    category_name: str | None = None
+    class_uid: int
+    class_name: str | None = None
+    type_uid: int
+    type_name: str | None = None
+    time: int
+    time_dt: datetime.datetime | None = None
+    device: ChangedDevice
+    cloud: Cloud
 
 
 def decode(row):
@@ -78,6 +112,12 @@ def check_row(cls, row, where):
                 errors.append(f"{where}: activity_id {row['activity_id']} is not defined for class 5023")
             if not row["resources"]:
                 errors.append(f"{where}: resources is empty")
+        elif cls == 5019:
+            DeviceConfigStateChange.model_validate(row)
+            if row["category_uid"] != 5 or row["type_uid"] != 5019 * 100 + row["activity_id"]:
+                errors.append(f"{where}: category_uid/type_uid do not match class 5019")
+            if row["activity_id"] not in (0, 1, 2, 99):
+                errors.append(f"{where}: activity_id {row['activity_id']} is not defined for class 5019")
         else:
             errors.append(f"{where}: class_uid {cls} is not expected")
     except ValidationError as err:

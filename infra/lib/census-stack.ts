@@ -131,7 +131,7 @@ export class CensusStack extends Stack {
     processorRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [storage.feed.bucketArn] }));
     allowObjects(processorRole, storage.deadLetter, storage.key, 'write', ['dead-letter/*']);
     // SIEM delivery: feed/ notifications, an optional reader, an optional Security Lake custom source (siem.ts)
-    new CensusSiem(this, 'Siem', { namePrefix: config.namePrefix, storage, processor: this.processor });
+    const siem = new CensusSiem(this, 'Siem', { namePrefix: config.namePrefix, storage, processor: this.processor, defaults, environment });
 
     // --- scoring and scorecard delivery
     const scoringRole = lambdaRole(this, 'ScoringRole', `${config.namePrefix}-scoring`, 'Census scoring job');
@@ -208,14 +208,15 @@ export class CensusStack extends Stack {
     });
     // the schedule dead-letter queue is KMS-encrypted: sending to it needs the data key
     schedulerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [storage.key.keyArn] }));
-    for (const fn of [this.scoreFunction, this.deliverFunction]) {
+    const scheduled = [this.scoreFunction, this.deliverFunction, ...(siem.compaction ? [siem.compaction] : [])];
+    for (const fn of scheduled) {
       Validations.of(schedulerRole).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
         reason: 'Added by the scheduler Lambda target: invoking one function\'s versions and aliases.',
       });
     }
     // the scheduler invokes asynchronously: a run that fails after Lambda's own retries lands in the same queue
-    for (const fn of [this.scoreFunction, this.deliverFunction]) {
+    for (const fn of scheduled) {
       fn.configureAsyncInvoke({
         retryAttempts: 2,
         maxEventAge: Duration.hours(1),
@@ -232,6 +233,15 @@ export class CensusStack extends Stack {
     );
     schedule('Scoring', config.schedules.scoring, new targets.LambdaInvoke(this.scoreFunction, targetProps), 'Census scores and scorecards');
     schedule('Delivery', config.schedules.delivery, new targets.LambdaInvoke(this.deliverFunction, targetProps), 'Census scorecard e-mail');
+    // only with Security Lake output on: merge the staged events into Security Lake-sized objects (siem.ts)
+    if (siem.compaction) {
+      schedule(
+        'LakeCompaction',
+        `rate(${siem.config.securityLake!.compactionMinutes} minutes)`,
+        new targets.LambdaInvoke(siem.compaction, targetProps),
+        'Census Security Lake compaction',
+      );
+    }
 
     new CensusAlarms(this, 'Alarms', {
       config,
@@ -245,6 +255,7 @@ export class CensusStack extends Stack {
         this.processor,
         this.scoreFunction,
         this.deliverFunction,
+        ...(siem.compaction ? [siem.compaction] : []),
       ],
       queues: [this.processorFailures, this.scheduleFailures],
       stateMachine: this.inventory.stateMachine,

@@ -19,6 +19,7 @@ export const entries = {
   processors: `${repoRoot}processors/lambda.ts`,
   scoring: `${repoRoot}scoring/lambda.ts`,
   events: `${repoRoot}collectors/events/lambda.ts`,
+  lakeCompaction: `${repoRoot}feed/lambda.ts`,
   opensearchSecurity: `${repoRoot}infra/lambda/opensearch-security.ts`,
 } as const;
 

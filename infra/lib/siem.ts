@@ -1,6 +1,8 @@
 // What a SIEM team needs to take the feed as it is: object-created notifications of feed/ on an SQS queue (and
 // optionally EventBridge), a reader account or role with read on feed/ and decrypt on its key, and an optional
-// Amazon Security Lake custom source per OCSF class that the processors write Parquet into.
+// Amazon Security Lake custom source per OCSF class: the processors stage OCSF events under lake-staging/ of the
+// feed bucket, and a scheduled compaction function merges them into Security Lake-sized Parquet objects
+// (feed/lake-staging.ts) written with each source's provider role.
 import { ArnFormat, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,7 +13,12 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { parseWith } from '../../core/schemas.js';
 import { OCSF_CLASSES } from '../../feed/ocsf-parquet.js';
+import { censusFunction, entries, type FunctionDefaults } from './functions.js';
+import { acknowledgePrefixGrants, allowObjects } from './grants.js';
 import type { CensusStorage } from './storage.js';
+
+/** where the processors stage Security Lake events in the feed bucket (the compaction owns everything below it) */
+export const STAGING_PREFIX = 'lake-staging/';
 
 const flag = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
 
@@ -36,6 +43,12 @@ export const SiemConfig = z.object({
         sourceVersion: z.string().regex(/^[0-9.]{1,32}$/).default('1.0'),
         /** region partition of global resources (IAM, Route 53, ...); default the stack's region */
         homeRegion: z.string().optional(),
+        /** how often the compaction runs (Security Lake: objects at most every 5 minutes) */
+        compactionMinutes: z.number().int().min(5).max(1440).default(15),
+        /** a partition is merged once its oldest staged object is this old (at most a day, Security Lake's longest) */
+        maxWaitMinutes: z.number().int().min(5).max(1440).default(60),
+        /** ... or once its staged objects add up to this; the most one merged object takes (held in memory: see feed/lake-compactor.ts) */
+        targetMiB: z.number().int().min(1).max(64).default(8),
       }),
     )
     .optional(),
@@ -51,13 +64,18 @@ export function siemConfig(scope: Construct): SiemConfig {
 export interface CensusSiemProps {
   namePrefix: string;
   storage: CensusStorage;
-  /** the stream processor: writes the Security Lake objects when a custom source is deployed */
+  /** the stream processor: stages the Security Lake events when a custom source is deployed */
   processor: lambda.Function;
+  defaults: FunctionDefaults;
+  /** the Census settings every function gets (the feed bucket among them) */
+  environment: Record<string, string>;
 }
 
 export class CensusSiem extends Construct {
   readonly config: SiemConfig;
   readonly queue?: sqs.Queue;
+  /** merges the staged Security Lake events; the stack schedules it (only with Security Lake output on) */
+  compaction?: lambda.Function;
 
   constructor(scope: Construct, id: string, props: CensusSiemProps) {
     super(scope, id);
@@ -246,11 +264,46 @@ export class CensusSiem extends Construct {
       });
     }
 
-    // the processors assume each source's provider role (with the external id) to write its Parquet objects
-    props.processor.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: roleArns }));
-    props.processor.addEnvironment('CENSUS_SECURITY_LAKE_SOURCES', stack.toJsonString(sources));
-    props.processor.addEnvironment('CENSUS_SECURITY_LAKE_EXTERNAL_ID', lake.externalId);
-    props.processor.addEnvironment('CENSUS_SECURITY_LAKE_REGION', lake.homeRegion ?? stack.region);
+    // the processors stage each batch's events under lake-staging/ of the feed bucket (their own credentials, no
+    // provider role: they never write into the lake); the sources tell them which classes to stage and how to partition
+    const { feed, key } = props.storage;
+    const lakeEnv = {
+      CENSUS_SECURITY_LAKE_SOURCES: stack.toJsonString(sources),
+      CENSUS_SECURITY_LAKE_EXTERNAL_ID: lake.externalId,
+      CENSUS_SECURITY_LAKE_REGION: lake.homeRegion ?? stack.region,
+      CENSUS_SECURITY_LAKE_STAGING: `s3://${feed.bucketName}/${STAGING_PREFIX}`,
+    };
+    for (const [k, v] of Object.entries(lakeEnv)) props.processor.addEnvironment(k, v);
+    allowObjects(props.processor.role!, feed, key, 'write', [`${STAGING_PREFIX}*`]);
+
+    // the compaction: reads staged objects and asks whether their feed objects (or Firehose markers) exist, writes
+    // the merged Parquet with each source's provider role (with the external id), then claims, tombstones and deletes
+    // under lake-staging/ only
+    const compaction = (this.compaction = censusFunction(this, 'LakeCompaction', props.defaults, {
+      name: 'lake-compaction',
+      entry: entries.lakeCompaction,
+      handler: 'compactHandler',
+      description: 'Census: merges the staged Security Lake events into Security Lake-sized OCSF Parquet objects',
+      // a merge holds up to targetMiB of gzip NDJSON as events in memory (8 MiB: about 1.3 GB, feed/lake-compactor.ts)
+      memorySize: 2048,
+      // shorter than the lock's 15-minute lease (feed/lake-compactor.ts) and than the schedule's shortest interval
+      timeout: Duration.minutes(Math.min(10, lake.compactionMinutes)),
+      environment: {
+        ...props.environment,
+        ...lakeEnv,
+        CENSUS_LAKE_MAX_WAIT_MINUTES: String(lake.maxWaitMinutes),
+        CENSUS_LAKE_TARGET_MIB: String(lake.targetMiB),
+      },
+    }));
+    const role = compaction.role!;
+    // feed/ and feed-delivered/ only to HEAD them (S3 has no HEAD-only permission: HeadObject needs s3:GetObject)
+    allowObjects(role, feed, key, 'read', [`${STAGING_PREFIX}*`, 'feed/*', 'feed-delivered/*']);
+    allowObjects(role, feed, key, 'write', [`${STAGING_PREFIX}*`]);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [feed.arnForObjects(`${STAGING_PREFIX}*`)] }));
+    acknowledgePrefixGrants(role, feed, [`${STAGING_PREFIX}*`]);
+    // without ListBucket, HeadObject on a feed object not written yet answers 403 instead of 404; names only
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [feed.bucketArn] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: roleArns }));
     for (const [uid, s] of Object.entries(sources)) new CfnOutput(stack, `SecurityLakeSource${uid}`, { value: s.location, description: `Security Lake custom source of OCSF class ${uid}` });
   }
 }

@@ -21,6 +21,8 @@ import { writeScorecards } from '../../scoring/scorecards/index.js';
 import { deliverScorecards } from '../../scoring/deliver.js';
 import { uploadScorecards, writeScoresFeed } from '../../scoring/store.js';
 import { collectOrganization, consumeAll } from './pipeline-stages.js';
+import { compactLake } from '../../feed/lake-compactor.js';
+import { securityLakeWriterFromEnv } from '../../feed/security-lake-sink.js';
 import { StageRunner } from './stages.js';
 import { formatSummary, readSummary, type DemoSummary } from './summary.js';
 import { buildSyntheticOrg, exceptionsCsv, trustedAccountsRegisterCsv, type SyntheticOrgManifest } from './synthetic-org.js';
@@ -147,13 +149,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     writeFileSync(join(out, 'dashboards.ndjson'), savedObjectsNdjson(config.indexPrefix));
   });
 
-  // the processors also write OCSF Parquet in Security Lake's layout beside the NDJSON feed (feed/security-lake-sink.ts)
+  // the processors also stage OCSF events for Security Lake beside the NDJSON feed (feed/security-lake-sink.ts), and
+  // the compaction merges them into Parquet in Security Lake's layout, as the deployed schedule does (feed/lake-staging.ts)
   const lakeLocation = `s3://${config.feedBucket}/security-lake/ext/`;
-  const lake = { CENSUS_SECURITY_LAKE: lakeLocation, CENSUS_SECURITY_LAKE_REGION: manifest.regions[0] };
+  const stagingLocation = `s3://${config.feedBucket}/lake-staging/`;
+  const lake = { CENSUS_SECURITY_LAKE: lakeLocation, CENSUS_SECURITY_LAKE_REGION: manifest.regions[0], CENSUS_SECURITY_LAKE_STAGING: stagingLocation };
   const firstRun = await measureWrites(s3, os, config, async () => {
     await stages.run('discover accounts and run every collector into Kinesis', (p) => collectOrganization(config, p), (r) => r.records);
     await withEnv(lake, () =>
-      stages.run('process the stream into S3 (NDJSON feed, Security Lake Parquet) and OpenSearch', (p) => consumeAll(config, p), (r) => r.records),
+      stages.run('process the stream into S3 (NDJSON feed, staged Security Lake events) and OpenSearch', (p) => consumeAll(config, p), (r) => r.records),
     );
   });
   // change-only landing: an unchanged organization inventoried again writes (almost) nothing
@@ -208,12 +212,38 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         stages.run('a CloudTrail event re-collects one queue until it is searchable', () => measureEventLatency(config, os, member.accountId, manifest.regions[0]!, 1)),
       )
     : undefined;
+  // every partition at once (no waiting for it to fill or age): the demo's staged objects all become lake objects
+  const compaction = await withEnv(lake, () =>
+    stages.run(
+      'merge the staged Security Lake events into Parquet (census lake compact)',
+      () => compactLake({ s3, writer: securityLakeWriterFromEnv(s3)!, feedBucket: config.feedBucket }, { maxWaitMs: 0 }),
+      (r) => r.merged.reduce((n, m) => n + m.objects.length, 0),
+    ),
+  );
+  const merged = compaction.merged.flatMap((m) => m.objects);
+  const rowsByClass: Record<string, number> = {};
+  for (const o of merged) {
+    const source = o.key.slice(`security-lake/ext/`.length).split('/')[0]!;
+    rowsByClass[source] = (rowsByClass[source] ?? 0) + o.rows;
+  }
   const summary: DemoSummary = {
     ...partial,
     deadLetters: await countObjects(s3, config.deadLetterBucket, 'dead-letter/'),
     workbooks: [cards.enterprise.file, ...cards.owners.map((o) => o.file), ...(cards.unowned ? [cards.unowned.file] : [])].map((f) => join(scorecardDir, f)),
     feed: `s3://${config.feedBucket}/feed/ (moto at ${localStack.moto})`,
-    securityLake: { location: lakeLocation, objects: await countObjects(s3, config.feedBucket, 'security-lake/ext/') },
+    securityLake: {
+      location: lakeLocation,
+      objects: await countObjects(s3, config.feedBucket, 'security-lake/ext/'),
+      rowsBySource: rowsByClass,
+      compaction: {
+        staging: stagingLocation,
+        stagedObjects: compaction.staged.objects,
+        stagedBytes: compaction.staged.bytes,
+        mergedObjects: merged.length,
+        mergedBytes: merged.reduce((n, o) => n + o.bytes, 0),
+        left: await countObjects(s3, config.feedBucket, 'lake-staging/') - (await countObjects(s3, config.feedBucket, 'lake-staging/_merged/')),
+      },
+    },
     ...(snapshot.written
       ? { snapshot: { manifest: `s3://${config.feedBucket}/${snapshot.manifestKey}`, accounts: snapshot.manifest.counts.account, resources: snapshot.manifest.counts.resource, findings: snapshot.manifest.counts.finding } }
       : {}),

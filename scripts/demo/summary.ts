@@ -14,8 +14,15 @@ export interface DemoSummary {
   deadLetters: number;
   workbooks: string[];
   feed: string;
-  /** the OCSF Parquet objects written for Security Lake beside the feed */
-  securityLake: { location: string; objects: number };
+  /** the OCSF Parquet objects written for Security Lake beside the feed, by the compaction of the staged events */
+  securityLake: {
+    location: string;
+    objects: number;
+    /** rows per custom source folder (compliance findings, config changes, inventory info) */
+    rowsBySource?: Record<string, number>;
+    /** what the processors staged and the compaction made of it; `left` staged objects not merged (0 when all went) */
+    compaction?: { staging: string; stagedObjects: number; stagedBytes: number; mergedObjects: number; mergedBytes: number; left: number };
+  };
   /** the day's full feed snapshot (feed/snapshot.ts): its manifest and what it lists */
   snapshot?: { manifest: string; accounts: number; resources: number; findings: number };
   /**
@@ -124,6 +131,14 @@ export function formatSummary(s: DemoSummary): string {
   for (const w of s.worstAccounts) lines.push(`  ${w.accountId}  ${pct(w.score).padStart(6)}  ${w.name ?? ''}  ${w.owner ?? ''}`);
   lines.push('', `Dead-lettered records: ${s.deadLetters}`, `Workbooks (${s.workbooks.length}): ${s.workbooks.length ? s.workbooks[0]!.replace(/[^/]+$/, '') : 'none'}`);
   lines.push(`S3 feed: ${s.feed}`, `Security Lake (OCSF Parquet, ${s.securityLake.objects} objects): ${s.securityLake.location}`);
+  const rows = Object.entries(s.securityLake.rowsBySource ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  if (rows.length) lines.push(`  rows by custom source: ${rows.map(([source, n]) => `${source} ${n}`).join(', ')}`);
+  const c = s.securityLake.compaction;
+  if (c) {
+    lines.push(
+      `  compacted (census lake compact): ${c.stagedObjects} staged objects (${c.stagedBytes} bytes) under ${c.staging} -> ${c.mergedObjects} Parquet objects (${c.mergedBytes} bytes), ${c.left} left staged`,
+    );
+  }
   if (s.snapshot) lines.push(`Daily feed snapshot (${s.snapshot.accounts} accounts, ${s.snapshot.resources} resources, ${s.snapshot.findings} open findings): ${s.snapshot.manifest}`);
   lines.push(`OpenSearch: ${s.opensearchUrl}`, '');
   if (s.followingChange) {

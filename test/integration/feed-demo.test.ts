@@ -1,5 +1,6 @@
 // The demo writes the Security Lake objects beside the NDJSON feed and its summary says where: a small run on the
-// local stack, the objects read back with pyarrow and validated against OCSF.
+// local stack (the processors stage, the compaction merges), the objects read back with pyarrow and validated
+// against OCSF (findings, inventory and changes).
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -56,10 +57,20 @@ describe('census demo → Security Lake objects beside the feed', () => {
     const resources = Object.values(summary.resourcesByType).reduce((a, b) => a + b, 0);
     expect(report.classes['5023']).toBeGreaterThanOrEqual(resources);
     expect(report.classes['2003']).toBeGreaterThan(0);
+    // the change history too: every resource the first inventory saw was created
+    expect(report.classes['5019']).toBeGreaterThanOrEqual(resources);
+    // what the summary says of the compaction is what is there: every staged object merged, fewer objects than staged
+    const c = summary.securityLake.compaction!;
+    expect(c).toMatchObject({ staging: `s3://${bucket}/lake-staging/`, left: 0, mergedObjects: keys.length });
+    expect(c.mergedObjects).toBeLessThan(c.stagedObjects);
+    expect(Object.values(summary.securityLake.rowsBySource!).reduce((a, b) => a + b, 0)).toBe(report.rows);
+    expect(formatSummary(summary)).toMatch(new RegExp(`compacted \\(census lake compact\\): ${c.stagedObjects} staged objects \\(\\d+ bytes\\) under s3://${bucket}/lake-staging/ -> ${c.mergedObjects} Parquet objects`));
+    console.info(`demo lake: ${c.stagedObjects} staged (${c.stagedBytes} B) -> ${c.mergedObjects} Parquet (${c.mergedBytes} B); rows ${JSON.stringify(summary.securityLake.rowsBySource)}`);
     // and the day's full snapshot lists every current resource once, and the summary says where it is
     expect(summary.snapshot).toMatchObject({ manifest: expect.stringMatching(new RegExp(`^s3://${bucket}/feed/snapshot/dt=\\d{4}-\\d{2}-\\d{2}/manifest\\.json$`)), resources });
     expect(formatSummary(summary)).toContain(`Daily feed snapshot (${summary.snapshot!.accounts} accounts, ${resources} resources`);
     // the demo leaves the environment as it found it
     expect(process.env.CENSUS_SECURITY_LAKE).toBeUndefined();
+    expect(process.env.CENSUS_SECURITY_LAKE_STAGING).toBeUndefined();
   }, 600_000);
 });

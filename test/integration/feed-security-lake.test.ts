@@ -127,11 +127,11 @@ afterAll(() => {
 describe('processors → Security Lake and SQS notifications (moto + OpenSearch)', () => {
   const ev = event([account, bucket('lake-a'), bucket('lake-b'), user, finding]);
 
-  it('writes each landed resource and finding as valid OCSF Parquet in the Security Lake layout', async () => {
+  it('writes each landed resource, finding and change as valid OCSF Parquet in the Security Lake layout', async () => {
     expect((await handleEvent(ev, deps)).batchItemFailures).toEqual([]);
     const objects = await keys(lakeBucket);
     expect(objects.length).toBeGreaterThan(0);
-    for (const k of objects) expect(k).toMatch(/^ext\/census-(compliance-finding|inventory-info)\/region=[a-z0-9-]+\/accountId=\d{12}\/eventDay=\d{8}\/[0-9a-f]{20}-\d+\.parquet$/);
+    for (const k of objects) expect(k).toMatch(/^ext\/census-(compliance-finding|inventory-info|config-change)\/region=[a-z0-9-]+\/accountId=\d{12}\/eventDay=\d{8}\/[0-9a-f]{20}-\d+\.parquet$/);
     // the IAM user is global: filed under the home region
     expect(objects.some((k) => k.startsWith(`ext/census-inventory-info/region=eu-west-1/accountId=${OWN}/eventDay=20261124/`))).toBe(true);
     expect(objects.some((k) => k.startsWith(`ext/census-inventory-info/region=us-east-1/accountId=${OWN}/eventDay=20261124/`))).toBe(true);
@@ -139,6 +139,8 @@ describe('processors → Security Lake and SQS notifications (moto + OpenSearch)
     const report = validate(await download(lakeBucket, 'ext/'));
     expect(report.errors).toEqual([]);
     expect(report.classes['5023']).toBe(3);
+    // the change history: each resource seen for the first time was created (OCSF 5019)
+    expect(report.classes['5019']).toBe(3);
     // the external finding plus the standard's own checks of the two buckets and the user
     const feedFindings = (await keys(feedBucket, 'feed/ocsf-finding/')).length;
     expect(feedFindings).toBeGreaterThan(0);

@@ -109,10 +109,19 @@ describe('CENSUS_SECURITY_LAKE', () => {
 
   it('one root: a folder per class below it', () => {
     expect(lakeLocationFromEnv({ CENSUS_SECURITY_LAKE: 's3://lake-bucket/ext', CENSUS_SECURITY_LAKE_REGION: 'eu-west-1', CENSUS_SECURITY_LAKE_RESOURCES_SOURCE: 'inv' })).toEqual({
-      sources: { 2003: { bucket: 'lake-bucket', prefix: 'ext/census-compliance-finding/' }, 5023: { bucket: 'lake-bucket', prefix: 'ext/inv/' } },
+      sources: {
+        2003: { bucket: 'lake-bucket', prefix: 'ext/census-compliance-finding/' },
+        5019: { bucket: 'lake-bucket', prefix: 'ext/census-config-change/' },
+        5023: { bucket: 'lake-bucket', prefix: 'ext/inv/' },
+      },
       homeRegion: 'eu-west-1',
       externalId: undefined,
     });
+  });
+
+  it('staging: a prefix of the feed bucket the compaction owns', () => {
+    expect(lakeLocationFromEnv({ CENSUS_SECURITY_LAKE: 's3://lake/ext/', CENSUS_SECURITY_LAKE_STAGING: 's3://census-feed/lake-staging' })?.staging).toEqual({ bucket: 'census-feed', prefix: 'lake-staging/' });
+    expect(() => lakeLocationFromEnv({ CENSUS_SECURITY_LAKE: 's3://lake/ext/', CENSUS_SECURITY_LAKE_STAGING: 's3://census-feed' })).toThrow(/CENSUS_SECURITY_LAKE_STAGING "s3:\/\/census-feed" needs a prefix/);
   });
 
   it('registered custom sources: each its own location and provider role', () => {

@@ -81,13 +81,14 @@ describe('SIEM delivery (infra/lib/siem.ts)', () => {
     expect(JSON.stringify(plain.json)).not.toContain('444455556666');
   });
 
-  it('Security Lake: one custom source per OCSF class, and the processors assume their provider roles', () => {
+  it('Security Lake: one custom source per OCSF class; the processors stage, the scheduled compaction assumes the provider roles', () => {
     const sources = byType(full.json, 'Custom::SecurityLakeCustomLogSource').map(([, r]) => JSON.parse(JSON.stringify(r.Properties.Create)) as Json);
-    expect(sources).toHaveLength(2);
+    expect(sources).toHaveLength(3);
     const text = sources.map((s) => JSON.stringify(s)).join('\n');
-    for (const cls of ['COMPLIANCE_FINDING', 'CLOUD_RESOURCES_INVENTORY_INFO']) expect(text).toContain(cls);
+    for (const cls of ['COMPLIANCE_FINDING', 'CLOUD_RESOURCES_INVENTORY_INFO', 'DEVICE_CONFIG_STATE_CHANGE']) expect(text).toContain(cls);
     expect(text).toContain('census-compliance-finding');
     expect(text).toContain('census-inventory-info');
+    expect(text).toContain('census-config-change');
     expect(text).toContain('census-ext');
     full.template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'census-security-lake-crawler',
@@ -97,14 +98,39 @@ describe('SIEM delivery (infra/lib/siem.ts)', () => {
     const env = processor.Properties.Environment.Variables as Json;
     expect(env.CENSUS_SECURITY_LAKE_EXTERNAL_ID).toBe('census-ext');
     expect(env.CENSUS_SECURITY_LAKE_REGION).toBe('eu-west-1');
-    expect(JSON.stringify(env.CENSUS_SECURITY_LAKE_SOURCES)).toMatch(/2003.*location.*roleArn.*5023/s);
-    const assume = byType(full.json, 'AWS::IAM::Policy')
-      .filter(([, r]) => JSON.stringify(r.Properties.Roles).includes('ProcessorRole'))
-      .flatMap(([, r]) => r.Properties.PolicyDocument.Statement as Json[])
-      .filter((s) => ([] as string[]).concat(s.Action).includes('sts:AssumeRole'));
+    expect(JSON.stringify(env.CENSUS_SECURITY_LAKE_SOURCES)).toMatch(/2003.*location.*roleArn.*5019.*5023/s);
+    expect(JSON.stringify(env.CENSUS_SECURITY_LAKE_STAGING)).toContain('/lake-staging/');
+    const policyOf = (rolePrefix: string) =>
+      byType(full.json, 'AWS::IAM::Policy')
+        .filter(([, r]) => JSON.stringify(r.Properties.Roles).includes(rolePrefix))
+        .flatMap(([, r]) => r.Properties.PolicyDocument.Statement as Json[]);
+    const actions = (s: Json) => ([] as string[]).concat(s.Action);
+    // the processors write only below lake-staging/ of the feed bucket, and never into the lake
+    expect(policyOf('ProcessorRole').filter((s) => actions(s).includes('sts:AssumeRole'))).toEqual([]);
+    expect(policyOf('ProcessorRole').some((s) => actions(s).includes('s3:PutObject') && JSON.stringify(s.Resource).includes('/lake-staging/*'))).toBe(true);
+    // the compaction: assumes the provider roles, deletes under lake-staging/ only, reads feed objects to tell delivered
+    const compaction = policyOf('SiemLakeCompactionRole');
+    const assume = compaction.filter((s) => actions(s).includes('sts:AssumeRole'));
     expect(assume).toHaveLength(1);
     expect(JSON.stringify(assume[0]!.Resource)).toContain('source.provider.roleArn');
+    const deletes = compaction.filter((s) => actions(s).includes('s3:DeleteObject'));
+    expect(deletes.map((s) => JSON.stringify(s.Resource))).toEqual([expect.stringContaining('/lake-staging/*')]);
+    expect(compaction.some((s) => actions(s).includes('s3:GetObject') && /feed-delivered\/\*/.test(JSON.stringify(s.Resource)))).toBe(true);
+    const fn = byType(full.json, 'AWS::Lambda::Function').find(([id]) => id.startsWith('SiemLakeCompaction'))![1];
+    expect(fn.Properties.Environment.Variables).toMatchObject({ CENSUS_LAKE_MAX_WAIT_MINUTES: '60', CENSUS_LAKE_TARGET_MIB: '8', CENSUS_SECURITY_LAKE_REGION: 'eu-west-1' });
+    full.template.hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'census-lakecompaction', ScheduleExpression: 'rate(15 minutes)' });
     expect(JSON.stringify(plain.json)).not.toContain('CENSUS_SECURITY_LAKE');
+    expect(byType(plain.json, 'AWS::Scheduler::Schedule').map(([, r]) => r.Properties.Name)).not.toContain('census-lakecompaction');
+  });
+
+  it("the compaction function's bundle loads in Node and exports its handler", () => {
+    const fn = byType(full.json, 'AWS::Lambda::Function').find(([id]) => id.startsWith('SiemLakeCompaction'))![1];
+    expect(fn.Properties.Handler).toBe('index.compactHandler');
+    const file = join(full.outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.mjs');
+    const script = `const m = await import(${JSON.stringify(file)}); console.log(typeof m.compactHandler);`;
+    // the Census settings a deployed function has: the handler module reads none of them at load time
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: tmpdir(), encoding: 'utf8', env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1' } });
+    expect(run.stdout.trim()).toBe('function');
   });
 
   it('cfn-lint reports nothing on either template', () => {
