@@ -120,8 +120,9 @@ class AccountRun {
   }
 
   /**
-   * The account's one run record: one per account and run, not one per collector and region, so an unchanged
-   * organization's second run writes one small ledger entry and feed line per account. `seen` lists every resource
+   * The account's one run record: one per account and run (per account, collector and run in a per-collector
+   * Lambda), not one per collector and region, so an unchanged organization's second run writes one small ledger
+   * entry and feed line per account. `seen` lists every resource
    * of every scope, complete or not (the processors delete only in complete scopes, and listing a resource of an
    * incomplete scope protects it anyway).
    */
@@ -132,6 +133,7 @@ class AccountRun {
       schemaVersion: SCHEMA_VERSION,
       runId: this.o.runId,
       accountId: this.o.accountId,
+      collectors: this.o.collectors.map((c) => c.name).sort(),
       complete: reached && scopes.every((s) => s.complete),
       scopes,
       // the evidence deletions are read from: every resource the run saw, hashed (16 bytes each)

@@ -3,6 +3,7 @@
 // times. Every stage asks this table instead of switching on `recordType` itself.
 import { createHash } from 'node:crypto';
 import { indexNames } from './indexes.js';
+import { coverageKey } from './runs.js';
 import type {
   AccountRecord,
   CollectionErrorRecord,
@@ -95,8 +96,8 @@ export const recordKinds: {
     timeFields: ['observedAt'],
   },
   'inventory-run': {
-    // one per account and run (a record of the earlier shape: one per collector and region)
-    identity: (r) => (r.scopes ? [r.runId, r.accountId] : [r.runId, r.accountId, r.region ?? '', r.collector ?? '']).join('|'),
+    // one per account, run and the collectors it ran (a record of the earlier shape: one per collector and region)
+    identity: (r) => (r.scopes ? [r.runId, coverageKey(r)] : [r.runId, r.accountId, r.region ?? '', r.collector ?? '']).join('|'),
     eventTime: (r) => r.finishedAt,
     partitionKey: (r) => r.accountId,
     accountId: (r) => r.accountId,

@@ -23,10 +23,10 @@ export function deletingScopes(run: InventoryRunRecord): RunScope[] {
   return scopesOf(run).filter((s) => s.complete);
 }
 
-/** Complete regions of each collector among the scopes (a global collector's scope is `global`). */
-export function completeRegionsByCollector(scopes: RunScope[]): Map<string, string[]> {
+/** The regions of each collector among the scopes (a global collector's scope is `global`). */
+export function regionsByCollector(scopes: RunScope[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const s of scopes) if (s.complete) out.set(s.collector, [...(out.get(s.collector) ?? []), s.region]);
+  for (const s of scopes) out.set(s.collector, [...(out.get(s.collector) ?? []), s.region]);
   return out;
 }
 
@@ -41,3 +41,11 @@ export function feedCopyOfRun(run: InventoryRunRecord): InventoryRunRecord {
   const { seen: _seen, ...rest } = run;
   return rest;
 }
+
+/** The collectors a run covered, sorted: what it was asked to run, or (a record without the list) those of its scopes. */
+export function collectorsOf(run: InventoryRunRecord): string[] {
+  return [...new Set(run.collectors ?? scopesOf(run).map((s) => s.collector))].sort();
+}
+
+/** Runs with the same key cover the same account and collectors: the newer one supersedes the older. */
+export const coverageKey = (run: InventoryRunRecord): string => `${run.accountId}|${collectorsOf(run).join(',')}`;

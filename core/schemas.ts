@@ -223,9 +223,10 @@ export const RunError = z.object({
 export type RunError = z.infer<typeof RunError>;
 
 /**
- * Written once per account and run, when the account's inventory finished (or could not start): the scopes it
- * covered, what it saw and which errors it met. Processors mark deleted, for each complete scope, the stored
- * resources of that scope not in `seen`; a run supersedes an older pending run of the same account.
+ * Written once per account and run (per account, collector and run where a Lambda runs each collector), when the
+ * account's inventory finished or could not start: the scopes it covered, what it saw and which errors it met.
+ * Processors mark deleted, for each complete scope, the stored resources of that scope not in `seen`; a run
+ * supersedes an older pending run of the same account and collectors.
  *
  * Records of the earlier shape (one per collector and region, with `collector`, `region` and `resourceCount`
  * and no `scopes`) may still be in the stream during an upgrade: they are read as a run with that one scope.
@@ -235,6 +236,12 @@ export const InventoryRunRecord = z.object({
   ...recordBase,
   runId: shortName.refine((s) => s.length > 0, 'must not be empty'),
   accountId,
+  /**
+   * The collectors this inventory of the account ran: all of them when one process inventories the account
+   * (`census collect`), one when the state machine fans out a Lambda per account and collector. Runs of the same
+   * account and collectors supersede each other; runs of other collectors do not.
+   */
+  collectors: z.array(shortName).max(500).optional(),
   /** every scope was complete (and the account could be reached) */
   complete: z.boolean(),
   /** the collectors and regions the run covered; empty when the account could not be reached */

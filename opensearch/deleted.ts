@@ -4,7 +4,7 @@
 // newer capture (a later run) still wins over the marker.
 import type { Client } from '@opensearch-project/opensearch';
 import { indexNames } from '../core/indexes.js';
-import { completeRegionsByCollector, deletingScopes } from '../core/runs.js';
+import { regionsByCollector, deletingScopes } from '../core/runs.js';
 import type { InventoryRunRecord, ResourceRecord } from '../core/schemas.js';
 import { withoutSearchCopies } from './ops.js';
 
@@ -25,7 +25,7 @@ const TERMS_PER_CLAUSE = 50_000;
  * hundreds of scopes stays far below the bool clause limit.
  */
 export function unseenQuery(run: InventoryRunRecord) {
-  const byCollector = completeRegionsByCollector(deletingScopes(run));
+  const byCollector = regionsByCollector(deletingScopes(run));
   if (!byCollector.size) return undefined;
   const seen = run.seen ?? [];
   const notSeen = [];

@@ -16,7 +16,7 @@ import pLimit from 'p-limit';
 import type { ExceptionIndex } from '../core/exceptions.js';
 import { indexNames } from '../core/indexes.js';
 import { identityOf, kindOf, versionOf } from '../core/records.js';
-import { feedCopyOfRun } from '../core/runs.js';
+import { coverageKey, feedCopyOfRun } from '../core/runs.js';
 import { recordContentHash } from '../core/content.js';
 import type { AccountRecord, FindingRecord, InventoryRunRecord, ResourceRecord } from '../core/schemas.js';
 import { log } from '../platform/log.js';
@@ -532,8 +532,9 @@ async function landLatestAndTrust(current: number[], items: Item[], stores: Retu
 /**
  * Deletions only from evidence: a pending run is applied as soon as it is in the ledger. Its `seen` list names
  * everything it saw, so nothing needs to have landed first, whatever shard the resources travelled on and in
- * whatever order they arrived. Of several pending runs of one account only the newest is applied: an older one
- * can add no evidence the newer one lacks, and applying it after the newer one could only delete by stale evidence.
+ * whatever order they arrived. Of several pending runs of one account and collectors only the newest is applied: an
+ * older one can add no evidence the newer one lacks, and applying it after the newer one could only delete by stale
+ * evidence.
  */
 async function applyRuns(deps: ProcessorDeps, stores: ReturnType<typeof storesOf>): Promise<{ applied: number; pending: number }> {
   const { documents } = stores;
@@ -551,13 +552,16 @@ async function applyRuns(deps: ProcessorDeps, stores: ReturnType<typeof storesOf
   return { applied, pending: 0 };
 }
 
-/** Pure: of the pending runs, the newest of each account is applied and the older ones are superseded. */
+/**
+ * Pure: of the pending runs, the newest of each account and collectors is applied and the older ones are
+ * superseded (a per-collector Lambda's run covers only its collector: it supersedes nothing of the others).
+ */
 export function planRuns<S extends { run: InventoryRunRecord }>(pending: S[]): { apply: S[]; superseded: S[] } {
   const newest = new Map<string, S>();
   const later = (a: InventoryRunRecord, b: InventoryRunRecord) => a.startedAt > b.startedAt || (a.startedAt === b.startedAt && a.finishedAt > b.finishedAt);
   for (const p of pending) {
-    const cur = newest.get(p.run.accountId);
-    if (!cur || later(p.run, cur.run)) newest.set(p.run.accountId, p);
+    const cur = newest.get(coverageKey(p.run));
+    if (!cur || later(p.run, cur.run)) newest.set(coverageKey(p.run), p);
   }
   const apply = [...newest.values()];
   return { apply, superseded: pending.filter((p) => !apply.includes(p)) };

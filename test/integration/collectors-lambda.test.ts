@@ -1,5 +1,6 @@
 // The collector Lambda handlers (the contract infra's state machine calls) against moto and kinesalite, and an
 // account whose audit role cannot be assumed.
+import { identityHash } from '../../core/content.js';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -62,7 +63,10 @@ describe('collector Lambda handlers', () => {
     expect(out).toMatchObject({ collector: 'sqs', accountId: member, inventoried: true, resourcesByType: { 'AWS::SQS::Queue': 1 }, collectionErrors: 0 });
     const records = (await readStream(stream)).map((e) => parseRecord(e.data));
     expect(records.filter((r) => r.recordType === 'resource').map((r) => (r.recordType === 'resource' ? r.arn : ''))).toEqual([queueArn]);
-    expect(records.find((r) => r.recordType === 'inventory-run')).toMatchObject({ runId: 'run-lambda', accountId: member, collector: 'sqs', region: 'us-east-1', complete: true, resourceCount: 1 });
+    // the function's run record covers its one collector: it supersedes no run of the account's other collectors
+    const runs = records.filter((r) => r.recordType === 'inventory-run');
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ runId: 'run-lambda', accountId: member, collectors: ['sqs'], complete: true, scopes: [{ collector: 'sqs', region: 'us-east-1', complete: true, resourceCount: 1 }], seen: [identityHash(queueArn)] });
   });
 
   it('inventoryHandler takes the collector from CENSUS_COLLECTOR and refuses a bad account ID', async () => {

@@ -273,6 +273,17 @@ describe('processBatch over in-memory stores', () => {
     expect(planRuns([{ run: newer }, { run: older }]).apply.map((p) => p.run.runId)).toEqual(['run-2']);
   });
 
+  it('runs of other collectors of the same account (a Lambda per collector) are each applied, none superseded', async () => {
+    const { deps, feed, documents } = setup();
+    const kmsKey = { ...queue('k', '2026-11-24T08:00:00Z', 'run-0'), resourceType: 'AWS::KMS::Key', arn: `arn:aws:kms:us-east-1:${OWN}:key/k`, collector: 'kms' };
+    await processBatch(raws([queue('q-gone', '2026-11-24T08:00:00Z', 'run-0'), kmsKey]), deps);
+    const sqsRun = { ...run('run-1', []), collectors: ['sqs'] };
+    const kmsRun = { ...run('run-1', [], { startedAt: '2026-11-24T09:00:00Z' }), collectors: ['kms'], scopes: [{ collector: 'kms', region: 'us-east-1', complete: true, resourceCount: 0 }] };
+    expect(await processBatch(raws([sqsRun, kmsRun]), deps)).toMatchObject({ markedDeleted: 2 });
+    expect(deletedArns(feed)).toEqual([kmsKey.arn, arnOf('q-gone')].sort());
+    expect([...documents.runs.values()].map((r) => r.state)).toEqual(['applied', 'applied']);
+  });
+
   it('an unchanged account or collection error lands nowhere on the next run; a changed one lands again', async () => {
     const { deps, feed } = setup();
     const account = (observedAt: string, name = 'prod'): AccountRecord => ({
