@@ -98,7 +98,7 @@ describe('an account whose audit role cannot be assumed', () => {
     if (saved.CENSUS_AWS_MAX_ATTEMPTS === undefined) delete process.env.CENSUS_AWS_MAX_ATTEMPTS;
   });
 
-  it('yields one account-level collection error and no inventory', async () => {
+  it('yields one account-level collection error, no inventory, and a run record that lists the error', async () => {
     // moto lets AssumeRole into any account, so the failure comes from STS being unreachable: a real failed
     // AssumeRole call (connection refused), which takes the same path as AccessDenied does in AWS
     process.env.AWS_ENDPOINT_URL_STS = 'http://127.0.0.1:9';
@@ -116,7 +116,9 @@ describe('an account whose audit role cannot be assumed', () => {
       runId: 'run-unreachable',
     });
     expect(summary).toMatchObject({ inventoried: false, collectionErrors: 1, resourcesByType: {} });
-    expect(sink.records).toHaveLength(1);
+    expect(sink.records).toHaveLength(2);
+    // the run record says the account was not reached: the error is current while runs list it (it lands once)
+    expect(sink.records[1]).toMatchObject({ recordType: 'inventory-run', runId: 'run-unreachable', complete: false, collectors: ['s3', 'sqs'], scopes: [], seen: [], errors: [{ region: null, collector: null, code: (sink.records[0] as { code: string }).code }] });
     expect(sink.records[0]).toMatchObject({
       recordType: 'collection-error',
       accountId: '123456789013',
