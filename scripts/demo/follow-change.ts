@@ -47,7 +47,9 @@ export async function indexOperations(os: Client, prefix: string): Promise<numbe
 /** Feed lines and latest/ objects written since `since`, and the index operations since `opsBefore`. */
 export async function writesSince(s3: S3Client, os: Client, config: CensusConfig, since: Date, opsBefore: number): Promise<RunWrites> {
   const latestPuts = (await listSince(s3, config.feedBucket, 'latest/', since)).length;
-  const s3Puts = (await listSince(s3, config.feedBucket, '', since)).length;
+  const everyKey = await listSince(s3, config.feedBucket, '', since);
+  const s3Puts = everyKey.length;
+  if (process.env.CENSUS_FOLLOW_DEBUG) process.stderr.write(`    objects put outside latest/: ${JSON.stringify(everyKey.filter((k) => !k.startsWith('latest/')).map((k) => k.split('/').slice(0, 2).join('/')))}\n`);
   let feedLines = 0;
   const byKind: Record<string, number> = {};
   for (const key of await listSince(s3, config.feedBucket, 'feed/', since)) {
