@@ -397,9 +397,13 @@ async function landStep(items: Item[], deps: ProcessorDeps, stores: ReturnType<t
   for (const [kind, { key, members }] of objects) {
     const ok = members.filter(settled);
     if (!ok.length) continue;
-    // inventory runs stay in the feed, one line per account and run: a change-only feed is otherwise silent both
-    // when nothing changed and when nothing was inventoried, and the run line (scopes, errors) tells a SIEM which
-    const records = ok.map((i) => { const r = items[i]!.record; return r.recordType === 'inventory-run' ? feedCopyOfRun(r) : r; });
+    // Inventory runs stay in the feed, one line per account and run: a change-only feed is otherwise silent both
+    // when nothing changed and when nothing was inventoried, and the run line (scopes complete or not, errors met)
+    // tells a SIEM which. Without `seen`: identity hashes mean nothing there and are most of a run's bytes.
+    const records = ok.map((i) => {
+      const r = items[i]!.record;
+      return r.recordType === 'inventory-run' ? feedCopyOfRun(r) : r;
+    });
     try {
       // OCSF copies first: the findings object is what a replay checks for, so it is written last
       if (kind === 'finding') {
