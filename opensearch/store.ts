@@ -1,7 +1,7 @@
 // The document store of the processors on OpenSearch: the stored version of each identity (and the feed
 // object its copy went to), versioned bulk writes, the trust map, and the inventory-run ledger (one entry per
-// account and run) that deletions are applied from. The pipeline sees only the DocumentStore interface, so it can be tested with an
-// in-memory store.
+// account and run) that deletions are applied from. The pipeline sees only the DocumentStore interface, so it
+// can be tested with an in-memory store.
 import type { Client } from '@opensearch-project/opensearch';
 import { indexNames } from '../core/indexes.js';
 import { identityOf } from '../core/records.js';
@@ -68,7 +68,7 @@ export interface RunState {
   run: InventoryRunRecord;
   /**
    * pending: to be applied; applied: unseen resources of its complete scopes marked; incomplete: nothing it may
-   * delete (no complete scope, or no `seen`); superseded: a newer run of the account was applied first
+   * delete (no complete scope, or no `seen`); superseded: a newer run of the account and collectors was applied first
    */
   state: 'pending' | 'applied' | 'incomplete' | 'superseded';
   markedDeleted?: number;
