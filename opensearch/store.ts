@@ -5,7 +5,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { indexNames } from '../core/indexes.js';
 import { identityOf } from '../core/records.js';
-import { deletingScopes, resourceCountOf, scopesOf } from '../core/runs.js';
+import { coverageKey, deletingScopes, resourceCountOf, scopesOf } from '../core/runs.js';
 import { InventoryRunRecord, type ResourceRecord } from '../core/schemas.js';
 import { bulkIndex, documentId, type BulkOptions, type BulkOutcome, type IndexOp } from './bulk.js';
 import { findUnseenResources, unseenQuery, type DeletionMarker } from './deleted.js';
@@ -87,6 +87,8 @@ export interface DocumentStore {
   updateTrust(resources: ResourceRecord[]): Promise<void>;
   /** runs not applied yet, oldest first */
   pendingRuns(limit: number): Promise<RunState[]>;
+  /** the `startedAt` of the newest applied run of each coverage (core/runs.ts coverageKey) that has one */
+  newestApplied(coverages: string[]): Promise<Map<string, string>>;
   unseen(run: InventoryRunRecord): Promise<DeletionMarker[]>;
   setRunState(states: RunState[]): Promise<void>;
 }
@@ -103,6 +105,8 @@ export const RUN_LEDGER_FIELDS = {
   completeScopes: { type: 'long' },
   incompleteScopes: { type: 'long' },
   errorCount: { type: 'long' },
+  /** core/runs.ts coverageKey: the account and collectors, what a newer run supersedes an older one by */
+  coverage: { type: 'keyword', ignore_above: 4096 },
 } as const;
 
 /**
@@ -129,6 +133,7 @@ export function runLedgerDocument(s: RunState): Record<string, unknown> {
     completeScopes: scopes.filter((x) => x.complete).length,
     incompleteScopes: scopes.filter((x) => !x.complete).length,
     errorCount: s.run.errors?.length ?? 0,
+    coverage: coverageKey(s.run),
     ...(s.markedDeleted !== undefined ? { markedDeleted: s.markedDeleted } : {}),
     ...(s.feedKey ? { feedKey: s.feedKey } : {}),
   };
@@ -218,6 +223,21 @@ export class OpenSearchStore implements DocumentStore {
       const { state, feedKey, ...rest } = h._source;
       return { run: runOfLedger(rest), state: state as RunState['state'], ...(feedKey ? { feedKey: feedKey as string } : {}) };
     });
+  }
+
+  async newestApplied(coverages: string[]): Promise<Map<string, string>> {
+    if (!coverages.length) return new Map();
+    const res = await this.client.search({
+      index: indexNames(this.prefix).inventoryRuns,
+      ignore_unavailable: true,
+      body: {
+        size: 0,
+        query: { bool: { filter: [{ term: { state: 'applied' } }, { terms: { coverage: coverages } }] } },
+        aggs: { coverage: { terms: { field: 'coverage', size: coverages.length }, aggs: { newest: { max: { field: 'startedAt' } } } } },
+      } as never,
+    });
+    const buckets = ((res.body as { aggregations?: { coverage: { buckets: { key: string; newest: { value_as_string?: string; value: number } }[] } } }).aggregations?.coverage.buckets ?? []);
+    return new Map(buckets.map((b) => [b.key, b.newest.value_as_string ?? new Date(b.newest.value).toISOString()]));
   }
 
   unseen(run: InventoryRunRecord): Promise<DeletionMarker[]> {

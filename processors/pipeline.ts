@@ -544,7 +544,8 @@ async function applyRuns(deps: ProcessorDeps, stores: ReturnType<typeof storesOf
   const { documents } = stores;
   const pending = await documents.pendingRuns(200);
   if (!pending.length) return { applied: 0, pending: 0 };
-  const { apply, superseded } = planRuns(pending);
+  const newest = await documents.newestApplied([...new Set(pending.map((p) => coverageKey(p.run)))]);
+  const { apply, superseded } = planRuns(pending, newest);
   let applied = 0;
   const done: RunState[] = superseded.map((state) => ({ ...state, state: 'superseded' as const }));
   for (const state of apply) {
@@ -558,16 +559,22 @@ async function applyRuns(deps: ProcessorDeps, stores: ReturnType<typeof storesOf
 
 /**
  * Pure: of the pending runs, the newest of each account and collectors is applied and the older ones are
- * superseded (a per-collector Lambda's run covers only its collector: it supersedes nothing of the others).
+ * superseded (a per-collector Lambda's run covers only its collector: it supersedes nothing of the others); so is
+ * one that started before a run of its coverage already applied (`newestApplied`: coverage -> its startedAt), as
+ * when resharding let an account's older run record arrive after a newer one.
  */
-export function planRuns<S extends { run: InventoryRunRecord }>(pending: S[]): { apply: S[]; superseded: S[] } {
+export function planRuns<S extends { run: InventoryRunRecord }>(pending: S[], newestApplied: ReadonlyMap<string, string> = new Map()): { apply: S[]; superseded: S[] } {
   const newest = new Map<string, S>();
   const later = (a: InventoryRunRecord, b: InventoryRunRecord) => a.startedAt > b.startedAt || (a.startedAt === b.startedAt && a.finishedAt > b.finishedAt);
   for (const p of pending) {
     const cur = newest.get(coverageKey(p.run));
     if (!cur || later(p.run, cur.run)) newest.set(coverageKey(p.run), p);
   }
-  const apply = [...newest.values()];
+  const before = (p: S) => {
+    const applied = newestApplied.get(coverageKey(p.run));
+    return applied !== undefined && Date.parse(p.run.startedAt) < Date.parse(applied);
+  };
+  const apply = [...newest.values()].filter((p) => !before(p));
   return { apply, superseded: pending.filter((p) => !apply.includes(p)) };
 }
 

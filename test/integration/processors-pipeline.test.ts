@@ -221,6 +221,12 @@ describe('processing pipeline (moto + OpenSearch)', () => {
     // the ledger: one entry for the account's run, applied, with its counts and without indexing its `seen` list
     const ledger = await getDoc(names.inventoryRuns, runIndexId(run));
     expect(ledger._source).toMatchObject({ state: 'applied', markedDeleted: 1, resourceCount: 2, scopeCount: 2, completeScopes: 1, incompleteScopes: 1, errorCount: 1 });
+    // an older run of the same account and collectors arriving late (resharding) is superseded: by its evidence
+    // b-unchanged would be gone
+    const late: InventoryRunRecord = { ...run, runId: 'run-late', seen: [identityHash(kept.arn)], errors: [], startedAt: '2026-11-24T08:30:00Z', finishedAt: '2026-11-24T08:40:00Z' };
+    expect((await handleEvent(event([late]), deps)).batchItemFailures).toEqual([]);
+    expect((await getDoc(names.resourceFamily('AWS::S3::Bucket'), unchanged.arn))._source.configurationItemStatus).toBe('OK');
+    expect((await getDoc(names.inventoryRuns, runIndexId(late)))._source.state).toBe('superseded');
     const latest = await s3.send(new GetObjectCommand({ Bucket: feedBucket, Key: s3Keys.latestResource(OWN, 'AWS::S3::Bucket', 'arn:aws:s3:::b-gone') }));
     expect(JSON.parse(await latest.Body!.transformToString()).configurationItemStatus).toBe('ResourceDeleted');
     const vendorDoc = await getDoc(names.trustedAccounts, VENDOR);

@@ -5,6 +5,7 @@ import { ExceptionIndex } from '../../core/exceptions.js';
 import type { AccountRecord, InventoryRunRecord, ResourceRecord } from '../../core/schemas.js';
 import type { BulkOutcome, IndexOp } from '../../opensearch/bulk.js';
 import { identityHash } from '../../core/content.js';
+import { coverageKey } from '../../core/runs.js';
 import { deletionMarker, unseenQuery, type DeletionMarker } from '../../opensearch/deleted.js';
 import { withoutSearchCopies } from '../../opensearch/ops.js';
 import { runIndexId, runOfLedger, type DocumentStore, type RunState, type StoredCopy } from '../../opensearch/store.js';
@@ -64,6 +65,14 @@ class MemoryDocuments implements DocumentStore {
   }
   private resources() {
     return [...this.docs.values()].map((d) => d.doc as unknown as ResourceRecord & { runId?: string }).filter((d) => d.recordType === 'resource');
+  }
+  async newestApplied(coverages: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const { run, state } of this.runs.values()) {
+      const key = coverageKey(run);
+      if (state === 'applied' && coverages.includes(key) && (out.get(key) ?? '') < run.startedAt) out.set(key, run.startedAt);
+    }
+    return out;
   }
   /** the OpenSearch store's query itself (opensearch/deleted.ts), evaluated over the stored documents */
   async unseen(run: InventoryRunRecord): Promise<DeletionMarker[]> {
@@ -271,6 +280,17 @@ describe('processBatch over in-memory stores', () => {
     expect(deletedArns(feed)).toEqual([]);
     expect(Object.fromEntries([...documents.runs.values()].map((r) => [r.run.runId, r.state]))).toEqual({ 'run-1': 'superseded', 'run-2': 'applied' });
     expect(planRuns([{ run: newer }, { run: older }]).apply.map((p) => p.run.runId)).toEqual(['run-2']);
+  });
+
+  it('an older run arriving after a newer one was applied (resharding) is superseded, not applied', async () => {
+    const { deps, feed, documents } = setup();
+    await processBatch(raws([queue('a', '2026-11-24T08:00:00Z', 'run-0'), queue('b', '2026-11-24T08:00:00Z', 'run-0')]), deps);
+    const newer = run('run-2', [arnOf('a'), arnOf('b')], { startedAt: '2026-11-24T09:29:00Z', finishedAt: '2026-11-24T09:35:00Z' });
+    const older = run('run-1', [arnOf('a')], { startedAt: '2026-11-24T08:59:00Z', finishedAt: '2026-11-24T09:05:00Z' });
+    await processBatch(raws([newer]), deps);
+    expect(await processBatch(raws([older]), deps)).toMatchObject({ markedDeleted: 0 });
+    expect(deletedArns(feed)).toEqual([]);
+    expect(Object.fromEntries([...documents.runs.values()].map((r) => [r.run.runId, r.state]))).toEqual({ 'run-1': 'superseded', 'run-2': 'applied' });
   });
 
   it('runs of other collectors of the same account (a Lambda per collector) are each applied, none superseded', async () => {
