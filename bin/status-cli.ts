@@ -92,7 +92,8 @@ export async function readStatusOpenSearch(config: CensusConfig): Promise<Status
       throw new Error(`OpenSearch ${config.opensearchUrl} ${index}: ${(err as Error).message}`);
     }
   };
-  const runs = await search<StatusInput['runs'][number]>(names.inventoryRuns, { sort: [{ finishedAt: 'desc' }] });
+  // runs without their `seen` lists (thousands of hashes an account, not read here)
+  const runs = await search<StatusInput['runs'][number]>(names.inventoryRuns, { sort: [{ finishedAt: 'desc' }], _source: { excludes: ['seen'] } });
   const latestRun = runs[0]?.runId;
   const [accounts, errors, enterprise, trusted] = await Promise.all([
     search<StatusInput['accounts'][number]>(names.accounts, {}),

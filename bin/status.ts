@@ -1,5 +1,6 @@
 // `census status`: what the last runs found, from OpenSearch or offline from files. The report itself is a pure
 // function of the records (statusReport); the two readers below only gather them.
+import { anyScopeComplete, scopesOf } from '../core/runs.js';
 import type { AccountRecord, CollectionErrorRecord, ExceptionEntry, InventoryRunRecord, ScoreRecord } from '../core/schemas.js';
 
 export interface UnknownTrust {
@@ -45,8 +46,9 @@ export function statusReport(input: StatusInput, now: Date, source: string): Sta
       startedAt: rs.map((r) => r.startedAt).sort()[0]!,
       finishedAt: rs.map((r) => r.finishedAt).sort().at(-1)!,
       accounts: new Set(rs.map((r) => r.accountId)).size,
-      complete: rs.filter((r) => r.complete).length,
-      incomplete: rs.filter((r) => !r.complete).length,
+      // collectors × regions, as before runs were one record per account
+      complete: rs.reduce((n, r) => n + scopesOf(r).filter((x) => x.complete).length, 0),
+      incomplete: rs.reduce((n, r) => n + scopesOf(r).filter((x) => !x.complete).length, 0),
     }))
     .sort((a, b) => b.finishedAt.localeCompare(a.finishedAt));
   const latest = runs[0] ? new Set(byRun.get(runs[0].runId)!.map((r) => r.accountId)) : new Set<string>();
@@ -58,19 +60,30 @@ export function statusReport(input: StatusInput, now: Date, source: string): Sta
   const active = [...latestAccounts.values()].filter(isActive);
 
   const errorsByAccount = new Map<string, Record<string, number>>();
-  // errors of the last run (records without a runId are kept: they cannot be placed)
+  const countError = (accountId: string, code: string) => {
+    const codes = errorsByAccount.get(accountId) ?? {};
+    codes[code] = (codes[code] ?? 0) + 1;
+    errorsByAccount.set(accountId, codes);
+  };
+  // errors of the last run. An error that happens again is stored once (change-only landing): the run record of
+  // each account lists the errors it met, so an error that stopped happening is no longer current. Error records
+  // count only where no run record lists errors: discovery's (no account run carries them) and a run of the
+  // earlier shape; those without a runId are kept, they cannot be placed.
   const lastRunId = runs[0]?.runId;
+  const lastRuns = lastRunId ? byRun.get(lastRunId)! : [];
+  const listedBy = new Set(lastRuns.filter((r) => r.errors).map((r) => r.accountId));
+  for (const r of lastRuns) for (const e of r.errors ?? []) countError(r.accountId, e.code);
   for (const e of input.errors.filter((x) => !lastRunId || !x.runId || x.runId === lastRunId)) {
-    const codes = errorsByAccount.get(e.accountId) ?? {};
-    codes[e.code] = (codes[e.code] ?? 0) + 1;
-    errorsByAccount.set(e.accountId, codes);
+    if (e.collector !== 'discovery' && listedBy.has(e.accountId)) continue;
+    countError(e.accountId, e.code);
   }
   const collectionErrors = [...errorsByAccount.entries()]
     .map(([accountId, codes]) => ({ accountId, errors: Object.values(codes).reduce((x, y) => x + y, 0), codes }))
     .sort((a, b) => b.errors - a.errors || a.accountId.localeCompare(b.accountId));
 
   const lastComplete = new Map<string, string>();
-  for (const r of input.runs) if (r.complete && (lastComplete.get(r.accountId) ?? '') < r.finishedAt) lastComplete.set(r.accountId, r.finishedAt);
+  // inventoried: at least one collector and region complete (moto or a missing permission fails some everywhere)
+  for (const r of input.runs) if (anyScopeComplete(r) && (lastComplete.get(r.accountId) ?? '') < r.finishedAt) lastComplete.set(r.accountId, r.finishedAt);
   const freshnessIds = new Set([...active.map((a) => a.accountId), ...lastComplete.keys()]);
   const freshness = [...freshnessIds]
     .map((accountId) => {

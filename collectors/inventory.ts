@@ -1,10 +1,11 @@
 // Per-account inventory: assume the audit role (one role session per collector, so the account's CloudTrail
-// says which collector asked), run each collector in each region it applies to, stream the records, mark each
-// account+region+collector complete or not, then run the standard's account-level sweep over the inventory.
+// says which collector asked), run each collector in each region it applies to, stream the records, run the
+// standard's account-level sweep over the inventory, then one run record for the account: each collector and
+// region complete or not, every resource seen and every error met.
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import pLimit from 'p-limit';
 import { identityHash } from '../core/content.js';
-import { SCHEMA_VERSION, type CollectionErrorRecord, type InventoryRunRecord, type ResourceRecord } from '../core/schemas.js';
+import { SCHEMA_VERSION, type CollectionErrorRecord, type InventoryRunRecord, type ResourceRecord, type RunError, type RunScope } from '../core/schemas.js';
 import { evaluateSweepDetailed, type Catalog, type CollectionFailure } from '../standard/index.js';
 import { collectResources, errorCode, errorMessage, type Collector } from './engine.js';
 import { enabledRegions } from './discovery.js';
@@ -61,15 +62,23 @@ export async function inventoryAccount(o: InventoryOptions): Promise<AccountInve
   const partition = o.partition ?? (await callerPartition(o.baseCredentials));
   const acct = new AccountRun(o, partition);
   const assumed = await assumeAccount(acct);
-  if (!assumed) return acct.summary;
-  const { resources, failures } = await collectAccount(acct, assumed);
-  await sweepAccount(acct, assumed.regions, resources, failures);
+  if (assumed) {
+    const { resources, failures } = await collectAccount(acct, assumed);
+    await sweepAccount(acct, assumed.regions, resources, failures);
+  }
+  // last, and also for an account that could not be reached: its errors are only current through this record
+  await acct.finish(assumed !== undefined);
   return acct.summary;
 }
 
 /** One account's inventory in progress: its options, its summary and the records that report on it. */
 class AccountRun {
   readonly summary: AccountInventory;
+  readonly startedAt = new Date().toISOString();
+  private readonly scopes: RunScope[] = [];
+  /** ARNs seen by any scope (ARNs are unique across regions: one set for the account) */
+  private readonly seen = new Set<string>();
+  private readonly errors: RunError[] = [];
   constructor(
     readonly o: InventoryOptions,
     readonly partition: string,
@@ -88,6 +97,7 @@ class AccountRun {
 
   async error(region: string | null, collector: string | null, code: string, message: string): Promise<void> {
     this.summary.collectionErrors++;
+    this.errors.push({ region, collector, code });
     const record: CollectionErrorRecord = {
       recordType: 'collection-error',
       schemaVersion: SCHEMA_VERSION,
@@ -102,24 +112,34 @@ class AccountRun {
     await this.o.sink.put(record);
   }
 
-  /**
-   * The run marker of one collector in one region. `resourceCount` is the number of distinct resources (ARNs)
-   * sent: the processors mark unseen resources deleted only once that many of this run have landed.
-   */
-  async run(collector: string, region: string, complete: boolean, seen: ReadonlySet<string>, startedAt: string): Promise<void> {
+  /** One collector in one region done: what it saw joins the account's run record. */
+  scope(collector: string, region: string, complete: boolean, seen: ReadonlySet<string>): void {
     if (!complete) this.summary.incompleteRuns++;
+    for (const arn of seen) this.seen.add(arn);
+    this.scopes.push({ collector, region, complete, resourceCount: seen.size });
+  }
+
+  /**
+   * The account's one run record: one per account and run (per account, collector and run in a per-collector
+   * Lambda), not one per collector and region, so an unchanged organization's second run writes one small ledger
+   * entry and feed line per account. `seen` lists every resource
+   * of every scope, complete or not (the processors delete only in complete scopes, and listing a resource of an
+   * incomplete scope protects it anyway).
+   */
+  async finish(reached: boolean): Promise<void> {
+    const scopes = [...this.scopes].sort((a, b) => a.collector.localeCompare(b.collector) || a.region.localeCompare(b.region));
     const record: InventoryRunRecord = {
       recordType: 'inventory-run',
       schemaVersion: SCHEMA_VERSION,
       runId: this.o.runId,
       accountId: this.o.accountId,
-      region,
-      collector,
-      complete,
-      resourceCount: seen.size,
+      collectors: this.o.collectors.map((c) => c.name).sort(),
+      complete: reached && scopes.every((s) => s.complete),
+      scopes,
       // the evidence deletions are read from: every resource the run saw, hashed (16 bytes each)
-      ...(complete ? { seen: [...seen].map(identityHash).sort() } : {}),
-      startedAt,
+      seen: [...this.seen].map(identityHash).sort(),
+      errors: this.errors,
+      startedAt: this.startedAt,
       finishedAt: new Date().toISOString(),
     };
     await this.o.sink.put(record);
@@ -165,7 +185,7 @@ async function assumeAccount(acct: AccountRun): Promise<Assumed | undefined> {
   return { assume, regions };
 }
 
-/** Run each collector in each region it applies to, streaming its records and one run marker per pair. */
+/** Run each collector in each region it applies to, streaming its records; each pair becomes a scope of the run. */
 async function collectAccount(acct: AccountRun, { assume, regions }: Assumed): Promise<{ resources: ResourceRecord[]; failures: CollectionFailure[] }> {
   const { o, partition, summary } = acct;
   // the sweep reads only the types its requirements name: keep just those in memory
@@ -180,7 +200,6 @@ async function collectAccount(acct: AccountRun, { assume, regions }: Assumed): P
   await Promise.all(
     plan(o.collectors, regions).map(({ collector, region }) =>
       tasks(async () => {
-        const startedAt = new Date().toISOString();
         let complete = true;
         const seen = new Set<string>();
         let creds: AwsCredentialIdentityProvider;
@@ -190,7 +209,7 @@ async function collectAccount(acct: AccountRun, { assume, regions }: Assumed): P
           const code = err instanceof AssumeRoleError ? err.code : errorCode(err);
           await acct.error(region, collector.name, code, errorMessage(err));
           for (const spec of collector.resources) failures.push({ resourceType: spec.resourceType, region, reason: `${code}: ${errorMessage(err)}` });
-          await acct.run(collector.name, region, false, seen, startedAt);
+          acct.scope(collector.name, region, false, seen);
           return;
         }
         let clients = clientsByCollector.get(collector.name);
@@ -224,7 +243,7 @@ async function collectAccount(acct: AccountRun, { assume, regions }: Assumed): P
             await acct.error(region, collector.name, errorCode(err), `${spec.resourceType}: ${errorMessage(err)}`);
           }
         }
-        await acct.run(collector.name, region, complete, seen, startedAt);
+        acct.scope(collector.name, region, complete, seen);
       }),
     ),
   );

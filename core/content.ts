@@ -138,3 +138,20 @@ function walk(a: unknown, b: unknown, path: string[], out: DiffEntry[], limit: n
   const tb = JSON.stringify(isRedacted(a) && !isRedacted(b) && b !== undefined ? redactValue(name, b) : b);
   if (ta !== tb) out.push({ op: 'replace', path: pointer(path), before: ta, after: tb });
 }
+
+/**
+ * Fields of an account or collection-error record that say when it was observed, not what it says: an account
+ * whose every other field equals the stored one, or an error that happens again, lands nowhere. Where their
+ * presence is still needed, the run record carries it (its `errors`; the account list in S3 holds every account).
+ */
+export const BOOKKEEPING_FIELDS: Readonly<Record<'account' | 'collection-error', readonly string[]>> = {
+  account: ['observedAt', 'schemaVersion'],
+  'collection-error': ['observedAt', 'runId', 'schemaVersion'],
+};
+
+/** sha256 (hex, first 32 characters) of an account or collection-error record without its bookkeeping fields. */
+export function recordContentHash(record: { recordType: 'account' | 'collection-error' } & Record<string, unknown>): string {
+  const drop = new Set(BOOKKEEPING_FIELDS[record.recordType]);
+  const kept = Object.fromEntries(Object.entries(record).filter(([k]) => !drop.has(k)));
+  return createHash('sha256').update(canonicalJson(kept)).digest('hex').slice(0, 32);
+}

@@ -3,6 +3,7 @@
 // times. Every stage asks this table instead of switching on `recordType` itself.
 import { createHash } from 'node:crypto';
 import { indexNames } from './indexes.js';
+import { coverageKey } from './runs.js';
 import type {
   AccountRecord,
   CollectionErrorRecord,
@@ -77,8 +78,15 @@ export const recordKinds: {
     timeFields: ['observedAt'],
   },
   'collection-error': {
-    // one document per error event
-    identity: (r) => sha256([r.accountId, r.region ?? '', r.collector ?? '', r.code, r.runId ?? '', r.observedAt].join('|')),
+    // one document per error, whatever run met it: an error that happens again lands nowhere (change-only landing;
+    // the account's run record says which errors still happen). Discovery errors have no account run to carry
+    // them: one document per run, as before (a handful per payer at most).
+    identity: (r) =>
+      sha256(
+        r.collector === 'discovery'
+          ? [r.accountId, r.region ?? '', r.collector, r.code, r.runId ?? '', r.observedAt].join('|')
+          : [r.accountId, r.region ?? '', r.collector ?? '', r.code, r.message].join('|'),
+      ),
     eventTime: (r) => r.observedAt,
     partitionKey: (r) => r.accountId,
     accountId: (r) => r.accountId,
@@ -88,7 +96,8 @@ export const recordKinds: {
     timeFields: ['observedAt'],
   },
   'inventory-run': {
-    identity: (r) => [r.runId, r.accountId, r.region, r.collector].join('|'),
+    // one per account, run and the collectors it ran (a record of the earlier shape: one per collector and region)
+    identity: (r) => (r.scopes ? [r.runId, coverageKey(r)] : [r.runId, r.accountId, r.region ?? '', r.collector ?? '']).join('|'),
     eventTime: (r) => r.finishedAt,
     partitionKey: (r) => r.accountId,
     accountId: (r) => r.accountId,

@@ -203,23 +203,63 @@ export const CollectionErrorRecord = z.object({
 });
 export type CollectionErrorRecord = z.infer<typeof CollectionErrorRecord>;
 
-/** Written when a collector finished an account and region; a complete run lets processors mark unseen resources deleted. */
+/** One collector in one region of an account's run (`global` for a global collector): what it covered. */
+export const RunScope = z.object({
+  collector: shortName.refine((s) => s.length > 0, 'must not be empty'),
+  region: region.min(1),
+  /** every resource type of the collector was listed there: its stored resources not seen are gone */
+  complete: z.boolean(),
+  /** distinct resources (ARNs) the collector saw there */
+  resourceCount: z.number().int().nonnegative(),
+});
+export type RunScope = z.infer<typeof RunScope>;
+
+/** A collection error of the run, by where it happened and its code: the run says which errors still happen. */
+export const RunError = z.object({
+  region: region.nullable(),
+  collector: shortName.nullable(),
+  code: shortName,
+});
+export type RunError = z.infer<typeof RunError>;
+
+/**
+ * Written once per account and run (per account, collector and run where a Lambda runs each collector), when the
+ * account's inventory finished or could not start: the scopes it covered, what it saw and which errors it met.
+ * Processors mark deleted, for each complete scope, the stored resources of that scope not in `seen`; a run
+ * supersedes an older pending run of the same account and collectors.
+ *
+ * Records of the earlier shape (one per collector and region, with `collector`, `region` and `resourceCount`
+ * and no `scopes`) may still be in the stream during an upgrade: they are read as a run with that one scope.
+ */
 export const InventoryRunRecord = z.object({
   recordType: z.literal('inventory-run'),
   ...recordBase,
   runId: shortName.refine((s) => s.length > 0, 'must not be empty'),
   accountId,
-  region: region.min(1),
-  collector: shortName.refine((s) => s.length > 0, 'must not be empty'),
-  complete: z.boolean(),
-  /** how many distinct resources (ARNs) the run sent: deletions wait until that many of the run have landed */
-  resourceCount: z.number().int().nonnegative(),
   /**
-   * What the run saw: core/content.ts identityHash of each resource's ARN. A complete run with this list marks
-   * deleted exactly the stored resources of its scope not in it, whatever has landed yet and whether or not an
-   * unchanged resource was written again (change-only landing).
+   * The collectors this inventory of the account ran: all of them when one process inventories the account
+   * (`census collect`), one when the state machine fans out a Lambda per account and collector. Runs of the same
+   * account and collectors supersede each other; runs of other collectors do not.
    */
-  seen: z.array(z.string().regex(/^[0-9a-f]{16}$/)).max(200_000).optional(),
+  collectors: z.array(shortName).max(500).optional(),
+  /** every scope was complete (and the account could be reached) */
+  complete: z.boolean(),
+  /** the collectors and regions the run covered; empty when the account could not be reached */
+  scopes: z.array(RunScope).max(10_000).optional(),
+  /**
+   * What the run saw, over all its scopes: core/content.ts identityHash of each resource's ARN (ARNs are unique
+   * across regions, so one list). Deletions are read from it: nothing listed here is taken for gone, whether it
+   * has landed yet or not and whether or not an unchanged resource was written again (change-only landing).
+   * Left out of the feed's copy (hashes mean nothing to a SIEM) and of status reads.
+   */
+  seen: z.array(z.string().regex(/^[0-9a-f]{16}$/)).max(350_000).optional(),
+  /** the collection errors of this run of the account: an unchanged error lands only once, its presence is read here */
+  errors: z.array(RunError).max(10_000).optional(),
+  /** earlier shape: the one collector and region of the record */
+  region: region.min(1).optional(),
+  collector: shortName.refine((s) => s.length > 0, 'must not be empty').optional(),
+  /** earlier shape: how many distinct resources the scope sent */
+  resourceCount: z.number().int().nonnegative().optional(),
   startedAt: isoDateTime,
   finishedAt: isoDateTime,
 });

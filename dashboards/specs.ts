@@ -96,10 +96,13 @@ export const visualizations: VisSpec[] = [
   {
     key: 'collection-errors-count',
     title: 'Collection errors',
-    description: 'Accounts, regions or collectors that could not be inventoried in the time range',
-    pattern: 'collectionErrors',
+    // read from the run ledger: an error that happens again is not stored again (change-only landing), each
+    // account's run record counts the errors it met
+    description: 'Errors met by the inventory runs in the time range (an error every run counts once a run), and the accounts affected',
+    pattern: 'inventoryRuns',
     type: 'metric',
-    metrics: [count('Collection errors'), cardinality('accountId', 'Accounts affected')],
+    query: 'errorCount:>0',
+    metrics: [sum('errorCount', 'Collection errors'), cardinality('accountId', 'Accounts affected')],
   },
   {
     key: 'dead-letters-count',
@@ -131,26 +134,27 @@ export const visualizations: VisSpec[] = [
     description: 'Accounts for which at least one collector finished a complete run in the time range (compare with the accounts discovered)',
     pattern: 'inventoryRuns',
     type: 'metric',
-    query: 'complete:true',
+    query: 'completeScopes:>0',
     metrics: [cardinality('accountId', 'Accounts inventoried')],
   },
   {
     key: 'inventory-runs-over-time',
     title: 'Inventory runs over time',
-    description: 'Runs of a collector in an account and region, by the time they finished, complete or not',
+    description: 'Inventory runs of an account (one per account and run), by the time they finished, complete in every collector and region or not',
     pattern: 'inventoryRuns',
     type: 'histogram',
     metrics: [count('Inventory runs')],
     buckets: [dateHistogram('finishedAt', 'Run finished'), terms('complete', 'Complete', { size: 2 })],
-    axes: { x: 'Run finished', y: 'Inventory runs (collector × account × region)' },
+    axes: { x: 'Run finished', y: 'Inventory runs (accounts)' },
   },
   {
     key: 'collection-errors-by-account',
     title: 'Collection errors by account and collector',
-    description: 'What could not be inventoried: account, collector and error code, most frequent first',
+    // one document per distinct error (it lands again only when it changes): whether it still happens is the run ledger's
+    description: 'What could not be inventoried: account, collector and error code, with when each error was first observed',
     pattern: 'collectionErrors',
     type: 'table',
-    metrics: [count('Errors'), max('observedAt', 'Last seen')],
+    metrics: [count('Errors'), min('observedAt', 'First observed')],
     buckets: [
       terms('accountId', 'Account', { size: 500 }),
       terms('account.name', 'Account name', { size: 1, missing: '(not in the account list)' }),
@@ -366,7 +370,7 @@ export const searches: SearchSpec[] = [
   {
     key: 'collection-error-messages',
     title: 'Collection errors with their messages',
-    description: 'Each collection error as reported, newest first',
+    description: 'Each distinct collection error as first reported, newest first',
     pattern: 'collectionErrors',
     columns: ['accountId', 'account.name', 'region', 'collector', 'code', 'message'],
     sort: [['observedAt', 'desc']],

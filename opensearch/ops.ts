@@ -1,5 +1,5 @@
 // Which index, `_id` and version each record kind lands with, and the searchable extras of a resource.
-import { identityHash } from '../core/content.js';
+import { identityHash, recordContentHash } from '../core/content.js';
 import { indexNames } from '../core/indexes.js';
 import { identityOf, kindOf, versionOf } from '../core/records.js';
 import type { ResourceRecord, StreamRecord } from '../core/schemas.js';
@@ -43,7 +43,10 @@ export function withoutSearchCopies<T extends Record<string, unknown>>(doc: T): 
 }
 
 export function documentFor(record: Storable): Record<string, unknown> {
-  return record.recordType === 'resource' ? resourceDocument(record) : record;
+  if (record.recordType === 'resource') return resourceDocument(record);
+  // what the next copy of an account or error is compared with (change-only landing, processors/pipeline.ts)
+  if (record.recordType === 'account' || record.recordType === 'collection-error') return { ...record, contentHash: recordContentHash(record) };
+  return record;
 }
 
 export { documentId };

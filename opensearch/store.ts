@@ -1,13 +1,15 @@
 // The document store of the processors on OpenSearch: the stored version of each identity (and the feed
-// object its copy went to), versioned bulk writes, the trust map, and the inventory-run ledger that
-// deletions wait for. The pipeline sees only the DocumentStore interface, so it can be tested with an
-// in-memory store.
+// object its copy went to), versioned bulk writes, the trust map, and the inventory-run ledger (one entry per
+// account and run) that deletions are applied from. The pipeline sees only the DocumentStore interface, so it
+// can be tested with an in-memory store.
 import type { Client } from '@opensearch-project/opensearch';
 import { indexNames } from '../core/indexes.js';
-import type { InventoryRunRecord, ResourceRecord } from '../core/schemas.js';
-import { log } from '../platform/log.js';
+import { identityOf } from '../core/records.js';
+import { coverageKey, deletingScopes, resourceCountOf, scopesOf } from '../core/runs.js';
+import { InventoryRunRecord, type ResourceRecord } from '../core/schemas.js';
 import { bulkIndex, documentId, type BulkOptions, type BulkOutcome, type IndexOp } from './bulk.js';
 import { findUnseenResources, unseenQuery, type DeletionMarker } from './deleted.js';
+import { propertiesFor } from './mappings.js';
 import { ensureIndexTemplatesOnce, ensureResourceIndex } from './templates.js';
 import { updateTrustedAccountDocuments } from './trusted-accounts.js';
 
@@ -64,7 +66,10 @@ export interface StoredContent {
 /** An inventory run as kept in the run ledger. */
 export interface RunState {
   run: InventoryRunRecord;
-  /** pending: waiting for the run's resources to land; applied: unseen resources marked; superseded: a newer run of the scope applied first */
+  /**
+   * pending: to be applied; applied: unseen resources of its complete scopes marked; incomplete: nothing it may
+   * delete (no complete scope, or no `seen`); superseded: a newer run of the account and collectors was applied first
+   */
   state: 'pending' | 'applied' | 'incomplete' | 'superseded';
   markedDeleted?: number;
   /** the feed object the run record went to (kept, so a replay of the run record is not fed again) */
@@ -80,33 +85,62 @@ export interface DocumentStore {
   contents?(keys: { index: string; id: string }[]): Promise<(StoredContent | undefined)[]>;
   index(ops: IndexOp[]): Promise<BulkOutcome>;
   updateTrust(resources: ResourceRecord[]): Promise<void>;
-  /** runs waiting for their resources, oldest first */
+  /** runs not applied yet, oldest first */
   pendingRuns(limit: number): Promise<RunState[]>;
-  /** how many distinct resources of the run's scope are stored with the run's runId */
-  landedOfRun(runs: InventoryRunRecord[]): Promise<number[]>;
+  /** the `startedAt` of the newest applied run of each coverage (core/runs.ts coverageKey) that has one */
+  newestApplied(coverages: string[]): Promise<Map<string, string>>;
   unseen(run: InventoryRunRecord): Promise<DeletionMarker[]>;
   setRunState(states: RunState[]): Promise<void>;
 }
 
-export const runIndexId = (run: Pick<InventoryRunRecord, 'runId' | 'accountId' | 'region' | 'collector'>) =>
-  documentId([run.runId, run.accountId, run.region, run.collector].join('|'));
+export const runIndexId = (run: InventoryRunRecord) => documentId(identityOf(run));
 
-/** the run ledger's mapping (the dashboards' inventory-runs index pattern lists these fields) */
+/** Counts the ledger keeps beside each run, for the dashboards and `census status` (which read no `seen` lists). */
+export const RUN_LEDGER_FIELDS = {
+  state: { type: 'keyword' },
+  markedDeleted: { type: 'long' },
+  /** resources seen over all scopes (a run of the earlier shape: its own resourceCount) */
+  resourceCount: { type: 'long' },
+  scopeCount: { type: 'long' },
+  completeScopes: { type: 'long' },
+  incompleteScopes: { type: 'long' },
+  errorCount: { type: 'long' },
+  /** core/runs.ts coverageKey: the account and collectors, what a newer run supersedes an older one by */
+  coverage: { type: 'keyword', ignore_above: 4096 },
+} as const;
+
+/**
+ * The run ledger's mapping, from the record contract plus the ledger's own fields (the dashboards' inventory-runs
+ * index pattern lists these). `seen` is kept in `_source` for applying the run, not indexed: thousands of hashes a
+ * document would only grow the index.
+ */
 export const RUN_MAPPING = {
   dynamic: false,
   properties: {
-    runId: { type: 'keyword' },
-    accountId: { type: 'keyword' },
-    region: { type: 'keyword' },
-    collector: { type: 'keyword' },
-    complete: { type: 'boolean' },
-    resourceCount: { type: 'long' },
-    startedAt: { type: 'date' },
-    finishedAt: { type: 'date' },
-    state: { type: 'keyword' },
-    markedDeleted: { type: 'long' },
+    ...propertiesFor(InventoryRunRecord, { seen: { type: 'keyword', index: false, doc_values: false } }),
+    ...RUN_LEDGER_FIELDS,
   },
 };
+
+/** Pure: the ledger document of a run in a state. */
+export function runLedgerDocument(s: RunState): Record<string, unknown> {
+  const scopes = scopesOf(s.run);
+  return {
+    ...s.run,
+    state: s.state,
+    resourceCount: resourceCountOf(s.run),
+    scopeCount: scopes.length,
+    completeScopes: scopes.filter((x) => x.complete).length,
+    incompleteScopes: scopes.filter((x) => !x.complete).length,
+    errorCount: s.run.errors?.length ?? 0,
+    coverage: coverageKey(s.run),
+    ...(s.markedDeleted !== undefined ? { markedDeleted: s.markedDeleted } : {}),
+    ...(s.feedKey ? { feedKey: s.feedKey } : {}),
+  };
+}
+
+/** Pure: the state a run enters the ledger in. A run that can delete waits for the processors to apply it. */
+export const initialRunState = (run: InventoryRunRecord): RunState['state'] => (deletingScopes(run).length ? 'pending' : 'incomplete');
 
 const created = new Map<string, Promise<void>>();
 
@@ -116,7 +150,8 @@ async function ensureRunIndex(client: Client, prefix: string): Promise<void> {
   if (!p) {
     p = (async () => {
       const exists = await client.indices.exists({ index });
-      if (exists.body) return;
+      // a ledger made before runs listed their scopes: add the new fields (mappings only grow)
+      if (exists.body) return void (await client.indices.putMapping({ index, body: { properties: RUN_MAPPING.properties } as never }));
       // 400: another processor created it first
       await client.indices.create({ index, body: { settings: { number_of_shards: 1, number_of_replicas: 0 }, mappings: RUN_MAPPING } as never }, { ignore: [400] });
     })();
@@ -184,39 +219,25 @@ export class OpenSearchStore implements DocumentStore {
       ignore_unavailable: true,
       body: { size: limit, query: { term: { state: 'pending' } }, sort: [{ finishedAt: 'asc' }] },
     });
-    return (res.body.hits.hits as { _source: InventoryRunRecord & { state: RunState['state']; feedKey?: string; markedDeleted?: number } }[]).map((h) => {
-      const { state, feedKey, markedDeleted: _m, ...run } = h._source;
-      return { run: run as InventoryRunRecord, state, ...(feedKey ? { feedKey } : {}) };
+    return (res.body.hits.hits as { _source: Record<string, unknown> }[]).map((h) => {
+      const { state, feedKey, ...rest } = h._source;
+      return { run: runOfLedger(rest), state: state as RunState['state'], ...(feedKey ? { feedKey: feedKey as string } : {}) };
     });
   }
 
-  async landedOfRun(runs: InventoryRunRecord[]): Promise<number[]> {
-    if (!runs.length) return [];
-    const index = indexNames(this.prefix).resources;
-    // counts read what is searchable: make every acknowledged resource write visible first
-    await this.client.indices.refresh({ index }, { ignore: [404] });
-    const body = runs.flatMap((run) => [
-      { index, ignore_unavailable: true },
-      {
+  async newestApplied(coverages: string[]): Promise<Map<string, string>> {
+    if (!coverages.length) return new Map();
+    const res = await this.client.search({
+      index: indexNames(this.prefix).inventoryRuns,
+      ignore_unavailable: true,
+      body: {
         size: 0,
-        track_total_hits: true,
-        query: {
-          bool: {
-            filter: [
-              { term: { awsAccountId: run.accountId } },
-              ...(run.region === 'global' ? [] : [{ term: { awsRegion: run.region } }]),
-              { term: { collector: run.collector } },
-              { term: { runId: run.runId } },
-            ],
-          },
-        },
-      },
-    ]);
-    const res = await this.client.msearch({ body });
-    return (res.body.responses as { hits?: { total: { value: number } }; error?: unknown }[]).map((r) => {
-      if (r.error) throw new Error(`counting a run's resources: ${JSON.stringify(r.error).slice(0, 300)}`);
-      return r.hits!.total.value;
+        query: { bool: { filter: [{ term: { state: 'applied' } }, { terms: { coverage: coverages } }] } },
+        aggs: { coverage: { terms: { field: 'coverage', size: coverages.length }, aggs: { newest: { max: { field: 'startedAt' } } } } },
+      } as never,
     });
+    const buckets = ((res.body as { aggregations?: { coverage: { buckets: { key: string; newest: { value_as_string?: string; value: number } }[] } } }).aggregations?.coverage.buckets ?? []);
+    return new Map(buckets.map((b) => [b.key, b.newest.value_as_string ?? new Date(b.newest.value).toISOString()]));
   }
 
   unseen(run: InventoryRunRecord): Promise<DeletionMarker[]> {
@@ -228,7 +249,7 @@ export class OpenSearchStore implements DocumentStore {
     const index = indexNames(this.prefix).inventoryRuns;
     const body = states.flatMap((s) => [
       { index: { _index: index, _id: runIndexId(s.run), version: Date.parse(s.run.finishedAt), version_type: 'external_gte' } },
-      { ...s.run, state: s.state, ...(s.markedDeleted !== undefined ? { markedDeleted: s.markedDeleted } : {}), ...(s.feedKey ? { feedKey: s.feedKey } : {}) },
+      runLedgerDocument(s),
     ]);
     const res = await this.client.bulk({ body, refresh: true });
     const failed = (res.body.items as Record<string, { status: number; error?: unknown }>[]).filter((i) => Object.values(i)[0]!.status >= 300);
@@ -238,11 +259,9 @@ export class OpenSearchStore implements DocumentStore {
 
 export { unseenQuery };
 
-/** For logs: how far a pending run is. */
-export function describeRun(run: InventoryRunRecord, landed: number): string {
-  return `run ${run.runId} ${run.accountId}/${run.region}/${run.collector}: ${landed} of ${run.resourceCount} resources landed`;
-}
-
-export function logPending(run: InventoryRunRecord, landed: number): void {
-  log.debug({ runId: run.runId, accountId: run.accountId, region: run.region, collector: run.collector, landed, expected: run.resourceCount }, 'inventory run waits for its resources');
+/** Pure: the run record back from its ledger document (the ledger's counts dropped; a legacy run keeps its own count). */
+export function runOfLedger(doc: Record<string, unknown>): InventoryRunRecord {
+  const out = { ...doc };
+  for (const k of Object.keys(RUN_LEDGER_FIELDS)) if (k !== 'resourceCount' || out.scopes) delete out[k];
+  return out as unknown as InventoryRunRecord;
 }

@@ -1,7 +1,7 @@
 // The processing core shared by the Lambda handler and the local consumer, in named steps:
 // decode (validate, follow pointers) -> enrich (account, trusted accounts, exceptions, per-record checks)
 // -> plan (what every store already holds of each identity) -> index (OpenSearch) -> latest state and
-// trust map -> feed -> inventory runs (deletions, only from evidence) -> dead letters.
+// trust map -> feed -> inventory runs (deletions, only from evidence: one run record per account) -> dead letters.
 // One ledger per batch carries the failures, dead letters and counters through the steps.
 //
 // Exactly-once effect: every store is keyed by the record's identity (core/records.ts) and versioned by its
@@ -16,6 +16,8 @@ import pLimit from 'p-limit';
 import type { ExceptionIndex } from '../core/exceptions.js';
 import { indexNames } from '../core/indexes.js';
 import { identityOf, kindOf, versionOf } from '../core/records.js';
+import { coverageKey, feedCopyOfRun } from '../core/runs.js';
+import { recordContentHash } from '../core/content.js';
 import type { AccountRecord, FindingRecord, InventoryRunRecord, ResourceRecord } from '../core/schemas.js';
 import { log } from '../platform/log.js';
 import { evaluateRecords, toOcsf, type Catalog } from '../standard/index.js';
@@ -25,7 +27,7 @@ import { documentId, type BulkOptions, type IndexOp } from '../opensearch/bulk.j
 import { indexDeadLetters } from '../opensearch/dead-letters.js';
 import type { DeletionMarker } from '../opensearch/deleted.js';
 import { documentFor, type Storable } from '../opensearch/ops.js';
-import { OpenSearchStore, describeRun, type DocumentStore, type RunState, type StoredCopy } from '../opensearch/store.js';
+import { OpenSearchStore, initialRunState, runLedgerDocument, type DocumentStore, type RunState, type StoredCopy } from '../opensearch/store.js';
 import { followPointer, TransientError } from './pointer.js';
 import { decideFinding, decideResource, withContentHash } from './changes.js';
 import type { ChangeRecord } from '../core/schemas.js';
@@ -92,7 +94,7 @@ export interface BatchResult {
   /** change records landed (created, modified and deleted resources) */
   changes: number;
   markedDeleted: number;
-  /** complete inventory runs still waiting for some of their resources to land */
+  /** inventory runs left pending (runs are applied in the batch they land in: 0 unless applying failed) */
   runsPending: number;
   /** stream positions whose landing failed: deliver again */
   failures: { shardId: string; sequenceNumber: string; reason: string }[];
@@ -369,7 +371,7 @@ async function landStep(items: Item[], deps: ProcessorDeps, stores: ReturnType<t
     const d = decisions[i]!;
     if (!d.write) return;
     const key = feedKeyOf.get(`${it.identity}@${it.version}`) ?? d.keepFeedKey;
-    const doc = it.record.recordType === 'inventory-run' ? { ...it.record, state: it.record.complete ? 'pending' : 'incomplete' } : documentFor(it.record);
+    const doc = it.record.recordType === 'inventory-run' ? runLedgerDocument({ run: it.record, state: initialRunState(it.record) }) : documentFor(it.record);
     ops.push({ index: it.index, id: documentId(it.identity), version: it.version, doc: key ? { ...doc, feedKey: key } : doc, ref: i });
   });
   const outcome = await documents.index(ops);
@@ -400,7 +402,13 @@ async function landStep(items: Item[], deps: ProcessorDeps, stores: ReturnType<t
   for (const [kind, { key, members }] of objects) {
     const ok = members.filter(settled);
     if (!ok.length) continue;
-    const records = ok.map((i) => items[i]!.record);
+    // Inventory runs stay in the feed, one line per account and run: a change-only feed is otherwise silent both
+    // when nothing changed and when nothing was inventoried, and the run line (scopes complete or not, errors met)
+    // tells a SIEM which. Without `seen`: identity hashes mean nothing there and are most of a run's bytes.
+    const records = ok.map((i) => {
+      const r = items[i]!.record;
+      return r.recordType === 'inventory-run' ? feedCopyOfRun(r) : r;
+    });
     try {
       // OCSF copies first: the findings object is what a replay checks for, so it is written last
       if (kind === 'finding') {
@@ -461,6 +469,8 @@ function unchangedCopy(record: Storable, stored: StoredCopy): boolean {
     return decideResource(record, { ...state, configurationItemCaptureTime: undefined }).land === false;
   }
   if (record.recordType === 'finding') return decideFinding(record, { ...state, lastObservedAt: undefined, observedAt: undefined }).land === false;
+  // an account or error that says what the stored one says (its presence in this run is the run record's `errors`)
+  if (record.recordType === 'account' || record.recordType === 'collection-error') return state.contentHash === recordContentHash(record);
   return false;
 }
 
@@ -529,47 +539,51 @@ async function landLatestAndTrust(current: number[], items: Item[], stores: Retu
 }
 
 /**
- * Deletions only from evidence: a complete run is applied once as many of its resources are stored as it
- * sent (its `resourceCount`), whatever shard they travelled on and in whatever order they arrived. Until then
- * it stays pending in the run ledger, and every batch looks again.
+ * Deletions only from evidence: a pending run is applied as soon as it is in the ledger. Its `seen` list names
+ * everything it saw, so nothing needs to have landed first, whatever shard the resources travelled on and in
+ * whatever order they arrived. Of several pending runs of one account and collectors only the newest is applied: an
+ * older one can add no evidence the newer one lacks, and applying it after the newer one could only delete by stale
+ * evidence.
  */
 async function applyRuns(deps: ProcessorDeps, stores: ReturnType<typeof storesOf>): Promise<{ applied: number; pending: number }> {
   const { documents } = stores;
   const pending = await documents.pendingRuns(200);
   if (!pending.length) return { applied: 0, pending: 0 };
-  const landed = await documents.landedOfRun(pending.map((p) => p.run));
+  const newest = await documents.newestApplied([...new Set(pending.map((p) => coverageKey(p.run)))]);
+  const { apply, superseded } = planRuns(pending, newest);
   let applied = 0;
-  let still = 0;
-  const done: RunState[] = [];
-  for (const [i, state] of pending.entries()) {
-    const { run } = state;
-    // a run that lists what it saw needs no waiting: nothing it saw can be taken for gone, landed yet or not (and
-    // under change-only landing an unchanged resource is never written again, so a count would never complete)
-    if (!run.seen && landed[i]! < run.resourceCount) {
-      still++;
-      log.debug({ run: describeRun(run, landed[i]!) }, 'inventory run waits for its resources');
-      continue;
-    }
-    const marked = await markDeleted(run, deps, stores);
+  const done: RunState[] = superseded.map((state) => ({ ...state, state: 'superseded' as const }));
+  for (const state of apply) {
+    const marked = await markDeleted(state.run, deps, stores);
     applied += marked;
     done.push({ ...state, state: 'applied', markedDeleted: marked });
   }
-  // an older pending run of a scope a newer run just settled can never add evidence: retire it
-  for (const state of pending) {
-    if (done.some((d) => d.run === state.run)) continue;
-    const newer = done.find((d) => scopeOf(d.run) === scopeOf(state.run) && d.run.startedAt > state.run.finishedAt);
-    if (newer) {
-      done.push({ ...state, state: 'superseded' });
-      still--;
-    }
-  }
   await documents.setRunState(done);
-  return { applied, pending: still };
+  return { applied, pending: 0 };
 }
 
-const scopeOf = (run: InventoryRunRecord) => `${run.accountId}|${run.region}|${run.collector}`;
+/**
+ * Pure: of the pending runs, the newest of each account and collectors is applied and the older ones are
+ * superseded (a per-collector Lambda's run covers only its collector: it supersedes nothing of the others); so is
+ * one that started before a run of its coverage already applied (`newestApplied`: coverage -> its startedAt), as
+ * when resharding let an account's older run record arrive after a newer one.
+ */
+export function planRuns<S extends { run: InventoryRunRecord }>(pending: S[], newestApplied: ReadonlyMap<string, string> = new Map()): { apply: S[]; superseded: S[] } {
+  const newest = new Map<string, S>();
+  const later = (a: InventoryRunRecord, b: InventoryRunRecord) => a.startedAt > b.startedAt || (a.startedAt === b.startedAt && a.finishedAt > b.finishedAt);
+  for (const p of pending) {
+    const cur = newest.get(coverageKey(p.run));
+    if (!cur || later(p.run, cur.run)) newest.set(coverageKey(p.run), p);
+  }
+  const before = (p: S) => {
+    const applied = newestApplied.get(coverageKey(p.run));
+    return applied !== undefined && Date.parse(p.run.startedAt) < Date.parse(applied);
+  };
+  const apply = [...newest.values()].filter((p) => !before(p));
+  return { apply, superseded: pending.filter((p) => !apply.includes(p)) };
+}
 
-/** Land deletion markers for what a complete run did not see: latest state, trusted accounts, feed, OpenSearch. */
+/** Land deletion markers for what a run's complete scopes did not see: latest state, trusted accounts, feed, OpenSearch. */
 async function markDeleted(run: InventoryRunRecord, deps: ProcessorDeps, stores: ReturnType<typeof storesOf>): Promise<number> {
   const markers: DeletionMarker[] = await stores.documents.unseen(run);
   if (!markers.length) return 0;
@@ -601,7 +615,7 @@ async function markDeleted(run: InventoryRunRecord, deps: ProcessorDeps, stores:
     return d.land ? [d.change] : [];
   });
   await landChangeRecords(gone, deps, stores, new Date(run.finishedAt));
-  log.info({ runId: run.runId, accountId: run.accountId, region: run.region, collector: run.collector, marked: markers.length - outcome.alreadyNewer }, 'resources unseen by a complete run marked deleted');
+  log.info({ runId: run.runId, accountId: run.accountId, marked: markers.length - outcome.alreadyNewer }, 'resources unseen by complete scopes of a run marked deleted');
   return markers.length - outcome.alreadyNewer;
 }
 

@@ -54,6 +54,7 @@ export function formatFollowChange(r: FollowChangeResult, accounts: number): str
     `following change (${accounts} accounts, local stack)`,
     `  steady state: second run writes, as a share of the first (target at most 2%)`,
     `    S3 latest/ PUTs        ${r.second.latestPuts} of ${r.first.latestPuts}  (${pct(r.second.latestPuts, r.first.latestPuts)})`,
+    `    S3 PUTs, every prefix  ${r.second.s3Puts ?? 0} of ${r.first.s3Puts ?? 0}  (${pct(r.second.s3Puts ?? 0, r.first.s3Puts ?? 0)})`,
     `    OpenSearch index ops   ${r.second.indexOps} of ${r.first.indexOps}  (${pct(r.second.indexOps, r.first.indexOps)})`,
     `    feed lines             ${r.second.feedLines} of ${r.first.feedLines}  (${pct(r.second.feedLines, r.first.feedLines)})`,
     `  event to searchable (${r.latency.samples} changes): median ${r.latency.medianMs} ms, 95th percentile ${r.latency.p95Ms} ms`,

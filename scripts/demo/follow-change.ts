@@ -18,6 +18,8 @@ import { processStream } from '../../processors/consumer.js';
 export interface RunWrites {
   /** objects put under latest/ */
   latestPuts: number;
+  /** objects put in the feed bucket, every prefix (latest/, feed/, the account lists) */
+  s3Puts?: number;
   /** lines added to the NDJSON feed (every kind) */
   feedLines: number;
   /** OpenSearch index and update operations on Census's indexes */
@@ -45,6 +47,9 @@ export async function indexOperations(os: Client, prefix: string): Promise<numbe
 /** Feed lines and latest/ objects written since `since`, and the index operations since `opsBefore`. */
 export async function writesSince(s3: S3Client, os: Client, config: CensusConfig, since: Date, opsBefore: number): Promise<RunWrites> {
   const latestPuts = (await listSince(s3, config.feedBucket, 'latest/', since)).length;
+  const everyKey = await listSince(s3, config.feedBucket, '', since);
+  const s3Puts = everyKey.length;
+  if (process.env.CENSUS_FOLLOW_DEBUG) process.stderr.write(`    objects put outside latest/: ${JSON.stringify(everyKey.filter((k) => !k.startsWith('latest/')).map((k) => k.split('/').slice(0, 2).join('/')))}\n`);
   let feedLines = 0;
   const byKind: Record<string, number> = {};
   for (const key of await listSince(s3, config.feedBucket, 'feed/', since)) {
@@ -56,7 +61,7 @@ export async function writesSince(s3: S3Client, os: Client, config: CensusConfig
     byKind[kind] = (byKind[kind] ?? 0) + lines;
   }
   if (process.env.CENSUS_FOLLOW_DEBUG) process.stderr.write(`    feed lines by kind: ${JSON.stringify(byKind)}\n`);
-  return { latestPuts, feedLines, indexOps: (await indexOperations(os, config.indexPrefix)) - opsBefore };
+  return { latestPuts, s3Puts, feedLines, indexOps: (await indexOperations(os, config.indexPrefix)) - opsBefore };
 }
 
 /** Run `fn` (an inventory and its processing) and count what it wrote. */

@@ -145,7 +145,7 @@ export function formatSummary(s: DemoSummary): string {
     const f = s.followingChange;
     lines.push(
       'Following change:',
-      `  second inventory (unchanged): ${f.secondRun.latestPuts} latest/ writes (first: ${f.firstRun.latestPuts}), ${f.secondRun.feedLines} feed lines (first: ${f.firstRun.feedLines})`,
+      `  second inventory (unchanged): ${f.secondRun.latestPuts} latest/ writes (first: ${f.firstRun.latestPuts}), ${f.secondRun.feedLines} feed lines (first: ${f.firstRun.feedLines}), ${f.secondRun.indexOps} OpenSearch index operations (first: ${f.firstRun.indexOps})`,
       `  changes found: ${f.changes.created} created, ${f.changes.modified} modified, ${f.changes.deleted} deleted`,
       `  one CloudTrail event to searchable: ${f.eventToSearchableMs} ms`,
       '',

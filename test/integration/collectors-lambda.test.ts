@@ -1,5 +1,6 @@
 // The collector Lambda handlers (the contract infra's state machine calls) against moto and kinesalite, and an
 // account whose audit role cannot be assumed.
+import { identityHash } from '../../core/content.js';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -62,7 +63,10 @@ describe('collector Lambda handlers', () => {
     expect(out).toMatchObject({ collector: 'sqs', accountId: member, inventoried: true, resourcesByType: { 'AWS::SQS::Queue': 1 }, collectionErrors: 0 });
     const records = (await readStream(stream)).map((e) => parseRecord(e.data));
     expect(records.filter((r) => r.recordType === 'resource').map((r) => (r.recordType === 'resource' ? r.arn : ''))).toEqual([queueArn]);
-    expect(records.find((r) => r.recordType === 'inventory-run')).toMatchObject({ runId: 'run-lambda', accountId: member, collector: 'sqs', region: 'us-east-1', complete: true, resourceCount: 1 });
+    // the function's run record covers its one collector: it supersedes no run of the account's other collectors
+    const runs = records.filter((r) => r.recordType === 'inventory-run');
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ runId: 'run-lambda', accountId: member, collectors: ['sqs'], complete: true, scopes: [{ collector: 'sqs', region: 'us-east-1', complete: true, resourceCount: 1 }], seen: [identityHash(queueArn)] });
   });
 
   it('inventoryHandler takes the collector from CENSUS_COLLECTOR and refuses a bad account ID', async () => {
@@ -94,7 +98,7 @@ describe('an account whose audit role cannot be assumed', () => {
     if (saved.CENSUS_AWS_MAX_ATTEMPTS === undefined) delete process.env.CENSUS_AWS_MAX_ATTEMPTS;
   });
 
-  it('yields one account-level collection error and no inventory', async () => {
+  it('yields one account-level collection error, no inventory, and a run record that lists the error', async () => {
     // moto lets AssumeRole into any account, so the failure comes from STS being unreachable: a real failed
     // AssumeRole call (connection refused), which takes the same path as AccessDenied does in AWS
     process.env.AWS_ENDPOINT_URL_STS = 'http://127.0.0.1:9';
@@ -112,7 +116,9 @@ describe('an account whose audit role cannot be assumed', () => {
       runId: 'run-unreachable',
     });
     expect(summary).toMatchObject({ inventoried: false, collectionErrors: 1, resourcesByType: {} });
-    expect(sink.records).toHaveLength(1);
+    expect(sink.records).toHaveLength(2);
+    // the run record says the account was not reached: the error is current while runs list it (it lands once)
+    expect(sink.records[1]).toMatchObject({ recordType: 'inventory-run', runId: 'run-unreachable', complete: false, collectors: ['s3', 'sqs'], scopes: [], seen: [], errors: [{ region: null, collector: null, code: (sink.records[0] as { code: string }).code }] });
     expect(sink.records[0]).toMatchObject({
       recordType: 'collection-error',
       accountId: '123456789013',

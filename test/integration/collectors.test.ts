@@ -1,6 +1,7 @@
 // Collectors end to end against moto and kinesalite: an organization with 3 member accounts (plus a suspended
 // one) across 2 regions, resources planted in each, every collector run through Kinesis, and the stream read
 // back: the exact set of records by resourceType and ARN.
+import { identityHash } from '../../core/content.js';
 import { GetObjectCommand, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { s3Config } from '../../platform/aws.js';
@@ -100,28 +101,35 @@ describe('census collectors against moto through Kinesis', () => {
     expect(summary.accounts).toMatchObject({ active: 4, suspended: 1, inventoried: 4, notInventoried: [] });
   });
 
-  it('marks each account, region and collector run, and records what moto cannot answer as collection errors', () => {
+  it('writes one run record per account with every collector and region as a scope, and records what moto cannot answer as collection errors', () => {
     const runs = records.filter((r): r is InventoryRunRecord => r.recordType === 'inventory-run');
     const errors = records.filter((r): r is CollectionErrorRecord => r.recordType === 'collection-error');
     const activeAccounts = [org.payerId, ...org.members.map((m) => m.accountId)];
     // moto has no DescribeClientVpnEndpoints nor SSM DescribeInstanceInformation (it answers with an HTML page): the
-    // EC2 and SSM runs of every account and region are incomplete, and say why
+    // EC2 and SSM scopes of every account and region are incomplete, and say why
     const where = (r: { collector: string | null; accountId: string; region: string | null }) => `${r.collector} ${r.accountId} ${r.region}`;
     const lacking: Record<string, RegExp> = { ec2: /^AWS::EC2::ClientVpnEndpoint: .*HTTP 500/s, ssm: /^AWS::SSM::ManagedInstanceInventory: /s };
     const expectedPlaces = Object.keys(lacking).flatMap((c) => activeAccounts.flatMap((a) => REGIONS.map((region) => `${c} ${a} ${region}`))).sort();
     expect(errors.map(where).sort()).toEqual(expectedPlaces);
     for (const e of errors) expect(e.message).toMatch(lacking[e.collector!]!);
-    expect(runs.filter((r) => !r.complete).map(where).sort()).toEqual(expectedPlaces);
+    expect(runs.map((r) => r.accountId).sort()).toEqual([...activeAccounts].sort());
+    const scopes = runs.flatMap((r) => (r.scopes ?? []).map((s) => ({ ...s, accountId: r.accountId })));
+    expect(scopes.filter((s) => !s.complete).map(where).sort()).toEqual(expectedPlaces);
+    // the run lists the errors it met (their presence, where an unchanged error record lands only once)
+    expect(runs.flatMap((r) => (r.errors ?? []).map((e) => where({ ...e, accountId: r.accountId }))).sort()).toEqual(expectedPlaces);
+    for (const r of runs) expect(r.complete).toBe(false);
     for (const account of activeAccounts) {
       for (const c of planted.collectors) {
         const regions = ['s3', 'iam', 'route53', 'cloudfront'].includes(c) ? ['global'] : REGIONS;
         for (const region of regions) {
-          expect(runs.filter((r) => r.accountId === account && r.collector === c && r.region === region), `${account} ${c} ${region}`).toHaveLength(1);
+          expect(scopes.filter((s) => s.accountId === account && s.collector === c && s.region === region), `${account} ${c} ${region}`).toHaveLength(1);
         }
       }
     }
-    const resourceCount = runs.reduce((n, r) => n + r.resourceCount, 0);
-    expect(resourceCount).toBe(records.filter((r) => r.recordType === 'resource').length);
+    const resourceArns = records.flatMap((r) => (r.recordType === 'resource' ? [r] : []));
+    expect(scopes.reduce((n, s) => n + s.resourceCount, 0)).toBe(resourceArns.length);
+    // `seen`: every resource of the account, hashed, one list over all its scopes
+    for (const r of runs) expect(r.seen).toEqual(resourceArns.filter((x) => x.awsAccountId === r.accountId).map((x) => identityHash(x.arn)).sort());
     expect(summary.collectionErrors).toBe(errors.length);
     // moto's HTTP 500 for the missing API is retried by the SDK (2 attempts here), and the summary counts it
     expect(summary.calls.retries).toBeGreaterThanOrEqual(errors.length);

@@ -282,6 +282,10 @@ describe('dashboards answer their questions on a synthetic organization', () => 
     expect(byRuns).toBeLessThanOrEqual(demo.summary.accounts);
     const runs = await run(vis('inventory-runs-over-time'));
     expect(runs.reduce((n, r) => n + (r['Inventory runs'] as number), 0)).toBeGreaterThanOrEqual(demo.manifest.accounts.length);
+    // whether errors still happen is read from the run ledger (an error met again is not stored again)
+    const current = (await run(vis('collection-errors-count')))[0]!;
+    expect(current['Collection errors']).toBeGreaterThanOrEqual(1);
+    expect(current['Accounts affected']).toBeGreaterThanOrEqual(1);
     const errors = await run(vis('collection-errors-by-account'));
     expect(errors).toContainEqual(expect.objectContaining({ Account: planted.accountId, Collector: 'kms', 'Error code': 'AccessDenied' }));
     const messages = await run(search('collection-error-messages'));

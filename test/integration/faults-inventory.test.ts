@@ -1,14 +1,16 @@
 // Deletions only from evidence, end to end: an organization in moto inventoried twice, unchanged, and
 // drained by `census process` (a child process) marks nothing deleted and adds no ResourceDeleted line to the
 // feed, although the second inventory's run records are read before any of its resources (as when they sit on
-// a shard read before the resources' shards). Then one queue really goes, and exactly that one is marked
-// deleted. Same-named DynamoDB tables in two regions keep two latest/ objects.
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+// a shard read before the resources' shards), and writes one run record per account and no error again. Then one
+// queue really goes, and exactly that one is marked deleted although the account's ec2 scopes fail every run. Same-named DynamoDB tables in two regions keep two latest/ objects.
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteQueueCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { indexNames } from '../../core/indexes.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clientConfig, s3Config } from '../../platform/aws.js';
 import { loadConfig, type CensusConfig } from '../../platform/config.js';
@@ -26,7 +28,9 @@ import { censusEnv, compare, landed } from './faults-helpers.js';
 
 const run = promisify(execFile);
 const REGIONS = ['us-east-1', 'eu-west-1'];
-const COLLECTORS = ['s3', 'iam', 'sqs', 'dynamodb', 'kms'];
+// ec2: moto lacks DescribeClientVpnEndpoints, so every account's ec2 scopes fail every run (another scope of the
+// account failing must not stop a complete one from deleting, and its error must not land again)
+const COLLECTORS = ['s3', 'iam', 'sqs', 'dynamodb', 'kms', 'ec2'];
 const s3 = new S3Client(s3Config());
 const os = openSearchClient();
 
@@ -53,6 +57,31 @@ async function inventory(config: CensusConfig, runsFirst: boolean): Promise<void
   const ordered = runsFirst ? [...collected.records.filter(isRun), ...collected.records.filter((r) => !isRun(r))] : collected.records;
   for (const r of ordered) await producer.put(r);
   await producer.close();
+}
+
+/** Documents in the run ledger and the collection-errors index. */
+async function bookkeeping(client: typeof os, prefix: string): Promise<{ ledger: number; errors: number }> {
+  const names = indexNames(prefix);
+  await client.indices.refresh({ index: `${prefix}-*` });
+  const count = async (index: string) => ((await client.count({ index }, { ignore: [404] })).body as { count?: number }).count ?? 0;
+  return { ledger: await count(names.inventoryRuns), errors: await count(names.collectionErrors) };
+}
+
+/** Lines in the feed, by kind (`feed/<kind>/...`). */
+async function feedLinesByKind(client: S3Client, bucket: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'feed/', ContinuationToken: token }));
+    for (const o of page.Contents ?? []) {
+      const body = Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }))).Body!.transformToByteArray());
+      const text = body[0] === 0x1f ? gunzipSync(body).toString('utf8') : body.toString('utf8');
+      const kind = o.Key!.split('/')[1]!;
+      out[kind] = (out[kind] ?? 0) + text.split('\n').filter(Boolean).length;
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  return out;
 }
 
 describe('deletions only from evidence (moto organization, two inventories, census process)', () => {
@@ -89,7 +118,11 @@ describe('deletions only from evidence (moto organization, two inventories, cens
     const streamed = (await readStream(config.streamName)).map((e) => parseRecord(e.data));
     const resources = streamed.filter((r): r is ResourceRecord => r.recordType === 'resource');
     const runs = streamed.filter((r) => r.recordType === 'inventory-run');
-    expect(runs.length).toBeGreaterThan(10);
+    // one run record per account and run, however many collectors and regions
+    const accounts = [org.payerId, ...org.members.map((m) => m.accountId)];
+    // (the stream holds both inventories)
+    expect(runs.map((r) => r.accountId).sort()).toEqual([...accounts, ...accounts].sort());
+    const before = await bookkeeping(os, prefix);
     // change-only landing: the second inventory changed nothing, so every store keeps the first inventory's copy of
     // each resource (the oldest streamed) and the second adds no document, no latest/ object and no feed line
     const firstCopy = new Map<string, number>();
@@ -98,10 +131,19 @@ describe('deletions only from evidence (moto organization, two inventories, cens
 
     const processed = await censusProcess(config);
     expect(processed.markedDeleted).toBe(0);
+    // the second run's bookkeeping: one ledger entry per account, no error or account document again, and in the
+    // feed one run line per account and no collection-error or account line
+    const after2 = await bookkeeping(os, prefix);
+    expect(after2.ledger - before.ledger).toBe(accounts.length);
+    expect(after2.errors).toBe(before.errors);
+    expect(before.errors).toBeGreaterThan(0);
+    const feedLines = await feedLinesByKind(s3, config.feedBucket);
+    expect(feedLines['inventory-run']).toBe(2 * accounts.length);
+    expect(feedLines['collection-error']).toBe(before.errors);
     const got = await landed(os, s3, { prefix, feedBucket: config.feedBucket, deadLetterBucket: config.deadLetterBucket });
     expect(got.deletedInOpenSearch).toBe(0);
     expect([...got.feed.keys()].filter((k) => k.endsWith('@ResourceDeleted'))).toEqual([]);
-    const f = compare('two inventories of an unchanged organization (3 accounts, 2 regions, 5 collectors), census process', firstCopy, got, {
+    const f = compare('two inventories of an unchanged organization (3 accounts, 2 regions, 6 collectors, ec2 failing everywhere), census process', firstCopy, got, {
       streamedResources: resources.length,
       runRecords: runs.length,
       markedDeleted: processed.markedDeleted,

@@ -6,6 +6,8 @@ import { loadConfig } from '../../platform/config.js';
 import { indexNames, s3Keys } from '../../core/indexes.js';
 import { openSearchClient } from '../../platform/opensearch.js';
 import type { AccountRecord, FindingRecord, InventoryRunRecord, PointerRecord, ResourceRecord } from '../../core/schemas.js';
+import { identityHash } from '../../core/content.js';
+import { runIndexId } from '../../opensearch/store.js';
 import { processorDeps } from '../../processors/deps.js';
 import { handleEvent, type KinesisEvent } from '../../processors/lambda.js';
 import type { ProcessorDeps } from '../../processors/pipeline.js';
@@ -193,13 +195,19 @@ describe('processing pipeline (moto + OpenSearch)', () => {
     expect(entry.reason).toMatch(/sha256 .* does not match 0{64}/);
   });
 
-  it('marks resources unseen by a complete inventory run as deleted, and a later capture revives them', async () => {
+  it('marks resources unseen by a complete scope of an inventory run as deleted (not those of a failed scope), and a later capture revives them', async () => {
     const region = 'eu-west-3';
     const old = { ...bucket('b-gone', '2026-11-24T08:00:00Z', vendorPolicy, 'run-old'), awsRegion: region };
     const kept = { ...bucket('b-kept', '2026-11-24T09:05:00Z', undefined, 'run-new'), awsRegion: region };
-    await handleEvent(event([old, kept]), deps);
+    // an unchanged resource the new run saw but did not write again, and one of a scope that failed this run
+    const unchanged = { ...bucket('b-unchanged', '2026-11-24T08:00:00Z', undefined, 'run-old'), awsRegion: region };
+    const failedScope = { ...bucket('q-failed', '2026-11-24T08:00:00Z', undefined, 'run-old'), awsRegion: region, collector: 'sqs' };
+    await handleEvent(event([old, kept, unchanged, failedScope]), deps);
     const run: InventoryRunRecord = {
-      recordType: 'inventory-run', schemaVersion: '1.0', runId: 'run-new', accountId: OWN, region, collector: 's3', complete: true, resourceCount: 1,
+      recordType: 'inventory-run', schemaVersion: '1.0', runId: 'run-new', accountId: OWN, complete: false,
+      scopes: [{ collector: 's3', region, complete: true, resourceCount: 2 }, { collector: 'sqs', region, complete: false, resourceCount: 0 }],
+      seen: [kept.arn, unchanged.arn].map(identityHash).sort(),
+      errors: [{ collector: 'sqs', region, code: 'Throttling' }],
       startedAt: '2026-11-24T09:00:00Z', finishedAt: '2026-11-24T09:10:00Z',
     };
     const ev = event([run]);
@@ -208,6 +216,17 @@ describe('processing pipeline (moto + OpenSearch)', () => {
     const gone = await getDoc(names.resourceFamily('AWS::S3::Bucket'), old.arn);
     expect(gone._source).toMatchObject({ configurationItemStatus: 'ResourceDeleted', deletedByRun: 'run-new' });
     expect((await getDoc(names.resourceFamily('AWS::S3::Bucket'), kept.arn))._source.configurationItemStatus).toBe('OK');
+    expect((await getDoc(names.resourceFamily('AWS::S3::Bucket'), unchanged.arn))._source.configurationItemStatus).toBe('OK');
+    expect((await getDoc(names.resourceFamily('AWS::S3::Bucket'), failedScope.arn))._source.configurationItemStatus).toBe('OK');
+    // the ledger: one entry for the account's run, applied, with its counts and without indexing its `seen` list
+    const ledger = await getDoc(names.inventoryRuns, runIndexId(run));
+    expect(ledger._source).toMatchObject({ state: 'applied', markedDeleted: 1, resourceCount: 2, scopeCount: 2, completeScopes: 1, incompleteScopes: 1, errorCount: 1 });
+    // an older run of the same account and collectors arriving late (resharding) is superseded: by its evidence
+    // b-unchanged would be gone
+    const late: InventoryRunRecord = { ...run, runId: 'run-late', seen: [identityHash(kept.arn)], errors: [], startedAt: '2026-11-24T08:30:00Z', finishedAt: '2026-11-24T08:40:00Z' };
+    expect((await handleEvent(event([late]), deps)).batchItemFailures).toEqual([]);
+    expect((await getDoc(names.resourceFamily('AWS::S3::Bucket'), unchanged.arn))._source.configurationItemStatus).toBe('OK');
+    expect((await getDoc(names.inventoryRuns, runIndexId(late)))._source.state).toBe('superseded');
     const latest = await s3.send(new GetObjectCommand({ Bucket: feedBucket, Key: s3Keys.latestResource(OWN, 'AWS::S3::Bucket', 'arn:aws:s3:::b-gone') }));
     expect(JSON.parse(await latest.Body!.transformToString()).configurationItemStatus).toBe('ResourceDeleted');
     const vendorDoc = await getDoc(names.trustedAccounts, VENDOR);

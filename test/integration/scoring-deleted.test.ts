@@ -45,8 +45,9 @@ function bucket(name: string, capturedAt: string, runId: string, policy?: object
 }
 /** A complete run as the collectors write it: what it saw, as identity hashes of the ARNs. */
 const run = (runId: string, startedAt: string, finishedAt: string, names: string[]): InventoryRunRecord => ({
-  recordType: 'inventory-run', schemaVersion: '1.0', runId, accountId: OWN, region: 'global', collector: 's3', complete: true, resourceCount: names.length,
-  seen: names.map((n) => identityHash(`arn:aws:s3:::${n}`)).sort(), startedAt, finishedAt,
+  recordType: 'inventory-run', schemaVersion: '1.0', runId, accountId: OWN, collectors: ['s3'], complete: true,
+  scopes: [{ collector: 's3', region: 'global', complete: true, resourceCount: names.length }],
+  seen: names.map((n) => identityHash(`arn:aws:s3:::${n}`)).sort(), errors: [], startedAt, finishedAt,
 });
 
 let seq = 5000;

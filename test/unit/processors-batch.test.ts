@@ -4,10 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { ExceptionIndex } from '../../core/exceptions.js';
 import type { AccountRecord, InventoryRunRecord, ResourceRecord } from '../../core/schemas.js';
 import type { BulkOutcome, IndexOp } from '../../opensearch/bulk.js';
-import { deletionMarker, type DeletionMarker } from '../../opensearch/deleted.js';
+import { identityHash } from '../../core/content.js';
+import { coverageKey } from '../../core/runs.js';
+import { deletionMarker, unseenQuery, type DeletionMarker } from '../../opensearch/deleted.js';
 import { withoutSearchCopies } from '../../opensearch/ops.js';
-import type { DocumentStore, RunState, StoredCopy } from '../../opensearch/store.js';
-import { processBatch, type ProcessorDeps } from '../../processors/pipeline.js';
+import { runIndexId, runOfLedger, type DocumentStore, type RunState, type StoredCopy } from '../../opensearch/store.js';
+import { planRuns, processBatch, type ProcessorDeps } from '../../processors/pipeline.js';
 import type { FeedKind, FeedSink } from '../../processors/sink-s3.js';
 import type { DeadLetter, RawRecord } from '../../processors/validate.js';
 import { loadCatalog } from '../../standard/index.js';
@@ -26,7 +28,9 @@ class MemoryDocuments implements DocumentStore {
   async stored(keys: { index: string; id: string }[]): Promise<(StoredCopy | undefined)[]> {
     return keys.map((k) => {
       const d = this.docs.get(`${k.index}|${k.id}`);
-      return d && { version: d.version, ...(d.doc.feedKey ? { feedKey: d.doc.feedKey as string } : {}) };
+      // what change-only landing compares, as the OpenSearch store reads it
+      const state = d && Object.fromEntries(['contentHash', 'identityHash', 'configurationItemStatus', 'status', 'evidence', 'exception', 'resolved', 'firstObservedAt'].flatMap((f) => (f in d.doc ? [[f, d.doc[f]]] : [])));
+      return d && { version: d.version, ...(d.doc.feedKey ? { feedKey: d.doc.feedKey as string } : {}), state };
     });
   }
   async index(ops: IndexOp[]): Promise<BulkOutcome> {
@@ -50,7 +54,7 @@ class MemoryDocuments implements DocumentStore {
       }
       this.docs.set(key, { version: op.version, doc: op.doc as Record<string, unknown> });
       const doc = op.doc as InventoryRunRecord & { state?: RunState['state']; feedKey?: string };
-      if (doc.recordType === 'inventory-run') this.runs.set(op.id, { run: doc, state: doc.state!, feedKey: doc.feedKey });
+      if (doc.recordType === 'inventory-run') this.runs.set(op.id, { run: runOfLedger(doc), state: doc.state!, feedKey: doc.feedKey });
       out.indexed++;
     }
     return out;
@@ -62,17 +66,39 @@ class MemoryDocuments implements DocumentStore {
   private resources() {
     return [...this.docs.values()].map((d) => d.doc as unknown as ResourceRecord & { runId?: string }).filter((d) => d.recordType === 'resource');
   }
-  async landedOfRun(runs: InventoryRunRecord[]): Promise<number[]> {
-    return runs.map((run) => this.resources().filter((r) => r.awsAccountId === run.accountId && r.collector === run.collector && r.runId === run.runId).length);
+  async newestApplied(coverages: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const { run, state } of this.runs.values()) {
+      const key = coverageKey(run);
+      if (state === 'applied' && coverages.includes(key) && (out.get(key) ?? '') < run.startedAt) out.set(key, run.startedAt);
+    }
+    return out;
   }
+  /** the OpenSearch store's query itself (opensearch/deleted.ts), evaluated over the stored documents */
   async unseen(run: InventoryRunRecord): Promise<DeletionMarker[]> {
-    return this.resources()
-      .filter((r) => r.awsAccountId === run.accountId && r.collector === run.collector && r.runId !== run.runId && r.configurationItemStatus !== 'ResourceDeleted' && r.configurationItemCaptureTime < run.startedAt)
-      .map((r) => deletionMarker(withoutSearchCopies(r as ResourceRecord & Record<string, unknown>), this.docs.get([...this.docs.keys()].find((k) => k.endsWith(`|${r.arn}`))!)!.version, run));
+    const query = unseenQuery(run);
+    if (!query) return [];
+    return [...this.docs.values()]
+      .filter((d) => d.doc.recordType === 'resource' && matches(query, d.doc))
+      .map((d) => deletionMarker(withoutSearchCopies(d.doc as ResourceRecord & Record<string, unknown>), d.version, run));
   }
   async setRunState(states: RunState[]): Promise<void> {
-    for (const s of states) this.runs.set([s.run.runId, s.run.accountId, s.run.region, s.run.collector].join('|'), s);
+    for (const s of states) this.runs.set(runIndexId(s.run), s);
   }
+}
+
+/** The part of the OpenSearch query language the deletion query uses: bool (filter, should, must_not), term, terms, range lt. */
+function matches(q: unknown, doc: Record<string, unknown>): boolean {
+  const [[kind, body]] = Object.entries(q as Record<string, unknown>) as [[string, Record<string, unknown>]];
+  if (kind === 'bool') {
+    const b = body as { filter?: unknown[]; should?: unknown[]; must_not?: unknown[]; minimum_should_match?: number };
+    return (b.filter ?? []).every((c) => matches(c, doc)) && (!b.should?.length || b.should.some((c) => matches(c, doc))) && !(b.must_not ?? []).some((c) => matches(c, doc));
+  }
+  const [field, value] = Object.entries(body)[0]!;
+  if (kind === 'term') return doc[field] === value;
+  if (kind === 'terms') return (value as unknown[]).includes(doc[field]);
+  if (kind === 'range') return String(doc[field]) < (value as { lt: string }).lt;
+  throw new Error(`query ${kind} not understood by the in-memory store`);
 }
 
 class MemoryFeed implements FeedSink {
@@ -145,10 +171,20 @@ function queue(name: string, capturedAt = '2026-11-24T09:00:00Z', runId = 'run-1
   };
 }
 
-const run = (runId: string, count: number, startedAt = '2026-11-24T08:59:00Z'): InventoryRunRecord => ({
-  recordType: 'inventory-run', schemaVersion: '1.0', runId, accountId: OWN, region: 'us-east-1', collector: 'sqs', complete: true, resourceCount: count,
-  startedAt, finishedAt: '2026-11-24T09:05:00Z',
-});
+const arnOf = (name: string, region = 'us-east-1') => `arn:aws:sqs:${region}:${OWN}:${name}`;
+
+/** One account's run: the sqs collector in each region given (complete or not), having seen the named queues. */
+const run = (runId: string, seen: string[], o: { startedAt?: string; finishedAt?: string; regions?: Record<string, boolean>; errors?: InventoryRunRecord['errors'] } = {}): InventoryRunRecord => {
+  const regions = o.regions ?? { 'us-east-1': true };
+  return {
+    recordType: 'inventory-run', schemaVersion: '1.0', runId, accountId: OWN, complete: Object.values(regions).every(Boolean),
+    scopes: Object.entries(regions).map(([region, complete]) => ({ collector: 'sqs', region, complete, resourceCount: seen.filter((a) => a.includes(`:${region}:`)).length })),
+    seen: seen.map(identityHash).sort(), errors: o.errors ?? [],
+    startedAt: o.startedAt ?? '2026-11-24T08:59:00Z', finishedAt: o.finishedAt ?? '2026-11-24T09:05:00Z',
+  };
+};
+
+const deletedArns = (feed: MemoryFeed) => [...feed.lines('resource').keys()].filter((k) => k.endsWith('ResourceDeleted')).map((k) => k.split('@')[0]).sort();
 
 describe('processBatch over in-memory stores', () => {
   it('dead-letters poison (bad JSON, a time before 2006, a document the store refuses) while the rest lands', async () => {
@@ -198,24 +234,100 @@ describe('processBatch over in-memory stores', () => {
     expect(letters).toEqual([]);
   });
 
-  it('a complete run that arrives before its resources deletes nothing until every one of them has landed', async () => {
+  it('a run that arrives before its resources (another shard) marks deleted only what it did not see, once', async () => {
     const { deps, feed, latest } = setup();
     // the previous inventory: three queues
     await processBatch(raws([queue('keep1', '2026-11-24T08:00:00Z', 'run-0'), queue('keep2', '2026-11-24T08:00:00Z', 'run-0'), queue('gone', '2026-11-24T08:00:00Z', 'run-0')]), deps);
-    // the new run saw keep1 and keep2; its run record comes first (another shard)
-    const early = await processBatch(raws([run('run-1', 2)], 'shardId-1'), deps);
-    expect(early).toMatchObject({ markedDeleted: 0, runsPending: 1 });
-    const half = await processBatch(raws([queue('keep1', '2026-11-24T09:00:00Z', 'run-1')]), deps);
-    expect(half).toMatchObject({ markedDeleted: 0, runsPending: 1 });
-    expect([...feed.lines('resource').keys()].some((k) => k.endsWith('ResourceDeleted'))).toBe(false);
-    const rest = await processBatch(raws([queue('keep2', '2026-11-24T09:00:00Z', 'run-1')]), deps);
-    expect(rest).toMatchObject({ markedDeleted: 1, runsPending: 0 });
-    const deleted = [...feed.lines('resource').keys()].filter((k) => k.endsWith('ResourceDeleted'));
-    expect(deleted).toEqual([`${queue('gone').arn}@2026-11-24T08:00:00Z@ResourceDeleted`]);
-    expect(latest.get(queue('gone').arn)!.record.configurationItemStatus).toBe('ResourceDeleted');
-    expect(latest.get(queue('keep2').arn)!.record.configurationItemStatus).toBe('OK');
-    // the run record replayed: applied once, nothing more
-    await processBatch(raws([run('run-1', 2)], 'shardId-1'), deps);
-    expect([...feed.lines('resource').keys()].filter((k) => k.endsWith('ResourceDeleted'))).toHaveLength(1);
+    // the new run saw keep1 and keep2; its record comes first, before either of them landed again
+    const early = await processBatch(raws([run('run-1', [arnOf('keep1'), arnOf('keep2')])], 'shardId-1'), deps);
+    expect(early).toMatchObject({ markedDeleted: 1, runsPending: 0 });
+    expect(deletedArns(feed)).toEqual([arnOf('gone')]);
+    expect(latest.get(arnOf('gone'))!.record.configurationItemStatus).toBe('ResourceDeleted');
+    await processBatch(raws([queue('keep1', '2026-11-24T09:00:00Z', 'run-1'), queue('keep2', '2026-11-24T09:00:00Z', 'run-1')]), deps);
+    expect(latest.get(arnOf('keep2'))!.record.configurationItemStatus).toBe('OK');
+    // the run record delivered again, and the whole run again in another order: applied once, nothing more
+    await processBatch(raws([run('run-1', [arnOf('keep1'), arnOf('keep2')])], 'shardId-1'), deps);
+    expect(deletedArns(feed)).toEqual([arnOf('gone')]);
+  });
+
+  it('a failed scope deletes nothing there; a complete scope of the same run still deletes what it did not see', async () => {
+    const { deps, feed } = setup();
+    const before = [queue('east', '2026-11-24T08:00:00Z', 'run-0'), queue('east-gone', '2026-11-24T08:00:00Z', 'run-0'), queue('west', '2026-11-24T08:00:00Z', 'run-0', 'eu-west-1'), queue('west-unseen', '2026-11-24T08:00:00Z', 'run-0', 'eu-west-1')];
+    await processBatch(raws(before), deps);
+    // us-east-1 complete; eu-west-1 failed half-way (it saw `west` only): nothing of eu-west-1 may be taken for gone
+    const result = await processBatch(raws([run('run-1', [arnOf('east'), arnOf('west', 'eu-west-1')], { regions: { 'us-east-1': true, 'eu-west-1': false } })]), deps);
+    expect(result.markedDeleted).toBe(1);
+    expect(deletedArns(feed)).toEqual([arnOf('east-gone')]);
+  });
+
+  it('a run without `seen` (the earlier shape, in flight during an upgrade) deletes nothing; the next run does', async () => {
+    const { deps, feed, documents } = setup();
+    await processBatch(raws([queue('kept', '2026-11-24T08:00:00Z', 'run-0'), queue('gone', '2026-11-24T08:00:00Z', 'run-0')]), deps);
+    const legacy = { recordType: 'inventory-run', schemaVersion: '1.0', runId: 'run-1', accountId: OWN, region: 'us-east-1', collector: 'sqs', complete: true, resourceCount: 1, startedAt: '2026-11-24T08:59:00Z', finishedAt: '2026-11-24T09:05:00Z' };
+    expect(await processBatch(raws([legacy]), deps)).toMatchObject({ markedDeleted: 0, failures: [], deadLettered: 0 });
+    expect([...documents.runs.values()].map((r) => r.state)).toEqual(['incomplete']);
+    await processBatch(raws([run('run-2', [arnOf('kept')], { startedAt: '2026-11-24T09:29:00Z', finishedAt: '2026-11-24T09:35:00Z' })]), deps);
+    expect(deletedArns(feed)).toEqual([arnOf('gone')]);
+  });
+
+  it('of two pending runs of an account only the newest is applied: the older one is superseded', async () => {
+    const { deps, feed, documents } = setup();
+    await processBatch(raws([queue('a', '2026-11-24T08:00:00Z', 'run-0'), queue('b', '2026-11-24T08:00:00Z', 'run-0')]), deps);
+    // the older run did not see b (it was briefly unlisted); the newer one did: b is not gone
+    const older = run('run-1', [arnOf('a')], { startedAt: '2026-11-24T08:59:00Z', finishedAt: '2026-11-24T09:05:00Z' });
+    const newer = run('run-2', [arnOf('a'), arnOf('b')], { startedAt: '2026-11-24T09:29:00Z', finishedAt: '2026-11-24T09:35:00Z' });
+    expect(await processBatch(raws([older, newer]), deps)).toMatchObject({ markedDeleted: 0 });
+    expect(deletedArns(feed)).toEqual([]);
+    expect(Object.fromEntries([...documents.runs.values()].map((r) => [r.run.runId, r.state]))).toEqual({ 'run-1': 'superseded', 'run-2': 'applied' });
+    expect(planRuns([{ run: newer }, { run: older }]).apply.map((p) => p.run.runId)).toEqual(['run-2']);
+  });
+
+  it('an older run arriving after a newer one was applied (resharding) is superseded, not applied', async () => {
+    const { deps, feed, documents } = setup();
+    await processBatch(raws([queue('a', '2026-11-24T08:00:00Z', 'run-0'), queue('b', '2026-11-24T08:00:00Z', 'run-0')]), deps);
+    const newer = run('run-2', [arnOf('a'), arnOf('b')], { startedAt: '2026-11-24T09:29:00Z', finishedAt: '2026-11-24T09:35:00Z' });
+    const older = run('run-1', [arnOf('a')], { startedAt: '2026-11-24T08:59:00Z', finishedAt: '2026-11-24T09:05:00Z' });
+    await processBatch(raws([newer]), deps);
+    expect(await processBatch(raws([older]), deps)).toMatchObject({ markedDeleted: 0 });
+    expect(deletedArns(feed)).toEqual([]);
+    expect(Object.fromEntries([...documents.runs.values()].map((r) => [r.run.runId, r.state]))).toEqual({ 'run-1': 'superseded', 'run-2': 'applied' });
+  });
+
+  it('runs of other collectors of the same account (a Lambda per collector) are each applied, none superseded', async () => {
+    const { deps, feed, documents } = setup();
+    const kmsKey = { ...queue('k', '2026-11-24T08:00:00Z', 'run-0'), resourceType: 'AWS::KMS::Key', arn: `arn:aws:kms:us-east-1:${OWN}:key/k`, collector: 'kms' };
+    await processBatch(raws([queue('q-gone', '2026-11-24T08:00:00Z', 'run-0'), kmsKey]), deps);
+    const sqsRun = { ...run('run-1', []), collectors: ['sqs'] };
+    const kmsRun = { ...run('run-1', [], { startedAt: '2026-11-24T09:00:00Z' }), collectors: ['kms'], scopes: [{ collector: 'kms', region: 'us-east-1', complete: true, resourceCount: 0 }] };
+    expect(await processBatch(raws([sqsRun, kmsRun]), deps)).toMatchObject({ markedDeleted: 2 });
+    expect(deletedArns(feed)).toEqual([kmsKey.arn, arnOf('q-gone')].sort());
+    expect([...documents.runs.values()].map((r) => r.state)).toEqual(['applied', 'applied']);
+  });
+
+  it('an unchanged account or collection error lands nowhere on the next run; a changed one lands again', async () => {
+    const { deps, feed } = setup();
+    const account = (observedAt: string, name = 'prod'): AccountRecord => ({
+      recordType: 'account', schemaVersion: '1.0', accountId: OWN, name, email: 'a@example.com', status: 'ACTIVE', payerId: OWN, ouPath: 'Root',
+      joinedAt: null, tags: {}, owner: 'alice', executive: null, spend: null, observedAt,
+    });
+    const error = (runId: string, observedAt: string) => ({ recordType: 'collection-error', schemaVersion: '1.0', accountId: OWN, region: 'us-east-1', collector: 'ec2', code: 'InvalidAction', message: 'AWS::EC2::ClientVpnEndpoint: not implemented', runId, observedAt });
+    const first = await processBatch(raws([account('2026-11-24T08:00:00Z'), error('run-1', '2026-11-24T08:01:00Z')]), deps);
+    expect(first.landed).toBe(2);
+    const second = await processBatch(raws([account('2026-11-24T08:30:00Z'), error('run-2', '2026-11-24T08:31:00Z')]), deps);
+    expect(second).toMatchObject({ landed: 0, unchanged: 2 });
+    const lines = (kind: string) => [...feed.objects].filter(([k]) => k.startsWith(`feed/${kind}/`)).flatMap(([, r]) => r).length;
+    expect([lines('account'), lines('collection-error')]).toEqual([1, 1]);
+    const renamed = await processBatch(raws([account('2026-11-24T09:00:00Z', 'production')]), deps);
+    expect(renamed).toMatchObject({ landed: 1, unchanged: 0 });
+    expect(lines('account')).toBe(2);
+  });
+
+  it('feeds one line per account run, without its `seen` list', async () => {
+    const { deps, feed } = setup();
+    await processBatch(raws([run('run-1', [arnOf('a')])]), deps);
+    const runs = [...feed.objects].filter(([k]) => k.startsWith('feed/inventory-run/')).flatMap(([, r]) => r) as InventoryRunRecord[];
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ runId: 'run-1', scopes: [{ collector: 'sqs', region: 'us-east-1', complete: true, resourceCount: 1 }] });
+    expect(runs[0]!.seen).toBeUndefined();
   });
 });

@@ -110,14 +110,36 @@ describe('OpenSearch documents', () => {
     expect(indexMappings.findings.exception).toMatchObject({ properties: { active: { type: 'boolean' }, expiresAt: { type: 'date' } } });
   });
 
-  it('selects the unseen resources of a run scope', () => {
-    const q = unseenQuery({ recordType: 'inventory-run', schemaVersion: '1.0', runId: 'r', accountId: OWN, region: 'global', collector: 'iam', complete: true, resourceCount: 0, startedAt: '2026-11-24T09:00:00Z', finishedAt: '2026-11-24T09:05:00Z' });
+  it('selects the unseen resources of the complete scopes of a run, one clause per collector', () => {
+    const base = { recordType: 'inventory-run', schemaVersion: '1.0', runId: 'r', accountId: OWN, complete: false, startedAt: '2026-11-24T09:00:00Z', finishedAt: '2026-11-24T09:05:00Z' } as const;
+    const scopes = [
+      { collector: 'iam', region: 'global', complete: true, resourceCount: 1 },
+      { collector: 'ec2', region: 'eu-west-1', complete: true, resourceCount: 0 },
+      { collector: 'ec2', region: 'us-east-1', complete: true, resourceCount: 0 },
+      { collector: 'ec2', region: 'eu-north-1', complete: false, resourceCount: 0 },
+      { collector: 'kms', region: 'eu-west-1', complete: false, resourceCount: 0 },
+    ];
+    const q = unseenQuery({ ...base, scopes, seen: ['0123456789abcdef'] })!;
     expect(q.bool.filter).toContainEqual({ range: { configurationItemCaptureTime: { lt: '2026-11-24T09:00:00Z' } } });
     expect(q.bool.must_not).toContainEqual({ term: { runId: 'r' } });
-    // global collectors (S3 lists buckets of every region once) are scoped by account and collector only
-    expect(JSON.stringify(q.bool.filter)).not.toContain('awsRegion');
-    const regional = unseenQuery({ recordType: 'inventory-run', schemaVersion: '1.0', runId: 'r', accountId: OWN, region: 'eu-west-1', collector: 'ec2', complete: true, resourceCount: 0, startedAt: '2026-11-24T09:00:00Z', finishedAt: '2026-11-24T09:05:00Z' });
-    expect(regional.bool.filter).toContainEqual({ term: { awsRegion: 'eu-west-1' } });
+    expect(q.bool.must_not).toContainEqual({ terms: { identityHash: ['0123456789abcdef'] } });
+    // global collectors (S3 lists buckets of every region once) are scoped by account and collector only; the
+    // failed region (eu-north-1) and the failed collector (kms) are in no clause
+    expect(JSON.stringify(q.bool.filter)).toContain('{"bool":{"minimum_should_match":1,"should":[{"bool":{"filter":[{"term":{"collector":"iam"}}]}},{"bool":{"filter":[{"term":{"collector":"ec2"}},{"terms":{"awsRegion":["eu-west-1","us-east-1"]}}]}}]}}');
+    // nothing to delete: no complete scope, or no evidence
+    expect(unseenQuery({ ...base, scopes: scopes.filter((x) => !x.complete), seen: [] })).toBeUndefined();
+    expect(unseenQuery({ ...base, scopes })).toBeUndefined();
+    // the earlier shape: its one scope
+    const legacy = unseenQuery({ ...base, region: 'eu-west-1', collector: 'ec2', complete: true, resourceCount: 0, seen: [] })!;
+    expect(JSON.stringify(legacy)).toContain('{"terms":{"awsRegion":["eu-west-1"]}}');
+  });
+
+  it('splits a large `seen` list into terms clauses OpenSearch accepts (at most 65,536 values each)', () => {
+    const seen = Array.from({ length: 120_000 }, (_, i) => i.toString(16).padStart(16, '0'));
+    const q = unseenQuery({ recordType: 'inventory-run', schemaVersion: '1.0', runId: 'r', accountId: OWN, complete: true, scopes: [{ collector: 'iam', region: 'global', complete: true, resourceCount: 120_000 }], seen, startedAt: '2026-11-24T09:00:00Z', finishedAt: '2026-11-24T09:05:00Z' })!;
+    const clauses = q.bool.must_not.filter((c) => 'terms' in c) as { terms: { identityHash: string[] } }[];
+    expect(clauses.map((c) => c.terms.identityHash.length)).toEqual([50_000, 50_000, 20_000]);
+    expect(clauses.flatMap((c) => c.terms.identityHash)).toEqual(seen);
   });
 });
 

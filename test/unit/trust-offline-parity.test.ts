@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runCensus } from '../fixtures/cli.js';
 import { ExceptionIndex } from '../../core/exceptions.js';
-import type { FindingRecord, InventoryRunRecord, ResourceRecord } from '../../core/schemas.js';
+import type { FindingRecord, ResourceRecord } from '../../core/schemas.js';
 import { KNOWN_AWS_ACCOUNTS_PATH } from '../../data/index.js';
 import type { BulkOutcome, IndexOp } from '../../opensearch/bulk.js';
 import type { DeletionMarker } from '../../opensearch/deleted.js';
@@ -34,8 +34,8 @@ class FreshDocuments implements DocumentStore {
   async pendingRuns(): Promise<RunState[]> {
     return [];
   }
-  async landedOfRun(runs: InventoryRunRecord[]): Promise<number[]> {
-    return runs.map(() => 0);
+  async newestApplied(): Promise<Map<string, string>> {
+    return new Map();
   }
   async unseen(): Promise<DeletionMarker[]> {
     return [];
