@@ -29,7 +29,9 @@ type MappingKind = IndexKind | 'inventoryRuns';
 
 /** Index patterns by key: the alias they read, its time field, and the mapping kind behind it. */
 export const patterns = {
-  resources: { alias: (p: string) => indexNames(p).resources, timeField: 'configurationItemCaptureTime', kind: 'resources' },
+  // one document per resource, its current state: no time field. Under change-only landing an unchanged resource
+  // keeps the capture time of its last change, so a time filter would hide a public bucket nobody touched this week.
+  resources: { alias: (p: string) => indexNames(p).resources, timeField: undefined, kind: 'resources' },
   findings: { alias: (p: string) => indexNames(p).findings, timeField: 'observedAt', kind: 'findings' },
   accounts: { alias: (p: string) => indexNames(p).accounts, timeField: undefined, kind: 'accounts' },
   trustedAccounts: { alias: (p: string) => indexNames(p).trustedAccounts, timeField: undefined, kind: 'trustedAccounts' },

@@ -122,11 +122,12 @@ export const visualizations: VisSpec[] = [
   },
   {
     key: 'accounts-with-records',
-    title: 'Accounts inventoried',
-    description: 'Accounts with at least one resource record captured in the time range',
+    title: 'Accounts with resources',
+    description: 'Accounts with at least one current resource (not deleted), whenever it last changed',
     pattern: 'resources',
     type: 'metric',
-    metrics: [cardinality('awsAccountId', 'Accounts inventoried')],
+    query: 'NOT configurationItemStatus:ResourceDeleted',
+    metrics: [cardinality('awsAccountId', 'Accounts with resources')],
   },
   {
     key: 'accounts-inventoried',
@@ -163,13 +164,15 @@ export const visualizations: VisSpec[] = [
     ],
   },
   {
-    key: 'newest-record-per-account',
-    title: 'Newest record per account',
-    description: 'The capture time of the newest resource record of each account, stalest first: an account that stopped reporting comes first',
-    pattern: 'resources',
+    // from the run ledger, not from resources: an unchanged resource is not written again (change-only landing), so
+    // the newest capture time says when an account last changed, not when it was last inventoried
+    key: 'last-run-per-account',
+    title: 'Last inventory run per account',
+    description: 'When each account\u2019s latest inventory run finished, stalest first: an account that stopped reporting comes first',
+    pattern: 'inventoryRuns',
     type: 'table',
-    metrics: [max('configurationItemCaptureTime', 'Newest record captured'), count('Resource records')],
-    buckets: [terms('awsAccountId', 'Account', { size: 2000, order: 'asc' }), terms('account.name', 'Account name', { size: 1, missing: '(not in the account list)' })],
+    metrics: [max('finishedAt', 'Last run finished'), count('Inventory runs')],
+    buckets: [terms('accountId', 'Account', { size: 2000, order: 'asc' })],
   },
   {
     key: 'dead-letters-by-stage',
@@ -469,7 +472,7 @@ export const dashboards: DashboardSpec[] = [
   {
     key: 'collection-health',
     title: 'Census: collection health',
-    description: 'Accounts inventoried vs discovered, collection errors by account and collector with their messages, the age of each account\u2019s newest record, dead letters',
+    description: 'Accounts inventoried vs discovered, collection errors by account and collector with their messages, when each account was last inventoried, dead letters',
     panels: row(
       ['accounts-discovered', 12, 8],
       ['accounts-inventoried', 12, 8],
@@ -478,7 +481,7 @@ export const dashboards: DashboardSpec[] = [
       ['inventory-runs-over-time', 36, 12],
       ['dead-letters-count', 12, 12],
       ['collection-errors-by-account', 24, 16],
-      ['newest-record-per-account', 24, 16],
+      ['last-run-per-account', 24, 16],
       ['search:collection-error-messages', 48, 16],
       ['dead-letters-by-stage', 48, 12],
     ),

@@ -22,8 +22,13 @@ import { clientConfig, s3Config } from '../../platform/aws.js';
 import { assumeRole } from '../../collectors/runtime.js';
 import type { ScoreRecord } from '../../core/schemas.js';
 import { testIndexPrefix } from './processors-helpers.js';
+import { resourceRecord } from '../records.js';
 
 const SECRET = 'hunter2-do-not-index';
+/** a resource unchanged for a month: under change-only landing its document keeps this capture time */
+const OLD_CAPTURE = new Date(Date.now() - 30 * 86_400_000).toISOString();
+/** planted after the demo's scoring run: in the resources index, not in that run's scores */
+let oldPublicArn: string;
 
 const daysFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
@@ -121,11 +126,21 @@ describe('dashboards answer their questions on a synthetic organization', () => 
       runId: 'run-dash',
       observedAt: new Date().toISOString(),
     };
+    // a public bucket nobody has touched for a month: the public exposure panels must still show it (the resources
+    // pattern is current state, not filtered by capture time)
+    const oldPublic = `census-old-public-${account.accountId}`;
+    const oldBucket = resourceRecord({
+      resourceType: 'AWS::S3::Bucket', resourceId: oldPublic, resourceName: oldPublic, arn: `arn:aws:s3:::${oldPublic}`, awsAccountId: account.accountId, awsRegion: 'us-east-1', collector: 's3',
+      configuration: { Name: oldPublic }, configurationItemCaptureTime: OLD_CAPTURE, runId: 'run-old',
+      supplementaryConfiguration: { BucketPolicy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${oldPublic}/*` }] }) },
+    });
+    oldPublicArn = oldBucket.arn;
     const at = new Date();
     const result = await processBatch(
       [
         { shardId: 'shardId-dash', sequenceNumber: '1', arrivalTime: at, data: Buffer.from(JSON.stringify(planted)) },
         { shardId: 'shardId-dash', sequenceNumber: '2', arrivalTime: at, data: Buffer.from(`{"password":"${SECRET}",`) },
+        { shardId: 'shardId-dash', sequenceNumber: '3', arrivalTime: at, data: Buffer.from(JSON.stringify(oldBucket)) },
       ],
       deps,
     );
@@ -219,14 +234,15 @@ describe('dashboards answer their questions on a synthetic organization', () => 
   it('public exposure: the planted public buckets and queues, each with account, owner and the reason', async () => {
     const rows = await run(vis('exposed-resources'));
     const publicOf = (type: string) => rows.filter((r) => r['Policy verdict'] === 'public' && r['Resource type'] === type).map((r) => r.Resource).sort();
-    expect(publicOf('AWS::S3::Bucket')).toEqual([...demo.manifest.problems.publicBuckets].sort());
+    // the month-old public bucket is there too: the resources pattern is current state, whatever the time range
+    expect(publicOf('AWS::S3::Bucket')).toEqual([...demo.manifest.problems.publicBuckets, oldPublicArn].sort());
     expect(publicOf('AWS::SQS::Queue')).toEqual([...demo.manifest.problems.publicQueues].sort());
     for (const r of rows) {
       const account = demo.manifest.accounts.find((a) => a.accountId === r.Account);
       if (account) expect(r.Owner).toBe(account.owner);
     }
     const byType = await run(vis('public-by-type'));
-    expect(byType.find((r) => r['Resource type'] === 'AWS::S3::Bucket' && r['Policy verdict'] === 'public')?.Resources).toBe(demo.manifest.problems.publicBuckets.length);
+    expect(byType.find((r) => r['Resource type'] === 'AWS::S3::Bucket' && r['Policy verdict'] === 'public')?.Resources).toBe(demo.manifest.problems.publicBuckets.length + 1);
     const listed = await run(search('exposed-resources'));
     expect(listed.length).toBe(rows.length);
     for (const r of listed) expect(r.publicReason, String(r.arn)).toBeTruthy();
@@ -274,7 +290,7 @@ describe('dashboards answer their questions on a synthetic organization', () => 
 
   it('collection health: accounts discovered and inventoried, errors with their messages, record age, dead letters', async () => {
     expect((await run(vis('accounts-discovered')))[0]!['Accounts discovered']).toBe(demo.summary.accounts);
-    const inventoried = (await run(vis('accounts-with-records')))[0]!['Accounts inventoried'] as number;
+    const inventoried = (await run(vis('accounts-with-records')))[0]!['Accounts with resources'] as number;
     expect(inventoried).toBeGreaterThanOrEqual(demo.manifest.accounts.length);
     expect(inventoried).toBeLessThanOrEqual(demo.summary.accounts);
     const byRuns = (await run(vis('accounts-inventoried')))[0]!['Accounts inventoried'] as number;
@@ -290,9 +306,10 @@ describe('dashboards answer their questions on a synthetic organization', () => 
     expect(errors).toContainEqual(expect.objectContaining({ Account: planted.accountId, Collector: 'kms', 'Error code': 'AccessDenied' }));
     const messages = await run(search('collection-error-messages'));
     expect(messages).toContainEqual(expect.objectContaining({ accountId: planted.accountId, message: planted.message }));
-    const ages = await run(vis('newest-record-per-account'));
-    expect(ages).toHaveLength(inventoried);
-    const times = ages.map((r) => Date.parse(String(r['Newest record captured'])));
+    // when each account was last inventoried, from the run ledger, stalest first
+    const ages = await run(vis('last-run-per-account'));
+    for (const a of demo.manifest.accounts) expect(ages.map((r) => r.Account)).toContain(a.accountId);
+    const times = ages.map((r) => Date.parse(String(r['Last run finished'])));
     expect(times).toEqual([...times].sort((a, b) => a - b));
     const letters = await run(vis('dead-letters-by-stage'));
     expect(letters).toHaveLength(1);
@@ -304,6 +321,8 @@ describe('dashboards answer their questions on a synthetic organization', () => 
   it('changes: every planted public bucket as a change that left it exposed; the CloudTrail event with its principal; each change with its diff', async () => {
     const exposing = await run(vis('changes-exposing'));
     for (const arn of demo.manifest.problems.publicBuckets) expect(exposing).toContainEqual(expect.objectContaining({ Resource: arn, 'Verdict after': 'public' }));
+    // changes are events: the bucket planted with a month-old capture time changed outside the dashboard's time range
+    expect(exposing.some((r) => r.Resource === oldPublicArn)).toBe(false);
     const changed = exposing.map((r) => Date.parse(String(r.Changed)));
     expect(changed).toEqual([...changed].sort((a, b) => b - a));
     // the demo's followed queue: tagged through a CloudTrail event, re-collected, and its change says who did it
@@ -315,7 +334,7 @@ describe('dashboards answer their questions on a synthetic organization', () => 
     expect(tagged).toMatchObject({ kind: expect.stringMatching(/^(created|modified)$/), resourceType: 'AWS::SQS::Queue' });
     expect(JSON.stringify(tagged!.diffPaths)).toContain('/tags');
     const overTime = await run(vis('changes-over-time'));
-    const stored = (await os.count({ index: indexNames(prefix).changes })).body.count as number;
+    const stored = (await os.count({ index: indexNames(prefix).changes, body: { query: { range: { changedAt: { gte: time.from, lte: time.to } } } } })).body.count as number;
     expect(stored).toBeGreaterThan(0);
     expect(overTime.reduce((n, r) => n + (r.Changes as number), 0)).toBe(stored);
   });
