@@ -5,7 +5,8 @@
 // and the trusted-accounts register come in as arguments.
 import { decodePolicyDocument } from './decode.js';
 import type { PolicyStatementVerdict, PublicVerdict, ResourceRecord, TrustedAccount } from '../core/schemas.js';
-import { analysePolicy, mostOpen, statementLabel, statementsOf, type AccountGrant } from './engine.js';
+import { analysePolicy, mostOpen, statementLabel, statementsOf, type AccountGrant, type PolicyVerdict } from './engine.js';
+import { BoundedCache } from '../core/bounded-cache.js';
 import { principalsOf, unionPrincipals, type PolicyPrincipals } from './principals.js';
 import { aclStatements, bucketAcl, bucketPublicAccessBlock } from './s3.js';
 import type { TrustRegister } from '../registers/trusted-accounts.js';
@@ -42,11 +43,33 @@ function safeDecode(s: string): string {
   }
 }
 
+type DecodedText = { document: unknown; analysis?: PolicyVerdict } | { error: string } | undefined;
+
+/**
+ * Policy texts seen before, with their decoded document and (once asked) the engine's analysis: the same trust or
+ * resource policy recurs on many resources (a service role's trust policy, a vendor's), and decoding and analysing
+ * it is most of a record's enrichment. Keyed by the text itself (the Map hashes it; equal text is an equal policy,
+ * with no collision to fear), bounded in entries and in characters so a long-lived processor's memory stays flat.
+ * The analysis is a pure function of the text, and the cached documents and analyses are never mutated.
+ */
+const policyTexts = new BoundedCache<string, DecodedText>({ maxEntries: 4096, maxWeight: 4_000_000, weight: (k) => k.length });
+
+/** For tests: the policy text cache, to check that it is bounded and that a cached verdict equals a fresh one. */
+export const policyTextCache = policyTexts;
+
 /** Policy text as JSON or URL-encoded JSON (IAM): the document, an error when it looks like a policy but does not parse, or nothing. */
-function decodeString(s: string): { document: unknown } | { error: string } | undefined {
+function decodeString(s: string): DecodedText {
   const t = s.trim();
   const plain = t.startsWith('{');
   if (!(plain || /^%7B/i.test(t))) return undefined;
+  const hit = policyTexts.get(s);
+  if (hit !== undefined) return hit;
+  const decoded = decodeText(t, plain);
+  policyTexts.set(s, decoded);
+  return decoded;
+}
+
+function decodeText(t: string, plain: boolean): DecodedText {
   const once = plain ? t : safeDecode(t);
   // a document stored by an older collector may be URL-encoded twice
   if (!/"Statement"/.test(once) && !/"Statement"/.test(safeDecode(once))) return undefined;
@@ -57,9 +80,25 @@ function decodeString(s: string): { document: unknown } | { error: string } | un
   }
 }
 
+/** The engine's analysis of a found policy; a policy that came as text is analysed once per distinct text. */
+function analyseFound(p: ScannedPolicy): PolicyVerdict {
+  if (!p.text) return analysePolicy(p.document);
+  return (p.text.analysis ??= analysePolicy(p.document));
+}
+
+/** A found policy and, when it came as text, its cache entry. */
+interface ScannedPolicy extends FoundPolicy {
+  text?: { document: unknown; analysis?: PolicyVerdict };
+}
+
 /** Walk configuration and supplementaryConfiguration for policy documents: objects, JSON strings, URL-encoded strings. */
 export function scanPolicies(record: Pick<ResourceRecord, 'configuration' | 'supplementaryConfiguration'>): { found: FoundPolicy[]; unreadable: UnreadablePolicy[] } {
-  const found: FoundPolicy[] = [];
+  const { found, unreadable } = scan(record);
+  return { found: found.map((p) => ({ path: p.path, document: p.document })), unreadable };
+}
+
+function scan(record: Pick<ResourceRecord, 'configuration' | 'supplementaryConfiguration'>): { found: ScannedPolicy[]; unreadable: UnreadablePolicy[] } {
+  const found: ScannedPolicy[] = [];
   const unreadable: UnreadablePolicy[] = [];
   let nodes = 0;
   const visit = (value: unknown, path: string, depth: number) => {
@@ -67,7 +106,7 @@ export function scanPolicies(record: Pick<ResourceRecord, 'configuration' | 'sup
     if (typeof value === 'string') {
       const decoded = decodeString(value);
       if (decoded && 'error' in decoded) unreadable.push({ path, reason: `policy is not valid JSON at ${path}: ${decoded.error}` });
-      else if (decoded && looksLikePolicy(decoded.document)) found.push({ path, document: decoded.document });
+      else if (decoded && looksLikePolicy(decoded.document)) found.push({ path, document: decoded.document, text: decoded });
       return;
     }
     if (looksLikePolicy(value)) {
@@ -128,15 +167,16 @@ export function recordPolicyVerdict(record: Pick<ResourceRecord, 'resourceType' 
 }
 
 function analyseRecord(record: Pick<ResourceRecord, 'resourceType' | 'configuration' | 'supplementaryConfiguration'>): RecordPolicyVerdict {
-  const { found, unreadable } = scanPolicies(record);
+  const { found, unreadable } = scan(record);
   const statements: RecordStatement[] = [];
   const grants: RecordPolicyVerdict['grants'] = [];
   const parts: PolicyPrincipals[] = [];
   for (const p of found) {
-    const analysis = analysePolicy(p.document);
+    const analysis = analyseFound(p);
     const counted = analysis.statements.filter((s) => s.principals.length > 0 || s.verdict !== 'not-granted');
-    parts.push(principalsOf(counted));
-    grants.push({ path: p.path, accounts: principalsOf(counted).accounts });
+    const principals = principalsOf(counted);
+    parts.push(principals);
+    grants.push({ path: p.path, accounts: principals.accounts });
     for (const s of counted) {
       statements.push({
         policy: p.path, statement: s.index, sid: s.sid, verdict: s.verdict, reason: s.reason, principals: s.principals, actions: s.actions,
