@@ -41,6 +41,7 @@ export class BoundedCache<K, V> {
     if (weight > max) return;
     this.map.set(key, { value, weight });
     this.total += weight;
+    if (this.map.size <= this.opts.maxEntries && this.total <= max) return;
     for (const [k, e] of this.map) {
       if (this.map.size <= this.opts.maxEntries && this.total <= max) break;
       this.map.delete(k);

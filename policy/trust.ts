@@ -98,27 +98,33 @@ export function scanPolicies(record: Pick<ResourceRecord, 'configuration' | 'sup
 }
 
 function scan(record: Pick<ResourceRecord, 'configuration' | 'supplementaryConfiguration'>): { found: ScannedPolicy[]; unreadable: UnreadablePolicy[] } {
-  const found: ScannedPolicy[] = [];
-  const unreadable: UnreadablePolicy[] = [];
-  let nodes = 0;
-  const visit = (value: unknown, path: string, depth: number) => {
-    if (++nodes > MAX_NODES || depth > MAX_DEPTH) return;
-    if (typeof value === 'string') {
-      const decoded = decodeString(value);
-      if (decoded && 'error' in decoded) unreadable.push({ path, reason: `policy is not valid JSON at ${path}: ${decoded.error}` });
-      else if (decoded && looksLikePolicy(decoded.document)) found.push({ path, document: decoded.document, text: decoded });
-      return;
-    }
-    if (looksLikePolicy(value)) {
-      found.push({ path, document: value });
-      return;
-    }
-    if (Array.isArray(value)) value.forEach((v, i) => visit(v, `${path}[${i}]`, depth + 1));
-    else if (isRecord(value)) for (const [k, v] of Object.entries(value)) visit(v, `${path}.${k}`, depth + 1);
-  };
-  visit(record.configuration, 'configuration', 0);
-  visit(record.supplementaryConfiguration ?? {}, 'supplementaryConfiguration', 0);
-  return { found, unreadable };
+  const state: ScanState = { found: [], unreadable: [], nodes: 0 };
+  visit(state, record.configuration, 'configuration', 0);
+  visit(state, record.supplementaryConfiguration ?? {}, 'supplementaryConfiguration', 0);
+  return { found: state.found, unreadable: state.unreadable };
+}
+
+interface ScanState {
+  found: ScannedPolicy[];
+  unreadable: UnreadablePolicy[];
+  nodes: number;
+}
+
+// a module-level walker, not a closure per scan: the scan runs for every record
+function visit(state: ScanState, value: unknown, path: string, depth: number): void {
+  if (++state.nodes > MAX_NODES || depth > MAX_DEPTH) return;
+  if (typeof value === 'string') {
+    const decoded = decodeString(value);
+    if (decoded && 'error' in decoded) state.unreadable.push({ path, reason: `policy is not valid JSON at ${path}: ${decoded.error}` });
+    else if (decoded && looksLikePolicy(decoded.document)) state.found.push({ path, document: decoded.document, text: decoded });
+    return;
+  }
+  if (looksLikePolicy(value)) {
+    state.found.push({ path, document: value });
+    return;
+  }
+  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) visit(state, value[i], `${path}[${i}]`, depth + 1);
+  else if (isRecord(value)) for (const k of Object.keys(value)) visit(state, value[k], `${path}.${k}`, depth + 1);
 }
 
 export function findPolicies(record: Pick<ResourceRecord, 'configuration' | 'supplementaryConfiguration'>): FoundPolicy[] {
@@ -192,7 +198,9 @@ function analyseRecord(record: Pick<ResourceRecord, 'resourceType' | 'configurat
   }
   if (record.resourceType === 'AWS::S3::Bucket') applyBucketControls(record.supplementaryConfiguration ?? {}, statements);
   const { verdict, reason } = summarise(statements);
-  return { verdict, reason, statements, grants, principals: { ...unionPrincipals(parts), verdict, public: verdict === 'public' } };
+  // one policy's principals are already their own union (sorted, without duplicates): no second merge
+  const union = parts.length === 1 ? parts[0]! : unionPrincipals(parts);
+  return { verdict, reason, statements, grants, principals: { ...union, verdict, public: verdict === 'public' } };
 }
 
 /** The bucket ACL joins the statements; Block Public Access narrows what S3 itself will not honour. */
@@ -265,15 +273,21 @@ export function grantReason(statements: RecordStatement[] | undefined, policy: s
 
 /** The record with its trust enrichment: what the processors and `census check` both attach. */
 export function withTrust<R extends ResourceRecord>(record: R, ctx: TrustContext): R {
-  const trust = recordTrust(record, ctx);
+  const trust = trustFields(record, ctx);
   const out: R = {
     ...record,
     trustedAccounts: trust.trustedAccounts,
-    publicVerdict: trust.verdict,
-    publicReason: trust.reason,
-    policyStatements: trust.statements.slice(0, MAX_STATEMENTS),
+    publicVerdict: trust.publicVerdict,
+    publicReason: trust.publicReason,
+    policyStatements: trust.policyStatements,
   };
   if (trust.public === undefined) delete out.public;
   else out.public = trust.public;
   return out;
+}
+
+/** The enrichment fields withTrust sets (`public` absent while undecided), for a caller that builds the record once. */
+export function trustFields(record: ResourceRecord, ctx: TrustContext): Required<Pick<ResourceRecord, 'trustedAccounts' | 'publicVerdict' | 'publicReason' | 'policyStatements'>> & { public: boolean | undefined } {
+  const trust = recordTrust(record, ctx);
+  return { trustedAccounts: trust.trustedAccounts, publicVerdict: trust.verdict, publicReason: trust.reason, policyStatements: trust.statements.slice(0, MAX_STATEMENTS), public: trust.public };
 }

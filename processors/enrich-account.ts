@@ -25,8 +25,14 @@ export function accountContext(accountId: string, accounts: ReadonlyMap<string, 
 
 /** Pure: attach `account` (an unknown account is flagged `inOrganization: false`, never dropped). */
 export function withAccount<R extends StreamRecord>(record: R, accounts: ReadonlyMap<string, AccountRecord>): R {
+  const account = accountFor(record, accounts);
+  return account === undefined ? record : { ...record, account };
+}
+
+/** The account context withAccount attaches, or undefined for a kind that takes none. */
+export function accountFor(record: StreamRecord, accounts: ReadonlyMap<string, AccountRecord>): AccountContext | undefined {
   const id = kindOf(record).takesAccountContext ? kindOf(record).accountId(record) : undefined;
-  return id === undefined ? record : { ...record, account: accountContext(id, accounts) };
+  return id === undefined ? undefined : accountContext(id, accounts);
 }
 
 /** Pure: the account list document to a map; entries that break the contract are reported and skipped. */

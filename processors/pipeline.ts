@@ -19,7 +19,7 @@ import { identityOf, kindOf, versionOf } from '../core/records.js';
 import type { AccountRecord, FindingRecord, InventoryRunRecord, ResourceRecord } from '../core/schemas.js';
 import { log } from '../platform/log.js';
 import { evaluateRecords, toOcsf, type Catalog } from '../standard/index.js';
-import { withAccount } from './enrich-account.js';
+import { accountFor, withAccount } from './enrich-account.js';
 import { withException } from '../registers/exceptions.js';
 import { documentId, type BulkOptions, type IndexOp } from '../opensearch/bulk.js';
 import { indexDeadLetters } from '../opensearch/dead-letters.js';
@@ -30,7 +30,8 @@ import { followPointer, TransientError } from './pointer.js';
 import { decideFinding, decideResource, withContentHash } from './changes.js';
 import type { ChangeRecord } from '../core/schemas.js';
 import { feedKey, siblingFeedKey, writeDeadLetters, writeLatestState, type FeedKind, type FeedSink } from './sink-s3.js';
-import { withTrust } from '../policy/trust.js';
+import { trustFields, withTrust } from '../policy/trust.js';
+import { contentHash } from '../core/content.js';
 import type { TrustRegister } from '../registers/trusted-accounts.js';
 import { deadLetter, decodeRecord, type DeadLetter, type DecodeLimits, type RawRecord } from './validate.js';
 
@@ -287,13 +288,32 @@ async function enrichStep(decoded: { raw: number; record: Storable }[], deps: Pr
  * enriched findings of its per-record checks. The processor bench (bench/cases/processor.ts) measures exactly this.
  */
 export function processRecord(record: Storable, ctx: EnrichContext, catalog: Catalog): Storable[] {
-  let out = enrichRecord(record, ctx);
-  if (out.recordType !== 'resource') return [out];
-  // the content hash every store keeps, so the next copy can tell whether anything changed
-  out = withContentHash(out);
+  if (record.recordType !== 'resource') return [enrichRecord(record, ctx)];
+  const out = enrichResource(record, ctx);
   const all: Storable[] = [out];
-  for (const finding of checkRecord(catalog, out)) all.push(enrichRecord(finding, ctx));
+  for (const finding of checkRecord(catalog, out)) {
+    // a finding of the record already carries the record's account context (the same object): only exceptions remain
+    const f = finding.account !== undefined && finding.account === accountFor(finding, ctx.accounts) ? withException(finding, ctx.exceptions) : enrichRecord(finding, ctx);
+    all.push(f);
+  }
   return all;
+}
+
+/**
+ * enrichRecord then withContentHash of a resource, built as one object instead of three successive copies: the
+ * same keys in the same order (test/unit/processors-record.test.ts pins it to the composition).
+ */
+function enrichResource(record: ResourceRecord, ctx: EnrichContext): ResourceRecord {
+  const account = accountFor(record, ctx.accounts);
+  const trust = trustFields(record, { orgAccounts: ctx.accounts, register: ctx.trustRegister });
+  const { trustedAccounts, publicVerdict, publicReason, policyStatements } = trust;
+  const out: ResourceRecord =
+    account === undefined ? { ...record, trustedAccounts, publicVerdict, publicReason, policyStatements } : { ...record, account, trustedAccounts, publicVerdict, publicReason, policyStatements };
+  if (trust.public === undefined) delete out.public;
+  else out.public = trust.public;
+  // the content hash every store keeps, so the next copy can tell whether anything changed
+  out.contentHash = contentHash(out);
+  return out;
 }
 
 /** Step 3: against what the document store holds, decide for each copy whether it is written and fed. */
