@@ -306,9 +306,15 @@ export function processRecord(record: Storable, ctx: EnrichContext, catalog: Cat
 function enrichResource(record: ResourceRecord, ctx: EnrichContext): ResourceRecord {
   const account = accountFor(record, ctx.accounts);
   const trust = trustFields(record, { orgAccounts: ctx.accounts, register: ctx.trustRegister });
-  const { trustedAccounts, publicVerdict, publicReason, policyStatements } = trust;
-  const out: ResourceRecord =
-    account === undefined ? { ...record, trustedAccounts, publicVerdict, publicReason, policyStatements } : { ...record, account, trustedAccounts, publicVerdict, publicReason, policyStatements };
+  // Object.assign then named stores, not `{ ...record, account, ... }`: the same keys in the same order (a key the
+  // record already has keeps its place), but V8 builds a spread-then-extend literal through fresh hidden classes each
+  // time, about 8 µs a record against a fraction of that (measured with bench/profile-processor.ts)
+  const out: ResourceRecord = Object.assign({}, record);
+  if (account !== undefined) out.account = account;
+  out.trustedAccounts = trust.trustedAccounts;
+  out.publicVerdict = trust.publicVerdict;
+  out.publicReason = trust.publicReason;
+  out.policyStatements = trust.policyStatements;
   if (trust.public === undefined) delete out.public;
   else out.public = trust.public;
   // the content hash every store keeps, so the next copy can tell whether anything changed

@@ -64,4 +64,10 @@ describe('processRecord', () => {
     const excepted = processRecord(structuredClone(records[90]!), ctx, catalog).find((x) => x.recordType === 'finding' && x.requirementId === 'CSS-S3-01') as FindingRecord | undefined;
     expect(excepted?.exception?.exceptionId).toBe('EX-1');
   });
+
+  it('lands findings and resources with their keys in the order they always had', () => {
+    const [resource, finding] = processRecord(structuredClone(records[0]!), ctx, catalog) as [ResourceRecord, FindingRecord];
+    expect(Object.keys(finding)).toEqual(['recordType', 'schemaVersion', 'findingId', 'requirementId', 'status', 'severity', 'title', 'resourceType', 'resourceId', 'resourceArn', 'accountId', 'region', 'account', 'source', 'evidence', 'observedAt']);
+    expect(Object.keys(resource).slice(-7)).toEqual(['account', 'trustedAccounts', 'publicVerdict', 'publicReason', 'policyStatements', 'public', 'contentHash']);
+  });
 });
