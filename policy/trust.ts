@@ -200,7 +200,11 @@ function analyseRecord(record: Pick<ResourceRecord, 'resourceType' | 'configurat
   const { verdict, reason } = summarise(statements);
   // one policy's principals are already their own union (sorted, without duplicates): no second merge
   const union = parts.length === 1 ? parts[0]! : unionPrincipals(parts);
-  return { verdict, reason, statements, grants, principals: { ...union, verdict, public: verdict === 'public' } };
+  // Object.assign then stores, not a spread-then-extend literal (V8 builds those through fresh hidden classes): same keys, same order
+  const principals = Object.assign({}, union);
+  principals.verdict = verdict;
+  principals.public = verdict === 'public';
+  return { verdict, reason, statements, grants, principals };
 }
 
 /** The bucket ACL joins the statements; Block Public Access narrows what S3 itself will not honour. */
