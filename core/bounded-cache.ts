@@ -1,7 +1,8 @@
 // A map with a hard bound on entries and on their total weight (e.g. characters of the keys), for memoizing pure
 // functions on the processor's hot path: memory stays bounded however many distinct inputs a long-lived Lambda
-// sees. Oldest-first eviction (a Map keeps insertion order): a hit costs one Map lookup, no reordering, which
-// matters more on the hot path than keeping the most-used entries a little longer.
+// sees. Oldest-first eviction: a hit costs one Map lookup, no reordering, which matters more on the hot path than
+// keeping the most-used entries a little longer. The insertion order lives in its own queue: evicting by iterating
+// the Map from its start would step over every slot deleted before, which grows with each eviction.
 
 export interface BoundedCacheOptions<K> {
   /** at most this many entries */
@@ -14,6 +15,9 @@ export interface BoundedCacheOptions<K> {
 
 export class BoundedCache<K, V> {
   private readonly map = new Map<K, { value: V; weight: number }>();
+  /** keys in insertion order from `head` on (each key once) */
+  private order: K[] = [];
+  private head = 0;
   private total = 0;
 
   constructor(private readonly opts: BoundedCacheOptions<K>) {}
@@ -34,23 +38,42 @@ export class BoundedCache<K, V> {
     const weight = this.opts.weight?.(key) ?? 1;
     const max = this.opts.maxWeight ?? Infinity;
     const old = this.map.get(key);
-    if (old) {
-      this.map.delete(key);
-      this.total -= old.weight;
+    if (weight > max) {
+      // never kept, and no older value of the key may be read in its place
+      if (old) {
+        this.map.delete(key);
+        this.total -= old.weight;
+      }
+      return;
     }
-    if (weight > max) return;
-    this.map.set(key, { value, weight });
-    this.total += weight;
-    if (this.map.size <= this.opts.maxEntries && this.total <= max) return;
-    for (const [k, e] of this.map) {
-      if (this.map.size <= this.opts.maxEntries && this.total <= max) break;
-      this.map.delete(k);
-      this.total -= e.weight;
+    if (old) {
+      // a new value for a key keeps the key's place in line
+      this.total += weight - old.weight;
+      old.value = value;
+      old.weight = weight;
+    } else {
+      this.map.set(key, { value, weight });
+      this.order.push(key);
+      this.total += weight;
+    }
+    while (this.map.size > this.opts.maxEntries || this.total > max) {
+      const oldest = this.order[this.head++]!;
+      // a key dropped for its weight may still be in line (and again, when set anew): only a live entry counts
+      const entry = this.map.get(oldest);
+      if (!entry) continue;
+      this.total -= entry.weight;
+      this.map.delete(oldest);
+    }
+    if (this.head > 1024 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
     }
   }
 
   clear(): void {
     this.map.clear();
+    this.order = [];
+    this.head = 0;
     this.total = 0;
   }
 }

@@ -68,15 +68,21 @@ describe('BoundedCache', () => {
     expect([c.get('a'), c.get('b'), c.get('d'), c.size]).toEqual([undefined, 98, 100, 3]);
     c.set('eeeeeeee', 1); // weight 8: b, c and d (3) + 8 > 10, so the oldest goes until it fits
     expect([c.get('b'), c.get('c'), c.get('d'), c.get('eeeeeeee'), c.weight]).toEqual([undefined, 99, 100, 1, 10]);
+    c.set('d', 4);
+    c.set('dddddddddddd', 5);
+    c.set('dddddddddddd', 6);
+    expect([c.get('d'), c.get('dddddddddddd')]).toEqual([4, undefined]);
     c.set('x'.repeat(11), 2);
     expect([c.get('x'.repeat(11)), c.weight, c.size]).toEqual([undefined, 10, 3]);
     fc.assert(
       fc.property(fc.array(fc.string({ maxLength: 6 }), { maxLength: 60 }), (keys) => {
         const b = new BoundedCache<string, string>({ maxEntries: 5, maxWeight: 12, weight: (k) => k.length });
-        for (const k of keys) {
-          b.set(k, k);
+        for (const [i, k] of keys.entries()) {
+          b.set(k, `${k}#${i}`);
           expect(b.size).toBeLessThanOrEqual(5);
           expect(b.weight).toBeLessThanOrEqual(12);
+          // the value just set is the one read back (an entry too heavy on its own is not there at all)
+          expect(b.get(k)).toBe(k.length <= 12 ? `${k}#${i}` : undefined);
         }
       }),
     );
