@@ -73,6 +73,17 @@ const isIndexKey = (k: string) => {
   return c >= 48 && c <= 57 && /^(0|[1-9]\d*)$/.test(k) && Number(k) < 4294967295;
 };
 
+/** Keys as JSON text, remembered: configurations repeat a small vocabulary of keys (bounded, so any input is safe). */
+const quotedKeys = new Map<string, string>();
+function quotedKey(key: string): string {
+  let q = quotedKeys.get(key);
+  if (q === undefined) {
+    q = JSON.stringify(key);
+    if (quotedKeys.size < 10_000 && key.length <= 64) quotedKeys.set(key, q);
+  }
+  return q;
+}
+
 /** The canonical text of one value; undefined where JSON.stringify leaves the value out (undefined, functions, symbols). */
 function writeCanonical(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
@@ -93,7 +104,7 @@ function writeCanonical(value: unknown): string | undefined {
     if (VOLATILE_KEYS.has(key) || key === '__proto__') continue;
     const text = writeCanonical((value as Record<string, unknown>)[key]);
     if (text === undefined) continue;
-    out += (first ? '' : ',') + JSON.stringify(key) + ':' + text;
+    out += (first ? '' : ',') + quotedKey(key) + ':' + text;
     first = false;
   }
   return out + '}';
