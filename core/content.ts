@@ -2,7 +2,8 @@
 // diff between two states. Fields that move without anyone changing the resource (last-used times, message
 // counts, table sizes, alarm state timestamps) are volatile: they are listed here and left out of both, so an
 // unchanged resource hashes the same run after run and lands nowhere (change-only landing).
-import { createHash, hash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
+import { createHash } from 'node:crypto';
 
 /**
  * Keys whose values change on their own, wherever they sit in a resource's configuration. A key listed here never
@@ -137,8 +138,15 @@ export function contentOf(record: ResourceContent): ResourceContent {
 
 /** sha256 (hex, first 32 characters) of the canonical content: stable across runs, key order and volatile fields. */
 export function contentHash(record: ResourceContent): string {
-  return hash('sha256', canonicalJson(contentOf(record)), 'hex').slice(0, 32);
+  return sha256Hex(canonicalJson(contentOf(record))).slice(0, 32);
 }
+
+/**
+ * sha256 of a text, hex: the one-shot crypto.hash where Node has it (20.12 and later; a Hash object per call costs
+ * more than the digest of a short text), else createHash. Read off the namespace so an older Node still loads this.
+ */
+export const sha256Hex: (text: string) => string =
+  typeof nodeCrypto.hash === 'function' ? (text) => nodeCrypto.hash('sha256', text, 'hex') : (text) => createHash('sha256').update(text).digest('hex');
 
 export interface DiffEntry {
   op: 'add' | 'remove' | 'replace';

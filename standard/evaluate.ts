@@ -1,7 +1,7 @@
 // Evaluation: requirements × records → FindingRecords (PASS and FAIL; the passes are the score's denominator).
-import { hash } from 'node:crypto';
 import { log } from '../platform/log.js';
 import { SCHEMA_VERSION, type FindingRecord, type ResourceRecord } from '../core/schemas.js';
+import { sha256Hex } from '../core/content.js';
 import type { Catalog, Requirement } from './catalog.js';
 import { builtinChecks, CheckError } from './checks/index.js';
 import { evaluateCondition } from './condition.js';
@@ -13,8 +13,7 @@ export const ACCOUNT_RESOURCE_TYPE = 'AWS::::Account';
 
 /** Stable: the same requirement and resource always give the same id (sha256 hex, first 32). */
 export function findingIdFor(requirementId: string, resourceKey: string): string {
-  // the one-shot hash: a Hash object per finding costs more than the digest itself
-  return hash('sha256', `${requirementId}|${resourceKey}`, 'hex').slice(0, 32);
+  return sha256Hex(`${requirementId}|${resourceKey}`).slice(0, 32);
 }
 
 /** A requirement that could not be decided for a record; reported beside the findings, never turned into a PASS. */
