@@ -2,6 +2,7 @@
 // diff between two states. Fields that move without anyone changing the resource (last-used times, message
 // counts, table sizes, alarm state timestamps) are volatile: they are listed here and left out of both, so an
 // unchanged resource hashes the same run after run and lands nowhere (change-only landing).
+import * as nodeCrypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { isRedacted, redactValue } from './secrets.js';
 
@@ -59,9 +60,56 @@ export interface ResourceContent {
   configurationItemStatus?: unknown;
 }
 
-/** JSON with sorted keys and volatile keys dropped: equal content, equal text. */
+/**
+ * JSON with sorted keys and volatile keys dropped: equal content, equal text. Written in one pass instead of
+ * building the canonical copy and serializing it (the content hash is on the processor's hot path); the text is
+ * exactly `JSON.stringify(canonical(value))` for JSON data (test/unit/content-hash.test.ts pins it).
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(canonical(value));
+  return writeCanonical(value) ?? (undefined as unknown as string);
+}
+
+/** An array index key, which a plain object enumerates first in numeric order whatever the insertion order. */
+const isIndexKey = (k: string) => {
+  const c = k.charCodeAt(0);
+  return c >= 48 && c <= 57 && /^(0|[1-9]\d*)$/.test(k) && Number(k) < 4294967295;
+};
+
+/** Keys as JSON text, remembered: configurations repeat a small vocabulary of keys (bounded, so any input is safe). */
+const quotedKeys = new Map<string, string>();
+function quotedKey(key: string): string {
+  let q = quotedKeys.get(key);
+  if (q === undefined) {
+    q = JSON.stringify(key);
+    if (quotedKeys.size < 10_000 && key.length <= 64) quotedKeys.set(key, q);
+  }
+  return q;
+}
+
+/** The canonical text of one value; undefined where JSON.stringify leaves the value out (undefined, functions, symbols). */
+function writeCanonical(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + (writeCanonical(value[i]) ?? 'null');
+    return out + ']';
+  }
+  const keys = Object.keys(value).sort();
+  // canonical() builds a plain object from the sorted keys, and a plain object lists index keys first, ascending
+  let indexKeys: string[] | undefined;
+  for (const k of keys) if (isIndexKey(k)) (indexKeys ??= []).push(k);
+  const ordered = indexKeys ? [...indexKeys.sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isIndexKey(k))] : keys;
+  let out = '{';
+  let first = true;
+  for (const key of ordered) {
+    // canonical() assigns `out[key]`: __proto__ sets the prototype instead of a key, so it never shows
+    if (VOLATILE_KEYS.has(key) || key === '__proto__') continue;
+    const text = writeCanonical((value as Record<string, unknown>)[key]);
+    if (text === undefined) continue;
+    out += (first ? '' : ',') + quotedKey(key) + ':' + text;
+    first = false;
+  }
+  return out + '}';
 }
 
 function canonical(value: unknown): unknown {
@@ -91,8 +139,15 @@ export function contentOf(record: ResourceContent): ResourceContent {
 
 /** sha256 (hex, first 32 characters) of the canonical content: stable across runs, key order and volatile fields. */
 export function contentHash(record: ResourceContent): string {
-  return createHash('sha256').update(canonicalJson(contentOf(record))).digest('hex').slice(0, 32);
+  return sha256Hex(canonicalJson(contentOf(record))).slice(0, 32);
 }
+
+/**
+ * sha256 of a text, hex: the one-shot crypto.hash where Node has it (20.12 and later; a Hash object per call costs
+ * more than the digest of a short text), else createHash. Read off the namespace so an older Node still loads this.
+ */
+export const sha256Hex: (text: string) => string =
+  typeof nodeCrypto.hash === 'function' ? (text) => nodeCrypto.hash('sha256', text, 'hex') : (text) => createHash('sha256').update(text).digest('hex');
 
 export interface DiffEntry {
   op: 'add' | 'remove' | 'replace';

@@ -53,6 +53,11 @@ export class ExceptionIndex {
     }
   }
 
+  /** No entry at all: nothing can match (the processors' common case, asked before building a match's inputs). */
+  get empty(): boolean {
+    return this.byKey.size === 0;
+  }
+
   /** Note an evaluated resource (PASS or FAIL), so bare-id entries that name several resources are known. */
   observe(r: FindingKey): void {
     const seen = this.places.get(`${r.accountId}|${r.requirementId}|${r.resourceId}`);

@@ -2,6 +2,7 @@
 // OpenSearch, CLI files) parses through `parseRecord`, and `npm run schemas` exports these as JSON Schema.
 import { z } from 'zod';
 import { DEFAULT_TIME_BOUNDS, timeViolations, type TimeBounds } from './records.js';
+import { compileFastParser, FAST_PARSE_DECLINED } from './fast-parse.js';
 
 export const SCHEMA_VERSION = '1.0';
 
@@ -391,6 +392,9 @@ export const recordSchemas = {
   StreamRecord,
 } as const;
 
+/** StreamRecord compiled once into a fast accepting parser (core/fast-parse.ts): the processor's hot path. */
+const fastStreamRecord = compileFastParser(StreamRecord);
+
 /** A record that broke the contract: names the record and every offending field. */
 export class SchemaError extends Error {
   constructor(
@@ -427,7 +431,9 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, label?
  * resource forever), so it is a contract violation like any other.
  */
 export function parseRecord(value: unknown, label?: string, bounds: TimeBounds = DEFAULT_TIME_BOUNDS): StreamRecord {
-  const record = parseWith(StreamRecord, value, label);
+  // the compiled fast path accepts what zod accepts, with zod's output; zod decides (and explains) everything else
+  const fast = fastStreamRecord(value);
+  const record = fast !== FAST_PARSE_DECLINED ? fast : parseWith(StreamRecord, value, label);
   const problems = timeViolations(record, bounds);
   if (problems.length) {
     throw new SchemaError(

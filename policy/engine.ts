@@ -670,7 +670,14 @@ function normalizeStatement(v: StatementVerdict): StatementVerdict {
   const accounts = v.accounts
     .filter((a) => (seen.has(`${a.accountId}|${a.via}`) ? false : (seen.add(`${a.accountId}|${a.via}`), true)))
     .sort((a, b) => a.accountId.localeCompare(b.accountId) || a.via.localeCompare(b.via));
-  return { ...v, accounts, organizations: sortedUnique(v.organizations), services: sortedUnique(v.services), federated: sortedUnique(v.federated), networks: sortedUnique(v.networks) };
+  // Object.assign then stores rather than a spread literal (cheaper in V8, once per statement): same keys, same order
+  const out = Object.assign({}, v);
+  out.accounts = accounts;
+  out.organizations = sortedUnique(v.organizations);
+  out.services = sortedUnique(v.services);
+  out.federated = sortedUnique(v.federated);
+  out.networks = sortedUnique(v.networks);
+  return out;
 }
 
 /** The label of a statement in evidence: its Sid, or its position from 1. */

@@ -5,7 +5,8 @@
 // and the trusted-accounts register come in as arguments.
 import { decodePolicyDocument } from './decode.js';
 import type { PolicyStatementVerdict, PublicVerdict, ResourceRecord, TrustedAccount } from '../core/schemas.js';
-import { analysePolicy, mostOpen, statementLabel, statementsOf, type AccountGrant } from './engine.js';
+import { analysePolicy, mostOpen, statementLabel, statementsOf, type AccountGrant, type PolicyVerdict } from './engine.js';
+import { BoundedCache } from '../core/bounded-cache.js';
 import { principalsOf, unionPrincipals, type PolicyPrincipals } from './principals.js';
 import { aclStatements, bucketAcl, bucketPublicAccessBlock } from './s3.js';
 import type { TrustRegister } from '../registers/trusted-accounts.js';
@@ -42,11 +43,33 @@ function safeDecode(s: string): string {
   }
 }
 
+type DecodedText = { document: unknown; analysis?: PolicyVerdict } | { error: string } | undefined;
+
+/**
+ * Policy texts seen before, with their decoded document and (once asked) the engine's analysis: the same trust or
+ * resource policy recurs on many resources (a service role's trust policy, a vendor's), and decoding and analysing
+ * it is most of a record's enrichment. Keyed by the text itself (the Map hashes it; equal text is an equal policy,
+ * with no collision to fear), bounded in entries and in characters so a long-lived processor's memory stays flat.
+ * The analysis is a pure function of the text, and the cached documents and analyses are never mutated.
+ */
+const policyTexts = new BoundedCache<string, DecodedText>({ maxEntries: 4096, maxWeight: 4_000_000, weight: (k) => k.length });
+
+/** For tests: the policy text cache, to check that it is bounded and that a cached verdict equals a fresh one. */
+export const policyTextCache = policyTexts;
+
 /** Policy text as JSON or URL-encoded JSON (IAM): the document, an error when it looks like a policy but does not parse, or nothing. */
-function decodeString(s: string): { document: unknown } | { error: string } | undefined {
+function decodeString(s: string): DecodedText {
   const t = s.trim();
   const plain = t.startsWith('{');
   if (!(plain || /^%7B/i.test(t))) return undefined;
+  const hit = policyTexts.get(s);
+  if (hit !== undefined) return hit;
+  const decoded = decodeText(t, plain);
+  policyTexts.set(s, decoded);
+  return decoded;
+}
+
+function decodeText(t: string, plain: boolean): DecodedText {
   const once = plain ? t : safeDecode(t);
   // a document stored by an older collector may be URL-encoded twice
   if (!/"Statement"/.test(once) && !/"Statement"/.test(safeDecode(once))) return undefined;
@@ -57,29 +80,51 @@ function decodeString(s: string): { document: unknown } | { error: string } | un
   }
 }
 
+/** The engine's analysis of a found policy; a policy that came as text is analysed once per distinct text. */
+function analyseFound(p: ScannedPolicy): PolicyVerdict {
+  if (!p.text) return analysePolicy(p.document);
+  return (p.text.analysis ??= analysePolicy(p.document));
+}
+
+/** A found policy and, when it came as text, its cache entry. */
+interface ScannedPolicy extends FoundPolicy {
+  text?: { document: unknown; analysis?: PolicyVerdict };
+}
+
 /** Walk configuration and supplementaryConfiguration for policy documents: objects, JSON strings, URL-encoded strings. */
 export function scanPolicies(record: Pick<ResourceRecord, 'configuration' | 'supplementaryConfiguration'>): { found: FoundPolicy[]; unreadable: UnreadablePolicy[] } {
-  const found: FoundPolicy[] = [];
-  const unreadable: UnreadablePolicy[] = [];
-  let nodes = 0;
-  const visit = (value: unknown, path: string, depth: number) => {
-    if (++nodes > MAX_NODES || depth > MAX_DEPTH) return;
-    if (typeof value === 'string') {
-      const decoded = decodeString(value);
-      if (decoded && 'error' in decoded) unreadable.push({ path, reason: `policy is not valid JSON at ${path}: ${decoded.error}` });
-      else if (decoded && looksLikePolicy(decoded.document)) found.push({ path, document: decoded.document });
-      return;
-    }
-    if (looksLikePolicy(value)) {
-      found.push({ path, document: value });
-      return;
-    }
-    if (Array.isArray(value)) value.forEach((v, i) => visit(v, `${path}[${i}]`, depth + 1));
-    else if (isRecord(value)) for (const [k, v] of Object.entries(value)) visit(v, `${path}.${k}`, depth + 1);
-  };
-  visit(record.configuration, 'configuration', 0);
-  visit(record.supplementaryConfiguration ?? {}, 'supplementaryConfiguration', 0);
-  return { found, unreadable };
+  const { found, unreadable } = scan(record);
+  return { found: found.map((p) => ({ path: p.path, document: p.document })), unreadable };
+}
+
+function scan(record: Pick<ResourceRecord, 'configuration' | 'supplementaryConfiguration'>): { found: ScannedPolicy[]; unreadable: UnreadablePolicy[] } {
+  const state: ScanState = { found: [], unreadable: [], nodes: 0 };
+  visit(state, record.configuration, 'configuration', 0);
+  visit(state, record.supplementaryConfiguration ?? {}, 'supplementaryConfiguration', 0);
+  return { found: state.found, unreadable: state.unreadable };
+}
+
+interface ScanState {
+  found: ScannedPolicy[];
+  unreadable: UnreadablePolicy[];
+  nodes: number;
+}
+
+// a module-level walker, not a closure per scan: the scan runs for every record
+function visit(state: ScanState, value: unknown, path: string, depth: number): void {
+  if (++state.nodes > MAX_NODES || depth > MAX_DEPTH) return;
+  if (typeof value === 'string') {
+    const decoded = decodeString(value);
+    if (decoded && 'error' in decoded) state.unreadable.push({ path, reason: `policy is not valid JSON at ${path}: ${decoded.error}` });
+    else if (decoded && looksLikePolicy(decoded.document)) state.found.push({ path, document: decoded.document, text: decoded });
+    return;
+  }
+  if (looksLikePolicy(value)) {
+    state.found.push({ path, document: value });
+    return;
+  }
+  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) visit(state, value[i], `${path}[${i}]`, depth + 1);
+  else if (isRecord(value)) for (const k of Object.keys(value)) visit(state, value[k], `${path}.${k}`, depth + 1);
 }
 
 export function findPolicies(record: Pick<ResourceRecord, 'configuration' | 'supplementaryConfiguration'>): FoundPolicy[] {
@@ -128,15 +173,16 @@ export function recordPolicyVerdict(record: Pick<ResourceRecord, 'resourceType' 
 }
 
 function analyseRecord(record: Pick<ResourceRecord, 'resourceType' | 'configuration' | 'supplementaryConfiguration'>): RecordPolicyVerdict {
-  const { found, unreadable } = scanPolicies(record);
+  const { found, unreadable } = scan(record);
   const statements: RecordStatement[] = [];
   const grants: RecordPolicyVerdict['grants'] = [];
   const parts: PolicyPrincipals[] = [];
   for (const p of found) {
-    const analysis = analysePolicy(p.document);
+    const analysis = analyseFound(p);
     const counted = analysis.statements.filter((s) => s.principals.length > 0 || s.verdict !== 'not-granted');
-    parts.push(principalsOf(counted));
-    grants.push({ path: p.path, accounts: principalsOf(counted).accounts });
+    const principals = principalsOf(counted);
+    parts.push(principals);
+    grants.push({ path: p.path, accounts: principals.accounts });
     for (const s of counted) {
       statements.push({
         policy: p.path, statement: s.index, sid: s.sid, verdict: s.verdict, reason: s.reason, principals: s.principals, actions: s.actions,
@@ -152,7 +198,13 @@ function analyseRecord(record: Pick<ResourceRecord, 'resourceType' | 'configurat
   }
   if (record.resourceType === 'AWS::S3::Bucket') applyBucketControls(record.supplementaryConfiguration ?? {}, statements);
   const { verdict, reason } = summarise(statements);
-  return { verdict, reason, statements, grants, principals: { ...unionPrincipals(parts), verdict, public: verdict === 'public' } };
+  // one policy's principals are already their own union (sorted, without duplicates): no second merge
+  const union = parts.length === 1 ? parts[0]! : unionPrincipals(parts);
+  // Object.assign then stores, not a spread-then-extend literal (V8 builds those through fresh hidden classes): same keys, same order
+  const principals = Object.assign({}, union);
+  principals.verdict = verdict;
+  principals.public = verdict === 'public';
+  return { verdict, reason, statements, grants, principals };
 }
 
 /** The bucket ACL joins the statements; Block Public Access narrows what S3 itself will not honour. */
@@ -225,15 +277,21 @@ export function grantReason(statements: RecordStatement[] | undefined, policy: s
 
 /** The record with its trust enrichment: what the processors and `census check` both attach. */
 export function withTrust<R extends ResourceRecord>(record: R, ctx: TrustContext): R {
-  const trust = recordTrust(record, ctx);
+  const trust = trustFields(record, ctx);
   const out: R = {
     ...record,
     trustedAccounts: trust.trustedAccounts,
-    publicVerdict: trust.verdict,
-    publicReason: trust.reason,
-    policyStatements: trust.statements.slice(0, MAX_STATEMENTS),
+    publicVerdict: trust.publicVerdict,
+    publicReason: trust.publicReason,
+    policyStatements: trust.policyStatements,
   };
   if (trust.public === undefined) delete out.public;
   else out.public = trust.public;
   return out;
+}
+
+/** The enrichment fields withTrust sets (`public` absent while undecided), for a caller that builds the record once. */
+export function trustFields(record: ResourceRecord, ctx: TrustContext): Required<Pick<ResourceRecord, 'trustedAccounts' | 'publicVerdict' | 'publicReason' | 'policyStatements'>> & { public: boolean | undefined } {
+  const trust = recordTrust(record, ctx);
+  return { trustedAccounts: trust.trustedAccounts, publicVerdict: trust.verdict, publicReason: trust.reason, policyStatements: trust.statements.slice(0, MAX_STATEMENTS), public: trust.public };
 }

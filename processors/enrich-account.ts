@@ -6,16 +6,33 @@ import { kindOf } from '../core/records.js';
 import { log } from '../platform/log.js';
 import { AccountRecord, parseWith, type AccountContext, type StreamRecord } from '../core/schemas.js';
 
+/**
+ * One context per account record: a record and each of its findings carry the same (never mutated) object instead
+ * of a copy each, which the processor builds for every record. Weak: it goes with the account list it came from.
+ */
+const contexts = new WeakMap<AccountRecord, AccountContext>();
+
 export function accountContext(accountId: string, accounts: ReadonlyMap<string, AccountRecord>): AccountContext {
   const a = accounts.get(accountId);
   if (!a) return { accountId, name: null, owner: null, executive: null, payerId: null, ouPath: null, tags: {}, inOrganization: false };
-  return { accountId, name: a.name, owner: a.owner, executive: a.executive, payerId: a.payerId, ouPath: a.ouPath, tags: a.tags, inOrganization: true };
+  let context = contexts.get(a);
+  if (!context || context.accountId !== accountId) {
+    context = { accountId, name: a.name, owner: a.owner, executive: a.executive, payerId: a.payerId, ouPath: a.ouPath, tags: a.tags, inOrganization: true };
+    contexts.set(a, context);
+  }
+  return context;
 }
 
 /** Pure: attach `account` (an unknown account is flagged `inOrganization: false`, never dropped). */
 export function withAccount<R extends StreamRecord>(record: R, accounts: ReadonlyMap<string, AccountRecord>): R {
+  const account = accountFor(record, accounts);
+  return account === undefined ? record : { ...record, account };
+}
+
+/** The account context withAccount attaches, or undefined for a kind that takes none. */
+export function accountFor(record: StreamRecord, accounts: ReadonlyMap<string, AccountRecord>): AccountContext | undefined {
   const id = kindOf(record).takesAccountContext ? kindOf(record).accountId(record) : undefined;
-  return id === undefined ? record : { ...record, account: accountContext(id, accounts) };
+  return id === undefined ? undefined : accountContext(id, accounts);
 }
 
 /** Pure: the account list document to a map; entries that break the contract are reported and skipped. */

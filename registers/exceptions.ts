@@ -211,7 +211,7 @@ function validateRows(rows: RawRow[], knownRequirementIds: Set<string> | undefin
 
 /** Attach the matching register entry to a finding; `active` is judged at the finding's observation time, so replays agree. */
 export function withException(finding: FindingRecord, index: ExceptionIndex): FindingRecord {
-  const exception = index.match(finding, new Date(finding.observedAt));
+  const exception = index.empty ? undefined : index.match(finding, new Date(finding.observedAt));
   if (!exception) {
     if (!finding.exception) return finding;
     const { exception: _dropped, ...rest } = finding;

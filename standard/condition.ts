@@ -86,6 +86,41 @@ function compare(op: Operator, actual: unknown, expected: unknown): boolean {
   }
 }
 
+/** A plain dotted path of unquoted identifiers (`configuration.GroupName`): JMESPath field access, nothing else. */
+const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+/** JMESPath's own test for a value a field can be read from (its isObject) */
+const isJmesObject = (v: unknown) => v !== null && Object.prototype.toString.call(v) === '[object Object]';
+
+/**
+ * How a condition's path is read from a record, once per path: jmespath.search parses the expression on every
+ * call, which the per-record checks pay for every record. A dotted path is read the way JMESPath's interpreter
+ * reads fields (a field of a non-object, or a missing one, is null); any other expression goes to jmespath.
+ * test/unit/standard-condition-paths.test.ts pins the two to the same answers.
+ */
+const readers = new Map<string, (doc: unknown) => unknown>();
+export function pathReader(path: string): (doc: unknown) => unknown {
+  let read = readers.get(path);
+  if (!read) {
+    if (DOTTED.test(path)) {
+      const names = path.split('.');
+      read = (doc) => {
+        let cur = doc;
+        for (const name of names) {
+          if (!isJmesObject(cur)) return null;
+          const next = (cur as Record<string, unknown>)[name];
+          cur = next === undefined ? null : next;
+        }
+        return cur;
+      };
+    } else {
+      read = (doc) => jmespath.search(doc, path);
+    }
+    // paths come from the catalog, a bounded set; this bounds the map anyway
+    if (readers.size < 1000) readers.set(path, read);
+  }
+  return read;
+}
+
 /** Whether the record satisfies the condition, and a line per comparison saying what was seen. */
 export function testCondition(cond: Condition, record: ResourceRecord): { ok: boolean; evidence: string } {
   if ('all' in cond || 'any' in cond) {
@@ -99,7 +134,7 @@ export function testCondition(cond: Condition, record: ResourceRecord): { ok: bo
     const inner = testCondition(cond.not, record);
     return { ok: !inner.ok, evidence: `not (${inner.evidence})` };
   }
-  const actual: unknown = jmespath.search(record, cond.path);
+  const actual: unknown = pathReader(cond.path)(record);
   const ok = compare(cond.op, actual, cond.value);
   const expected = NEEDS_NO_VALUE.has(cond.op) ? cond.op : `${cond.op} ${JSON.stringify(cond.value)}`;
   return { ok, evidence: `${cond.path} is ${actual === undefined || actual === null ? 'absent' : JSON.stringify(actual)} (expected ${expected})` };

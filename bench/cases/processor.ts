@@ -1,9 +1,9 @@
-// Processor throughput: validate, enrich (account, trusted accounts), per-record checks, exceptions and
-// serialize, against the same records only parsed and serialized.
+// Processor throughput: validate, enrich (account, trusted accounts), content hash, per-record checks, exceptions
+// and serialize, against the same records only parsed and serialized.
 import { ExceptionIndex } from '../../core/exceptions.js';
 import type { AccountRecord, ResourceRecord } from '../../core/schemas.js';
-import { enrichRecord } from '../../processors/pipeline.js';
-import { evaluateRecords, loadCatalog } from '../../standard/index.js';
+import { processRecord } from '../../processors/pipeline.js';
+import { loadCatalog } from '../../standard/index.js';
 import { parseTrustRegister } from '../../registers/trusted-accounts.js';
 import { decodeRecord } from '../../processors/validate.js';
 import { pair, type PairResult } from '../measure.js';
@@ -18,7 +18,7 @@ export async function processorCase(accounts: AccountRecord[], resources: Resour
   };
   let sink = 0;
   return pair(
-    'processor: validate+enrich+trust+checks+exceptions+serialize',
+    'processor: validate+enrich+trust+hash+checks+exceptions+serialize',
     { items: raws.length, unit: 'records' },
     {
       label: 'Census processing core',
@@ -26,9 +26,8 @@ export async function processorCase(accounts: AccountRecord[], resources: Resour
         for (const raw of raws) {
           const decoded = decodeRecord(raw);
           if (!decoded.ok || decoded.record.recordType !== 'resource') throw new Error(`bench record rejected: ${decoded.ok ? decoded.record.recordType : decoded.reason}`);
-          const record = enrichRecord(decoded.record, ctx);
-          sink += JSON.stringify(record).length;
-          for (const f of evaluateRecords(catalog, [record], record.configurationItemCaptureTime)) sink += JSON.stringify(enrichRecord(f, ctx)).length;
+          // the enrich step's per-record work as the pipeline does it: enrichment, content hash, checks, enriched findings
+          for (const out of processRecord(decoded.record, ctx, catalog)) sink += JSON.stringify(out).length;
         }
       },
     },

@@ -73,5 +73,12 @@ describe('exception register', () => {
     const expired = withException({ ...base, accountId: '222222222222', requirementId: 'CSS-S3-02', resourceId: 'i-0abc', resourceArn: null }, index);
     expect(expired.exception).toMatchObject({ exceptionId: 'EX-6', active: false });
     expect(withException({ ...base, resourceId: 'other', resourceArn: null }, index).exception).toBeUndefined();
+    // an empty register (the processors skip matching then): an exception a replayed finding still carries is dropped
+    const empty = new ExceptionIndex([]);
+    expect(empty.empty).toBe(true);
+    expect(index.empty).toBe(false);
+    const stale = withException({ ...base, exception: { exceptionId: 'EX-1', reason: 'r', approvedBy: 'a', expiresAt: '2026-12-31', active: true } }, empty);
+    expect(stale).not.toHaveProperty('exception');
+    expect(withException(base, empty)).toBe(base);
   });
 });
