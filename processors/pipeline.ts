@@ -1,6 +1,7 @@
 // The processing core shared by the Lambda handler and the local consumer, in named steps:
 // decode (validate, follow pointers) -> enrich (account, trusted accounts, exceptions, per-record checks)
-// -> plan (what every store already holds of each identity) -> index (OpenSearch) -> latest state and
+// -> plan (what every store already holds of each identity) -> change history (before what it describes is
+// overwritten) -> index (OpenSearch) -> latest state and
 // trust map -> feed -> inventory runs (deletions, only from evidence: one run record per account) -> dead letters.
 // One ledger per batch carries the failures, dead letters and counters through the steps.
 //
@@ -400,11 +401,30 @@ async function landStep(items: Item[], deps: ProcessorDeps, stores: ReturnType<t
   // the stored content of resources about to change, read before they are overwritten (for the change's diff)
   const prior = await priorContents(items, decisions, stores);
 
+  // 3b. change history, before the resources it describes are written: once a resource's new state is stored, a
+  // redelivery sees nothing changed, so a change that had not landed by then would be lost for good. A change
+  // that landed before a failure is found again by its changeId and not fed twice (landChangeRecords).
+  try {
+    ledger.counts.changes += await landChanges(
+      items.filter((it, i) => it.record.recordType === 'resource' && decisions[i]!.write),
+      items.flatMap((it, i) => (it.record.recordType === 'finding' && decisions[i]!.write ? [{ item: it, previousStatus: decisions[i]!.previousStatus }] : [])),
+      prior,
+      deps,
+      stores,
+      at,
+    );
+  } catch (err) {
+    // these resources (and their findings, which share the stream item) are not written: delivered again, they
+    // still differ from what is stored and their changes are computed again
+    const raws = items.filter((it, i) => it.record.recordType === 'resource' && decisions[i]!.write).map((it) => it.raw);
+    ledger.failAll(raws, `changes: ${errorText(err)}`);
+  }
+
   // 4. the document store: the newest copy of each identity, carrying the feed object its copy goes to
   const ops: IndexOp[] = [];
   items.forEach((it, i) => {
     const d = decisions[i]!;
-    if (!d.write) return;
+    if (!d.write || ledger.hasFailed(it.raw)) return;
     const key = feedKeyOf.get(`${it.identity}@${it.version}`) ?? d.keepFeedKey;
     const doc = it.record.recordType === 'inventory-run' ? runLedgerDocument({ run: it.record, state: initialRunState(it.record) }) : documentFor(it.record);
     ops.push({ index: it.index, id: documentId(it.identity), version: it.version, doc: key ? { ...doc, feedKey: key } : doc, ref: i });
@@ -464,21 +484,6 @@ async function landStep(items: Item[], deps: ProcessorDeps, stores: ReturnType<t
     else if (decisions[i]!.feed) ledger.counts.landed++;
     else ledger.counts.replayed++;
   });
-
-  // 6b. change history: what changed in each resource written, beside it in OpenSearch and the feed
-  try {
-    ledger.counts.changes += await landChanges(
-      items.filter((it, i) => it.record.recordType === 'resource' && decisions[i]!.write && settled(i)),
-      items.flatMap((it, i) => (it.record.recordType === 'finding' && decisions[i]!.write && settled(i) ? [{ item: it, previousStatus: decisions[i]!.previousStatus }] : [])),
-      prior,
-      deps,
-      stores,
-      at,
-    );
-  } catch (err) {
-    const raws = items.filter((it, i) => it.record.recordType === 'resource' && decisions[i]!.write).map((it) => it.raw);
-    ledger.failAll(raws, `changes: ${errorText(err)}`);
-  }
 
   // 7. inventory runs whose every resource has landed mark what they did not see as deleted
   try {
@@ -545,12 +550,19 @@ async function landChanges(resources: Item[], findings: { item: Item; previousSt
 async function landChangeRecords(changes: ChangeRecord[], deps: ProcessorDeps, stores: { documents: DocumentStore }, at: Date): Promise<number> {
   if (!changes.length) return 0;
   const index = indexNames(deps.indexPrefix).changes;
-  const key = feedKey('change', at, changes.map((c) => ({ identity: c.changeId, version: Date.parse(c.changedAt) })));
+  // a change stored with the feed object it went to, and that object written, was fed by an earlier delivery of
+  // this batch (which failed later on): it is indexed again but not fed twice
+  const stored = await stores.documents.stored(changes.map((c) => ({ index, id: c.changeId })));
+  const named = [...new Set(stored.flatMap((s) => (s?.feedKey ? [s.feedKey] : [])))];
+  const present = new Map(await Promise.all(named.map(async (k) => [k, await deps.feed.exists(k)] as const)));
+  const fed = (i: number) => stored[i]?.feedKey !== undefined && present.get(stored[i]!.feedKey!) === true;
+  const fresh = changes.filter((_, i) => !fed(i));
+  const key = fresh.length ? feedKey('change', at, fresh.map((c) => ({ identity: c.changeId, version: Date.parse(c.changedAt) }))) : undefined;
   const outcome = await stores.documents.index(
-    changes.map((c, ref) => ({ index, id: c.changeId, version: Date.parse(c.changedAt), doc: { ...c, diffPaths: c.diff.map((d) => d.path), feedKey: key }, ref })),
+    changes.map((c, ref) => ({ index, id: c.changeId, version: Date.parse(c.changedAt), doc: { ...c, diffPaths: c.diff.map((d) => d.path), feedKey: fed(ref) ? stored[ref]!.feedKey : key }, ref })),
   );
   if (outcome.failed.length || outcome.rejected.length) throw new Error(`${outcome.failed.length + outcome.rejected.length} change records did not land: ${(outcome.failed[0] ?? outcome.rejected[0])!.reason}`);
-  await deps.feed.write('change', changes, key);
+  if (key) await deps.feed.write('change', fresh, key);
   return changes.length;
 }
 

@@ -8,7 +8,7 @@ import { identityHash } from '../../core/content.js';
 import { coverageKey } from '../../core/runs.js';
 import { deletionMarker, unseenQuery, type DeletionMarker } from '../../opensearch/deleted.js';
 import { withoutSearchCopies } from '../../opensearch/ops.js';
-import { runIndexId, runOfLedger, type DocumentStore, type RunState, type StoredCopy } from '../../opensearch/store.js';
+import { runIndexId, runOfLedger, type DocumentStore, type RunState, type StoredContent, type StoredCopy } from '../../opensearch/store.js';
 import { planRuns, processBatch, type ProcessorDeps } from '../../processors/pipeline.js';
 import type { FeedKind, FeedSink } from '../../processors/sink-s3.js';
 import type { DeadLetter, RawRecord } from '../../processors/validate.js';
@@ -32,6 +32,10 @@ class MemoryDocuments implements DocumentStore {
       const state = d && Object.fromEntries(['contentHash', 'identityHash', 'configurationItemStatus', 'status', 'evidence', 'exception', 'resolved', 'firstObservedAt'].flatMap((f) => (f in d.doc ? [[f, d.doc[f]]] : [])));
       return d && { version: d.version, ...(d.doc.feedKey ? { feedKey: d.doc.feedKey as string } : {}), state };
     });
+  }
+  /** the stored content a change's diff is taken from, as the OpenSearch store reads it */
+  async contents(keys: { index: string; id: string }[]): Promise<(StoredContent | undefined)[]> {
+    return keys.map((k) => this.docs.get(`${k.index}|${k.id}`)?.doc as StoredContent | undefined);
   }
   async index(ops: IndexOp[]): Promise<BulkOutcome> {
     const out: BulkOutcome = { indexed: 0, alreadyNewer: 0, conflicts: [], rejected: [], failed: [], requests: 1 };
@@ -214,7 +218,13 @@ describe('processBatch over in-memory stores', () => {
 
   it('a feed write that fails is delivered again and then fed exactly once', async () => {
     const { deps, feed } = setup();
-    feed.failNext = 1;
+    // the resource feed object's write fails once (the change history before it lands)
+    const write = feed.write.bind(feed);
+    let failing = 1;
+    feed.write = async (kind, records, key) => {
+      if (kind === 'resource' && failing-- > 0) throw new Error('feed bucket unreachable');
+      return write(kind, records, key);
+    };
     const batch = raws([queue('f1'), queue('f2')]);
     const failed = await processBatch(batch, deps);
     expect(failed.failures.map((f) => f.reason)).toEqual([expect.stringMatching(/feed resource: .*unreachable/), expect.stringMatching(/feed resource/)]);
@@ -224,6 +234,41 @@ describe('processBatch over in-memory stores', () => {
       [`${queue('f1').arn}@2026-11-24T09:00:00Z@OK`, 1],
       [`${queue('f2').arn}@2026-11-24T09:00:00Z@OK`, 1],
     ]);
+  });
+
+  it('a change is never lost nor fed twice when its batch fails before or after the change landed', async () => {
+    const { deps, documents, feed } = setup();
+    const changesIndex = 'mem-changes';
+    const changeLines = () => {
+      const out = new Map<string, number>();
+      for (const [key, records] of feed.objects) if (key.startsWith('feed/change/')) for (const c of records as { changeId: string }[]) out.set(c.changeId, (out.get(c.changeId) ?? 0) + 1);
+      return out;
+    };
+    /** the next index call that writes to `where` fails (the process dies there) */
+    const failOnce = (where: (index: string) => boolean) => {
+      const real = documents.index.bind(documents);
+      documents.index = async (ops) => {
+        if (!ops.some((o) => where(o.index))) return real(ops);
+        documents.index = real;
+        return { indexed: 0, alreadyNewer: 0, conflicts: [], rejected: [], failed: ops.map((o) => ({ ref: o.ref, reason: 'killed' })), requests: 1 };
+      };
+    };
+    await processBatch(raws([queue('c1', '2026-11-24T08:00:00Z')]), deps);
+    // the change history fails: the resource is not written either, so the redelivery still sees the change
+    failOnce((index) => index === changesIndex);
+    const tagged = { ...queue('c1', '2026-11-24T09:00:00Z'), tags: { team: 'payments' } };
+    const batch = raws([tagged]);
+    expect((await processBatch(batch, deps)).failures).toHaveLength(1);
+    expect((await processBatch(batch, deps)).failures).toEqual([]);
+    // the resource write fails after its change landed and was fed: the redelivery does not feed it again
+    failOnce((index) => index !== changesIndex);
+    const untagged = { ...queue('c1', '2026-11-24T10:00:00Z'), tags: {} };
+    expect((await processBatch(raws([untagged]), deps)).failures).toHaveLength(1);
+    // delivered again with the records after it (another batch, so another feed object name)
+    expect((await processBatch(raws([untagged, queue('c2', '2026-11-24T10:00:00Z')]), deps)).failures).toEqual([]);
+    const changes = [...documents.docs.entries()].filter(([k]) => k.startsWith(`${changesIndex}|`)).map(([, d]) => d.doc as { changedAt: string });
+    expect(changes.map((c) => c.changedAt).sort()).toEqual(['2026-11-24T08:00:00Z', '2026-11-24T09:00:00Z', '2026-11-24T10:00:00Z', '2026-11-24T10:00:00Z']);
+    expect([...changeLines().values()]).toEqual([1, 1, 1, 1]);
   });
 
   it('a store that does not answer fails the items for redelivery, dead-letters nothing', async () => {
