@@ -36,8 +36,8 @@ from py_ocsf_models.objects.resource_details import ResourceDetails
 PATH = re.compile(r"^ext/(?P<source>[A-Za-z0-9_-]+)/region=(?P<region>[a-z0-9-]+)/accountId=(?P<account>\d{12})/eventDay=(?P<day>\d{8})/[^/]+\.parquet$")
 
 
-class CloudResourcesInventoryInfo(BaseEvent):
-    """OCSF 1.5 class 5023 (Discovery category): the attributes it adds to the base event."""
+class DiscoveryEvent(BaseEvent):
+    """The classification and time attributes every OCSF 1.5 Discovery class Census writes carries."""
 
     activity_id: int
     activity_name: str | None = None
@@ -49,6 +49,11 @@ class CloudResourcesInventoryInfo(BaseEvent):
     type_name: str | None = None
     time: int
     time_dt: datetime.datetime | None = None
+
+
+class CloudResourcesInventoryInfo(DiscoveryEvent):
+    """OCSF 1.5 class 5023 (Discovery category): the attributes it adds to the base event."""
+
     cloud: Cloud
     resources: list[ResourceDetails]
 
@@ -63,19 +68,9 @@ class ChangedDevice(BaseModel):
     region: str | None = None
 
 
-class DeviceConfigStateChange(BaseEvent):
+class DeviceConfigStateChange(DiscoveryEvent):
     """OCSF 1.5 class 5019 (Discovery category): the attributes Census fills."""
 
-    activity_id: int
-    activity_name: str | None = None
-    category_uid: int
-    category_name: str | None = None
-    class_uid: int
-    class_name: str | None = None
-    type_uid: int
-    type_name: str | None = None
-    time: int
-    time_dt: datetime.datetime | None = None
     device: ChangedDevice
     cloud: Cloud
 
