@@ -104,7 +104,9 @@ describe('the compiled fast path of the record contract', () => {
           const target = (where === 'account' ? v.account : where === 'tags' ? v.tags : where === 'errors0' ? (v.errors as unknown[] | undefined)?.[0] : where === 'trust0' ? (v.trustedAccounts as unknown[] | undefined)?.[0] : v) as Record<string, unknown> | undefined;
           if (!target || typeof target !== 'object') continue;
           if (value === undefined) delete target[key];
-          else Object.defineProperty(target, key, { value, enumerable: true, configurable: true, writable: true });
+          // a copy: the generator's constants are shared between runs, and an edit into a placed constant would
+          // otherwise change (or make a cycle in) the constant itself
+          else Object.defineProperty(target, key, { value: value !== null && typeof value === 'object' ? viaJson(value) : value, enumerable: true, configurable: true, writable: true });
         }
         // through JSON, as the stream delivers it
         if (agrees(viaJson(v)) === 'accepted') accepted++;
