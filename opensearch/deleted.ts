@@ -7,6 +7,7 @@ import { indexNames } from '../core/indexes.js';
 import { regionsByCollector, deletingScopes } from '../core/runs.js';
 import type { InventoryRunRecord, ResourceRecord } from '../core/schemas.js';
 import { withoutSearchCopies } from './ops.js';
+import { scanHits } from './scan.js';
 
 export type DeletedResource = ResourceRecord & { deletedAt: string; deletedByRun: string };
 
@@ -71,19 +72,8 @@ export function deletionMarker(source: ResourceRecord, storedVersion: number, ru
 export async function findUnseenResources(client: Client, prefix: string, run: InventoryRunRecord): Promise<DeletionMarker[]> {
   const query = unseenQuery(run);
   if (!query) return [];
-  const index = indexNames(prefix).resources;
   const markers: DeletionMarker[] = [];
-  let after: (string | number)[] | undefined;
-  for (;;) {
-    const res = await client.search({
-      index,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-      body: { size: 1000, version: true, query, sort: [{ arn: 'asc' }], ...(after ? { search_after: after } : {}) },
-    });
-    const hits = res.body.hits.hits as { _source: ResourceRecord; _version: number; sort: (string | number)[] }[];
-    for (const h of hits) markers.push(deletionMarker(withoutSearchCopies(h._source as ResourceRecord & Record<string, unknown>), h._version, run));
-    if (hits.length < 1000) return markers;
-    after = hits.at(-1)!.sort;
-  }
+  const hits = scanHits<ResourceRecord & Record<string, unknown>>(client, { index: indexNames(prefix).resources, query, uniqueSortField: 'arn', version: true, what: `resources unseen by run ${run.runId}` });
+  for await (const h of hits) markers.push(deletionMarker(withoutSearchCopies(h._source), h._version!, run));
+  return markers;
 }

@@ -15,12 +15,22 @@ export interface ScanOptions {
   /** a keyword field whose value is unique per document (arn, findingId, accountId) */
   uniqueSortField: string;
   pageSize?: number;
+  /** the fields to read (default: the whole document) */
+  source?: string[];
+  /** read each document's version too (`_version`) */
+  version?: boolean;
   /** what the error names when the read fails */
   what: string;
 }
 
-/** Every matching document's `_source`, in `uniqueSortField` order; a missing index yields nothing. */
-export async function* scanDocuments<T = Record<string, unknown>>(client: Client, opts: ScanOptions): AsyncGenerator<T> {
+export interface ScanHit<T> {
+  _source: T;
+  /** present when the scan asked for versions */
+  _version?: number;
+}
+
+/** Every matching hit, in `uniqueSortField` order; a missing index yields nothing. */
+export async function* scanHits<T = Record<string, unknown>>(client: Client, opts: ScanOptions): AsyncGenerator<ScanHit<T>> {
   const size = opts.pageSize ?? 1000;
   let after: (string | number)[] | undefined;
   for (;;) {
@@ -29,14 +39,26 @@ export async function* scanDocuments<T = Record<string, unknown>>(client: Client
         index: opts.index,
         ignore_unavailable: true,
         allow_no_indices: true,
-        body: { size, query: opts.query, sort: [{ [opts.uniqueSortField]: 'asc' }], ...(after ? { search_after: after } : {}) } as never,
+        body: {
+          size,
+          query: opts.query,
+          sort: [{ [opts.uniqueSortField]: 'asc' }],
+          ...(opts.source ? { _source: opts.source } : {}),
+          ...(opts.version ? { version: true } : {}),
+          ...(after ? { search_after: after } : {}),
+        } as never,
       })
       .catch((err: unknown) => {
         throw new Error(`OpenSearch ${opts.index}: cannot read ${opts.what}: ${describeSearchError(err)}`);
       });
-    const hits = res.body.hits.hits as { _source: T; sort: (string | number)[] }[];
-    for (const h of hits) yield h._source;
+    const hits = res.body.hits.hits as (ScanHit<T> & { sort: (string | number)[] })[];
+    yield* hits;
     if (hits.length < size) return;
     after = hits.at(-1)!.sort;
   }
+}
+
+/** Every matching document's `_source`, in `uniqueSortField` order; a missing index yields nothing. */
+export async function* scanDocuments<T = Record<string, unknown>>(client: Client, opts: ScanOptions): AsyncGenerator<T> {
+  for await (const h of scanHits<T>(client, opts)) yield h._source;
 }

@@ -4,7 +4,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import { indexNames, indexPrefix } from '../core/indexes.js';
 import type { ScoreRecord } from '../core/schemas.js';
 import { ensureIndexTemplates } from '../opensearch/templates.js';
-import { describeSearchError as describeError } from '../opensearch/scan.js';
+import { describeSearchError as describeError, scanDocuments } from '../opensearch/scan.js';
 import { GoneResources, preferred, type ClosedFinding, type EvaluatedResource } from './score.js';
 
 const SOURCE_FIELDS = ['findingId', 'accountId', 'requirementId', 'resourceId', 'resourceArn', 'resourceType', 'region', 'status', 'evidence', 'observedAt', 'resolved'];
@@ -95,33 +95,18 @@ export async function goneFromOpenSearch(
 ): Promise<GoneResources> {
   const names = indexNames(opts.prefix);
   const gone = new GoneResources();
-  let after: (string | number)[] | undefined;
-  for (;;) {
-    const res = await client
-      .search({
-        index: names.resources,
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        body: {
-          size: 1000,
-          _source: ['arn', 'awsAccountId', 'awsRegion', 'resourceType', 'resourceId', 'deletedAt', 'configurationItemCaptureTime'],
-          query: { term: { configurationItemStatus: 'ResourceDeleted' } },
-          sort: [{ arn: 'asc' }],
-          ...(after ? { search_after: after } : {}),
-        } as never,
-      })
-      .catch((err: unknown) => {
-        throw new Error(`OpenSearch ${names.resources}: cannot read deleted resources: ${describeError(err)}`);
-      });
-    const hits = res.body.hits.hits as { _source: DeletedSource; sort: (string | number)[] }[];
-    for (const { _source: r } of hits) {
-      gone.addDeletedResource(
-        { accountId: r.awsAccountId, region: r.awsRegion, resourceType: r.resourceType, resourceId: r.resourceId, resourceArn: r.arn },
-        r.deletedAt ?? r.configurationItemCaptureTime,
-      );
-    }
-    if (hits.length < 1000) break;
-    after = hits.at(-1)!.sort;
+  const deleted = scanDocuments<DeletedSource>(client, {
+    index: names.resources,
+    query: { term: { configurationItemStatus: 'ResourceDeleted' } },
+    uniqueSortField: 'arn',
+    source: ['arn', 'awsAccountId', 'awsRegion', 'resourceType', 'resourceId', 'deletedAt', 'configurationItemCaptureTime'],
+    what: 'deleted resources',
+  });
+  for await (const r of deleted) {
+    gone.addDeletedResource(
+      { accountId: r.awsAccountId, region: r.awsRegion, resourceType: r.resourceType, resourceId: r.resourceId, resourceArn: r.arn },
+      r.deletedAt ?? r.configurationItemCaptureTime,
+    );
   }
   const current = new Set(opts.currentAccounts.map((a) => a.accountId));
   // An empty list is a failed discovery, not an organization everyone left.
