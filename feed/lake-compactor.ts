@@ -5,6 +5,7 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { log } from '../platform/log.js';
+import { httpStatusOf, isS3NotFound } from '../platform/s3.js';
 import {
   CLAIMS_DIR,
   claimKey,
@@ -77,7 +78,6 @@ async function listAll(s3: S3Client, bucket: string, prefix: string): Promise<Li
 /** how long a run may hold the lock; longer than the Lambda's timeout, so a crashed run's lock expires on its own */
 export const LOCK_LEASE_MS = 15 * 60_000;
 const lockKey = (prefix: string) => `${prefix}_lock.json`;
-const httpStatusOf = (err: unknown) => (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 
 /**
  * One compaction at a time: two runs planning from different listings could put one staged object into two merged
@@ -110,14 +110,12 @@ async function acquireLock(s3: S3Client, bucket: string, prefix: string, now: Da
   }
 }
 
-const isNotFound = (err: unknown) =>
-  (err as Error).name === 'NotFound' || (err as Error).name === 'NoSuchKey' || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404;
 
 async function head(s3: S3Client, bucket: string, key: string): Promise<Record<string, string> | undefined> {
   try {
     return (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).Metadata ?? {};
   } catch (err) {
-    if (isNotFound(err)) return undefined;
+    if (isS3NotFound(err)) return undefined;
     throw err;
   }
 }
@@ -126,7 +124,7 @@ async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Uint
   try {
     return await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray();
   } catch (err) {
-    if (isNotFound(err)) return undefined;
+    if (isS3NotFound(err)) return undefined;
     throw err;
   }
 }

@@ -7,13 +7,14 @@
 // The scoring job writes it (scoring/job.ts) after it has closed the findings of gone resources and accounts, and
 // with what that run decided, so the snapshot lists what the scores count: no deleted resource, no finding of a
 // gone resource, no account that left the organization.
-import { DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@opensearch-project/opensearch';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { indexNames, s3Keys } from '../core/indexes.js';
 import { withoutSearchCopies } from '../opensearch/ops.js';
 import { scanDocuments } from '../opensearch/scan.js';
+import { s3ObjectExists } from '../platform/s3.js';
 import { withEventTime } from './event-time.js';
 
 export const SNAPSHOT_KINDS = ['account', 'resource', 'finding'] as const;
@@ -123,21 +124,10 @@ export interface SnapshotOptions {
 
 export type SnapshotResult = { written: false; manifestKey: string } | { written: true; manifestKey: string; manifest: SnapshotManifest; removed: string[] };
 
-async function exists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
-  try {
-    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
-  } catch (err) {
-    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if ((err as Error).name === 'NotFound' || status === 404) return false;
-    throw err;
-  }
-}
-
 /** Write the day's snapshot: the parts of each kind, the manifest, then remove parts an earlier attempt of the day left. */
 export async function writeDailySnapshot(s3: S3Client, os: Client, opts: SnapshotOptions): Promise<SnapshotResult> {
   const manifestKey = snapshotManifestKey(opts.day);
-  if (!opts.force && (await exists(s3, opts.bucket, manifestKey))) return { written: false, manifestKey };
+  if (!opts.force && (await s3ObjectExists(s3, opts.bucket, manifestKey))) return { written: false, manifestKey };
   const names = indexNames(opts.indexPrefix);
   const limits = { maxLines: opts.maxLinesPerPart ?? 50_000, maxBytes: opts.maxBytesPerPart ?? 64 * 1024 * 1024 };
   const parts: SnapshotPart[] = [];

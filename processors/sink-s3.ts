@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import pLimit from 'p-limit';
 import { s3Keys } from '../core/indexes.js';
+import { httpStatusOf, isS3NotFound, s3ObjectExists } from '../platform/s3.js';
 import type { ResourceRecord } from '../core/schemas.js';
 import type { DeadLetter } from './validate.js';
 
@@ -42,26 +43,13 @@ export function siblingFeedKey(key: string, kind: FeedKind): string {
   return key.replace(/^feed\/[^/]+\//, `feed/${kind}/`);
 }
 
-async function s3Exists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
-  try {
-    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
-  }
-}
-
-const isNotFound = (err: unknown) => (err as Error).name === 'NotFound' || (err as Error).name === 'NoSuchKey' || httpStatus(err) === 404;
-const httpStatus = (err: unknown) => (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-
 /**
  * S3 answers that say the request itself is wrong (bad key, too large, bad metadata): retrying cannot help,
  * so the record is dead-lettered. 403/404 (no permission, no bucket) are the deployment's state and 408/429
  * are transient: those are retried.
  */
 export function isPermanentS3Error(err: unknown): boolean {
-  const status = httpStatus(err);
+  const status = httpStatusOf(err);
   return status !== undefined && status >= 400 && status < 500 && ![403, 404, 408, 409, 429].includes(status);
 }
 
@@ -78,7 +66,7 @@ export class S3FeedSink implements FeedSink {
   }
 
   exists(key: string): Promise<boolean> {
-    return s3Exists(this.s3, this.bucket, key);
+    return s3ObjectExists(this.s3, this.bucket, key);
   }
 }
 
@@ -128,7 +116,7 @@ export class FirehoseFeedSink implements FeedSink {
   }
 
   exists(key: string): Promise<boolean> {
-    return s3Exists(this.markers.s3, this.markers.bucket, `feed-delivered/${key}`);
+    return s3ObjectExists(this.markers.s3, this.markers.bucket, `feed-delivered/${key}`);
   }
 
   private async putWithRetry(chunk: Buffer[]): Promise<void> {
@@ -218,7 +206,7 @@ async function storedVersion(s3: S3Client, bucket: string, key: string): Promise
     const v = Number(head.Metadata?.[VERSION_META]);
     return Number.isFinite(v) ? v : undefined;
   } catch (err) {
-    if (isNotFound(err)) return undefined;
+    if (isS3NotFound(err)) return undefined;
     throw err;
   }
 }
