@@ -18,10 +18,10 @@ import { s3Config } from '../../platform/aws.js';
 import { loadConfig } from '../../platform/config.js';
 import { repoRoot } from '../../platform/local-stack.js';
 import { processorDeps } from '../../processors/deps.js';
-import { handleEvent, type KinesisEvent } from '../../processors/lambda.js';
+import { handleEvent } from '../../processors/lambda.js';
 import type { ProcessorDeps } from '../../processors/pipeline.js';
 import { uniqueName } from '../helpers.js';
-import { testIndexPrefix } from './processors-helpers.js';
+import { kinesisEvents, testIndexPrefix } from './processors-helpers.js';
 
 const OWN = '111111111111';
 const s3 = new S3Client(s3Config());
@@ -52,15 +52,7 @@ const finding: FindingRecord = {
   resourceId: 'logs', resourceArn: 'arn:aws:s3:::logs', accountId: OWN, region: 'us-east-1', source: 'prowler', evidence: 'public', observedAt: '2026-11-24T09:30:00Z',
 };
 
-let seq = 9000;
-function event(payloads: object[]): KinesisEvent {
-  return {
-    Records: payloads.map((p) => ({
-      eventID: `shardId-000000000000:${++seq}`,
-      kinesis: { data: Buffer.from(JSON.stringify(p)).toString('base64'), sequenceNumber: String(seq).padStart(20, '0'), approximateArrivalTimestamp: Date.parse('2026-11-24T12:00:00Z') / 1000 },
-    })),
-  };
-}
+const event = kinesisEvents({ arrival: '2026-11-24T12:00:00Z', firstSequence: 9000 });
 
 async function listed(bucketName: string, under = ''): Promise<{ key: string; size: number; etag: string }[]> {
   const out: { key: string; size: number; etag: string }[] = [];

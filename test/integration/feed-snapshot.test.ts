@@ -11,11 +11,11 @@ import { s3Config } from '../../platform/aws.js';
 import { loadConfig, type CensusConfig } from '../../platform/config.js';
 import { openSearchClient } from '../../platform/opensearch.js';
 import { processorDeps } from '../../processors/deps.js';
-import { handleEvent, type KinesisEvent } from '../../processors/lambda.js';
+import { handleEvent } from '../../processors/lambda.js';
 import type { ProcessorDeps } from '../../processors/pipeline.js';
 import { currentStateOf, runScoringJob, scoreFromStack } from '../../scoring/job.js';
 import { uniqueName } from '../helpers.js';
-import { testIndexPrefix } from './processors-helpers.js';
+import { kinesisEvents, testIndexPrefix } from './processors-helpers.js';
 
 const OWN = '565656565656';
 /** in the accounts index from an earlier listing, no longer in the organization's account list */
@@ -41,13 +41,7 @@ function bucket(name: string, capturedAt: string, opts: { policy?: boolean; acco
   };
 }
 
-let seq = 9000;
-const event = (payloads: object[]): KinesisEvent => ({
-  Records: payloads.map((p) => ({
-    eventID: `shardId-000000000000:${++seq}`,
-    kinesis: { data: Buffer.from(JSON.stringify(p)).toString('base64'), sequenceNumber: String(seq).padStart(20, '0'), approximateArrivalTimestamp: Date.parse('2026-11-24T08:00:00Z') / 1000 },
-  })),
-});
+const event = kinesisEvents({ arrival: '2026-11-24T08:00:00Z', firstSequence: 9000 });
 
 async function readObject(key: string): Promise<Buffer> {
   const out = await s3.send(new GetObjectCommand({ Bucket: config.feedBucket, Key: key }));

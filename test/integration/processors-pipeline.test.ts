@@ -9,10 +9,10 @@ import type { AccountRecord, FindingRecord, InventoryRunRecord, PointerRecord, R
 import { identityHash } from '../../core/content.js';
 import { runIndexId } from '../../opensearch/store.js';
 import { processorDeps } from '../../processors/deps.js';
-import { handleEvent, type KinesisEvent } from '../../processors/lambda.js';
+import { handleEvent } from '../../processors/lambda.js';
 import type { ProcessorDeps } from '../../processors/pipeline.js';
 import { uniqueName } from '../helpers.js';
-import { testIndexPrefix } from './processors-helpers.js';
+import { kinesisEvents, testIndexPrefix } from './processors-helpers.js';
 
 const OWN = '111111111111';
 const VENDOR = '999999999999';
@@ -48,18 +48,7 @@ const finding: FindingRecord = {
   resourceId: 'logs-bucket', resourceArn: 'arn:aws:s3:::logs-bucket', accountId: OWN, region: 'us-east-1', source: 'prowler', evidence: 'public', observedAt: '2026-11-24T09:00:00Z',
 };
 
-let seq = 1000;
-function event(payloads: (object | string | Buffer)[], shard = 'shardId-000000000000'): KinesisEvent {
-  return {
-    Records: payloads.map((p) => {
-      const data = Buffer.isBuffer(p) ? p : Buffer.from(typeof p === 'string' ? p : JSON.stringify(p));
-      return {
-        eventID: `${shard}:${++seq}`,
-        kinesis: { data: data.toString('base64'), sequenceNumber: String(seq).padStart(20, '0'), approximateArrivalTimestamp: Date.parse('2026-11-24T10:00:00Z') / 1000 },
-      };
-    }),
-  };
-}
+const event = kinesisEvents({ arrival: '2026-11-24T10:00:00Z', firstSequence: 1000 });
 
 async function listAll(bucketName: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();

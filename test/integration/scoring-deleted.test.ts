@@ -13,12 +13,12 @@ import { s3Config } from '../../platform/aws.js';
 import { loadConfig, type CensusConfig } from '../../platform/config.js';
 import { openSearchClient } from '../../platform/opensearch.js';
 import { processorDeps } from '../../processors/deps.js';
-import { handleEvent, type KinesisEvent } from '../../processors/lambda.js';
+import { handleEvent } from '../../processors/lambda.js';
 import type { ProcessorDeps } from '../../processors/pipeline.js';
 import { runScoringJob, scoreFromStack } from '../../scoring/job.js';
 import { writeScorecards } from '../../scoring/scorecards/index.js';
 import { uniqueName } from '../helpers.js';
-import { testIndexPrefix } from './processors-helpers.js';
+import { kinesisEvents, testIndexPrefix } from './processors-helpers.js';
 
 const OWN = '121212121212';
 /** an account the organization once listed (it is in the accounts index) and no longer does */
@@ -50,13 +50,7 @@ const run = (runId: string, startedAt: string, finishedAt: string, names: string
   seen: names.map((n) => identityHash(`arn:aws:s3:::${n}`)).sort(), errors: [], startedAt, finishedAt,
 });
 
-let seq = 5000;
-const event = (payloads: object[]): KinesisEvent => ({
-  Records: payloads.map((p) => ({
-    eventID: `shardId-000000000000:${++seq}`,
-    kinesis: { data: Buffer.from(JSON.stringify(p)).toString('base64'), sequenceNumber: String(seq).padStart(20, '0'), approximateArrivalTimestamp: Date.parse('2026-11-24T10:00:00Z') / 1000 },
-  })),
-});
+const event = kinesisEvents({ arrival: '2026-11-24T10:00:00Z', firstSequence: 5000 });
 
 beforeAll(async () => {
   const feedBucket = uniqueName('s18-feed');
