@@ -93,26 +93,24 @@ def prune(v):
     return v
 
 
+# the Discovery classes Census writes: same classification rules, each its own attributes
+DISCOVERY_MODELS = {5023: CloudResourcesInventoryInfo, 5019: DeviceConfigStateChange}
+
+
 def check_row(cls, row, where):
     errors = []
     try:
         if cls == 2003:
             ComplianceFinding.model_validate(row)
             Cloud.model_validate(row["cloud"])
-        elif cls == 5023:
-            CloudResourcesInventoryInfo.model_validate(row)
-            if row["category_uid"] != 5 or row["type_uid"] != 5023 * 100 + row["activity_id"]:
-                errors.append(f"{where}: category_uid/type_uid do not match class 5023")
+        elif cls in DISCOVERY_MODELS:
+            DISCOVERY_MODELS[cls].model_validate(row)
+            if row["category_uid"] != 5 or row["type_uid"] != cls * 100 + row["activity_id"]:
+                errors.append(f"{where}: category_uid/type_uid do not match class {cls}")
             if row["activity_id"] not in (0, 1, 2, 99):
-                errors.append(f"{where}: activity_id {row['activity_id']} is not defined for class 5023")
-            if not row["resources"]:
+                errors.append(f"{where}: activity_id {row['activity_id']} is not defined for class {cls}")
+            if cls == 5023 and not row["resources"]:
                 errors.append(f"{where}: resources is empty")
-        elif cls == 5019:
-            DeviceConfigStateChange.model_validate(row)
-            if row["category_uid"] != 5 or row["type_uid"] != 5019 * 100 + row["activity_id"]:
-                errors.append(f"{where}: category_uid/type_uid do not match class 5019")
-            if row["activity_id"] not in (0, 1, 2, 99):
-                errors.append(f"{where}: activity_id {row['activity_id']} is not defined for class 5019")
         else:
             errors.append(f"{where}: class_uid {cls} is not expected")
     except ValidationError as err:
