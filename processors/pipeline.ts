@@ -339,9 +339,7 @@ async function planStep(items: Item[], stores: { documents: DocumentStore }, fee
     const prev = newest.get(it.identity);
     if (prev === undefined || it.version >= items[prev]!.version) newest.set(it.identity, i);
   });
-  // feed objects named by stored copies: were they written? (one HEAD per object, not per copy)
-  const named = [...new Set(stored.flatMap((s, i) => (s?.feedKey && s.version === items[i]!.version ? [s.feedKey] : [])))];
-  const present = new Map(await Promise.all(named.map(async (k) => [k, await feed.exists(k)] as const)));
+  const present = await writtenFeedObjects(stored.map((s, i) => (s?.version === items[i]!.version ? s.feedKey : undefined)), feed);
   // two copies with the same identity and version in one batch (the same record put twice): feed it once
   const fedInBatch = new Set<string>();
   return items.map((it, i): Decision => {
@@ -371,6 +369,12 @@ async function planStep(items: Item[], stores: { documents: DocumentStore }, fee
       older,
     };
   });
+}
+
+/** Which of the feed objects stored copies name were written: one HEAD per object, not per copy. */
+async function writtenFeedObjects(keys: (string | undefined)[], feed: FeedSink): Promise<ReadonlyMap<string, boolean>> {
+  const named = [...new Set(keys.filter((k): k is string => k !== undefined))];
+  return new Map(await Promise.all(named.map(async (k) => [k, await feed.exists(k)] as const)));
 }
 
 /** The feed objects of this batch: one per kind, named by the copies it holds. */
@@ -553,8 +557,7 @@ async function landChangeRecords(changes: ChangeRecord[], deps: ProcessorDeps, s
   // a change stored with the feed object it went to, and that object written, was fed by an earlier delivery of
   // this batch (which failed later on): it is indexed again but not fed twice
   const stored = await stores.documents.stored(changes.map((c) => ({ index, id: c.changeId })));
-  const named = [...new Set(stored.flatMap((s) => (s?.feedKey ? [s.feedKey] : [])))];
-  const present = new Map(await Promise.all(named.map(async (k) => [k, await deps.feed.exists(k)] as const)));
+  const present = await writtenFeedObjects(stored.map((s) => s?.feedKey), deps.feed);
   const fed = (i: number) => stored[i]?.feedKey !== undefined && present.get(stored[i]!.feedKey!) === true;
   const fresh = changes.filter((_, i) => !fed(i));
   const key = fresh.length ? feedKey('change', at, fresh.map((c) => ({ identity: c.changeId, version: Date.parse(c.changedAt) }))) : undefined;
