@@ -1,5 +1,6 @@
 // The matching rule of the risk-acceptance register and the identity of an evaluated resource, shared
 // by the processors (enrichment) and scoring.
+import { createHash } from 'node:crypto';
 import type { ExceptionEntry, ExceptionRef, FindingRecord } from './schemas.js';
 
 /** An entry is active through the end of its expiry day, UTC. */
@@ -42,6 +43,8 @@ export class ExceptionIndex {
   private readonly byKey = new Map<string, ExceptionEntry[]>();
   /** bare-id keys named by some entry → the distinct `region resourceType` places seen for it */
   private readonly places = new Map<string, Set<string>>();
+  private readonly byAccount = new Map<string, ExceptionEntry[]>();
+  private readonly accountStates = new Map<string, { hash: string; ends: number[] }>();
 
   constructor(entries: Iterable<ExceptionEntry>) {
     for (const e of entries) {
@@ -50,7 +53,33 @@ export class ExceptionIndex {
       if (list) list.push(e);
       else this.byKey.set(key, [e]);
       if (!isArn(e.resourceId)) this.places.set(key, new Set());
+      const mine = this.byAccount.get(e.accountId);
+      if (mine) mine.push(e);
+      else this.byAccount.set(e.accountId, [e]);
     }
+  }
+
+  /**
+   * What every match for this account's findings observed at `asOf` depends on, as a short text: the account's
+   * entries (a hash) and how many of their expiry days have ended by then. Equal texts, equal matches: between two
+   * expiry ends nothing of the register can change an answer (processors/derivation.ts relies on it). '' when the
+   * register names nothing of the account.
+   */
+  stateAt(accountId: string, asOf: Date): string {
+    const entries = this.byAccount.get(accountId);
+    if (!entries) return '';
+    let state = this.accountStates.get(accountId);
+    if (!state) {
+      const sorted = [...entries].sort((a, b) => a.exceptionId.localeCompare(b.exceptionId) || a.resourceId.localeCompare(b.resourceId));
+      const hash = createHash('sha256').update(JSON.stringify(sorted.map((e) => [e.exceptionId, e.requirementId, e.resourceId, e.reason, e.approvedBy, e.expiresAt]))).digest('hex').slice(0, 16);
+      state = { hash, ends: [...new Set(entries.map((e) => Date.parse(`${e.expiresAt}T23:59:59.999Z`)))].sort((a, b) => a - b) };
+      this.accountStates.set(accountId, state);
+    }
+    const t = asOf.getTime();
+    // isExceptionActive: active while asOf <= end of the expiry day, so an end counts once asOf is past it
+    let ended = 0;
+    while (ended < state.ends.length && state.ends[ended]! < t) ended++;
+    return `${state.hash}.${ended}`;
   }
 
   /** No entry at all: nothing can match (the processors' common case, asked before building a match's inputs). */

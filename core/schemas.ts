@@ -146,6 +146,10 @@ export const ResourceRecord = z.object({
   policyStatements: z.array(PolicyStatementVerdict).optional(),
   /** core/content.ts contentHash of this state: an equal hash next run means nothing changed (change-only landing) */
   contentHash: z.string().max(64).optional(),
+  /** processors/derivation.ts: the hash of the record as collected (volatile fields left out) */
+  sourceHash: z.string().max(64).optional(),
+  /** processors/derivation.ts: what else the enrichment and checks read (release, catalog, accounts, registers) */
+  derivedFrom: z.string().max(200).optional(),
   /** the CloudTrail event whose re-collection produced this copy (collectors/events), kept on its change record */
   trigger: z
     .object({ eventName: z.string().max(256), eventId: z.string().max(256).optional(), principal: z.string().max(2048).optional() })

@@ -24,6 +24,8 @@ export interface StoredCopy {
 /** The fields of a stored copy that tell whether a newer copy changed anything. */
 export interface StoredState {
   contentHash?: string;
+  sourceHash?: string;
+  derivedFrom?: string;
   identityHash?: string;
   configurationItemCaptureTime?: string;
   configurationItemStatus?: string;
@@ -39,6 +41,8 @@ export interface StoredState {
 
 const STATE_FIELDS = [
   'contentHash',
+  'sourceHash',
+  'derivedFrom',
   'identityHash',
   'configurationItemCaptureTime',
   'configurationItemStatus',

@@ -24,7 +24,7 @@ import { log } from '../platform/log.js';
 import { evaluateRecords, toOcsf, type Catalog } from '../standard/index.js';
 import { accountFor, withAccount } from './enrich-account.js';
 import { withException } from '../registers/exceptions.js';
-import { documentId, type BulkOptions, type IndexOp } from '../opensearch/bulk.js';
+import { documentId, type BulkOptions, type BulkOutcome, type IndexOp } from '../opensearch/bulk.js';
 import { indexDeadLetters } from '../opensearch/dead-letters.js';
 import type { DeletionMarker } from '../opensearch/deleted.js';
 import { documentFor, type Storable } from '../opensearch/ops.js';
@@ -35,6 +35,7 @@ import type { ChangeRecord } from '../core/schemas.js';
 import { feedKey, siblingFeedKey, writeDeadLetters, writeLatestState, type FeedKind, type FeedSink } from './sink-s3.js';
 import { trustFields, withTrust } from '../policy/trust.js';
 import { contentHash } from '../core/content.js';
+import { derivationOf, derivedFrom, derivesStored, sourceHash, type Derivation } from './derivation.js';
 import type { TrustRegister } from '../registers/trusted-accounts.js';
 import { deadLetter, decodeRecord, type DeadLetter, type DecodeLimits, type RawRecord } from './validate.js';
 
@@ -93,6 +94,8 @@ export interface BatchResult {
   replayed: number;
   /** newer copies whose content equals the stored one (change-only landing): written nowhere */
   unchanged: number;
+  /** of `unchanged`, the resources recognised by their fingerprints without deriving them again (processors/derivation.ts) */
+  recalled: number;
   /** change records landed (created, modified and deleted resources) */
   changes: number;
   markedDeleted: number;
@@ -132,7 +135,7 @@ interface Decision {
 export class BatchLedger {
   private readonly failed = new Map<number, string>();
   private readonly letters: { raw: number; entry: DeadLetter }[] = [];
-  readonly counts = { landed: 0, alreadyNewer: 0, replayed: 0, unchanged: 0, changes: 0, markedDeleted: 0, runsPending: 0 };
+  readonly counts = { landed: 0, alreadyNewer: 0, replayed: 0, unchanged: 0, recalled: 0, changes: 0, markedDeleted: 0, runsPending: 0 };
   readonly feedKeys: string[] = [];
   deadLetterKeys: string[] = [];
   deadLettered = 0;
@@ -184,6 +187,8 @@ export interface EnrichContext {
   accounts: ReadonlyMap<string, AccountRecord>;
   trustRegister: TrustRegister;
   exceptions: ExceptionIndex;
+  /** the inputs beside the record, fingerprinted: given, a resource carries its `sourceHash` and `derivedFrom` */
+  derivation?: Derivation;
 }
 
 export function enrichRecord<R extends Storable>(record: R, ctx: EnrichContext): R {
@@ -237,8 +242,8 @@ export async function processBatch(raws: RawRecord[], deps: ProcessorDeps): Prom
   const stores = storesOf(deps);
   const decoded = await decodeStep(raws, deps, ledger);
   try {
-    const items = await enrichStep(decoded, deps);
-    await landStep(items, deps, stores, ledger);
+    const { items, known } = await enrichStep(decoded, deps, stores, ledger);
+    await landStep(items, known, deps, stores, ledger);
   } catch (err) {
     // nothing of the batch is known to have landed everywhere: deliver all of it again
     log.error({ err: (err as Error).message }, 'batch landing failed');
@@ -274,10 +279,19 @@ async function decodeStep(raws: RawRecord[], deps: ProcessorDeps, ledger: BatchL
   return out.sort((a, b) => a.raw - b.raw);
 }
 
-/** Step 2: account, trust and exception enrichment; the standard's per-record checks add their findings. */
-async function enrichStep(decoded: { raw: number; record: Storable }[], deps: ProcessorDeps): Promise<Item[]> {
+/** Stored copies read before the plan step, by `index|id`: the plan step does not read them again. */
+type Known = Map<string, StoredCopy | undefined>;
+const storeKey = (index: string, identity: string) => `${index}|${documentId(identity)}`;
+
+/**
+ * Step 2: account, trust and exception enrichment; the standard's per-record checks add their findings. Under
+ * change-only landing a resource whose stored copy has the same fingerprints (processors/derivation.ts) is not
+ * derived again: it is unchanged, and so are its findings.
+ */
+async function enrichStep(decoded: { raw: number; record: Storable }[], deps: ProcessorDeps, stores: { documents: DocumentStore }, ledger: BatchLedger): Promise<{ items: Item[]; known: Known }> {
   const accounts = await deps.accounts.current();
-  const ctx = { accounts, trustRegister: deps.trustRegister, exceptions: deps.exceptions };
+  const inputs = { accounts, trustRegister: deps.trustRegister, exceptions: deps.exceptions };
+  const ctx: EnrichContext = { ...inputs, derivation: derivationOf(inputs, deps.catalog) };
   const names = indexNames(deps.indexPrefix);
   const item = (raw: number, record: Storable): Item => ({
     raw,
@@ -286,9 +300,26 @@ async function enrichStep(decoded: { raw: number; record: Storable }[], deps: Pr
     version: versionOf(record),
     index: kindOf(record).index(record, names)!,
   });
+  // the stored copies of this batch's resources, in one read (the plan step reuses them)
+  const resources = deps.changeOnly === false ? [] : decoded.flatMap((d) => (d.record.recordType === 'resource' ? [item(d.raw, d.record)] : []));
+  const known: Known = new Map();
+  if (resources.length) {
+    const got = await stores.documents.stored(resources.map((r) => ({ index: r.index, id: documentId(r.identity) })));
+    resources.forEach((r, i) => known.set(storeKey(r.index, r.identity), got[i]));
+  }
+  const copies = new Map<string, number>();
+  for (const r of resources) copies.set(r.identity, (copies.get(r.identity) ?? 0) + 1);
+  const recalled = new Set(
+    resources.filter((r) => derivesStored(r.record as ResourceRecord, known.get(storeKey(r.index, r.identity)), ctx.derivation!, r.version, copies.get(r.identity)! > 1)).map((r) => r.raw),
+  );
+  ledger.counts.recalled += recalled.size;
+  ledger.counts.unchanged += recalled.size;
   const items: Item[] = [];
-  for (const d of decoded) for (const record of processRecord(d.record, ctx, deps.catalog)) items.push(item(d.raw, record));
-  return items;
+  for (const d of decoded) {
+    if (recalled.has(d.raw)) continue;
+    for (const record of processRecord(d.record, ctx, deps.catalog)) items.push(item(d.raw, record));
+  }
+  return { items, known };
 }
 
 /**
@@ -314,6 +345,7 @@ export function processRecord(record: Storable, ctx: EnrichContext, catalog: Cat
 function enrichResource(record: ResourceRecord, ctx: EnrichContext): ResourceRecord {
   const account = accountFor(record, ctx.accounts);
   const trust = trustFields(record, { orgAccounts: ctx.accounts, register: ctx.trustRegister });
+  const source = ctx.derivation && { hash: sourceHash(record), from: derivedFrom(record, ctx.derivation) };
   // Object.assign then named stores, not `{ ...record, account, ... }`: the same keys in the same order (a key the
   // record already has keeps its place), but V8 builds a spread-then-extend literal through fresh hidden classes each
   // time, about 8 µs a record against a fraction of that (measured with bench/profile-processor.ts)
@@ -327,12 +359,21 @@ function enrichResource(record: ResourceRecord, ctx: EnrichContext): ResourceRec
   else out.public = trust.public;
   // the content hash every store keeps, so the next copy can tell whether anything changed
   out.contentHash = contentHash(out);
+  // what it was derived from, so an unchanged copy of it next run need not be derived again
+  if (source) {
+    out.sourceHash = source.hash;
+    out.derivedFrom = source.from;
+  }
   return out;
 }
 
 /** Step 3: against what the document store holds, decide for each copy whether it is written and fed. */
-async function planStep(items: Item[], stores: { documents: DocumentStore }, feed: FeedSink, changeOnly: boolean): Promise<Decision[]> {
-  const stored = await stores.documents.stored(items.map((i) => ({ index: i.index, id: documentId(i.identity) })));
+async function planStep(items: Item[], known: Known, stores: { documents: DocumentStore }, feed: FeedSink, changeOnly: boolean): Promise<Decision[]> {
+  const unread = items.filter((i) => !known.has(storeKey(i.index, i.identity)));
+  const read = await stores.documents.stored(unread.map((i) => ({ index: i.index, id: documentId(i.identity) })));
+  const all = new Map(known);
+  unread.forEach((it, i) => all.set(storeKey(it.index, it.identity), read[i]));
+  const stored = items.map((i) => all.get(storeKey(i.index, i.identity)));
   // the newest copy of each identity in the batch is the one written (the last of equal ones)
   const newest = new Map<string, number>();
   items.forEach((it, i) => {
@@ -391,10 +432,10 @@ function feedPlan(items: Item[], decisions: Decision[], at: Date): Map<FeedKind,
 }
 
 /** Steps 3-7 for the decoded, enriched items. */
-async function landStep(items: Item[], deps: ProcessorDeps, stores: ReturnType<typeof storesOf>, ledger: BatchLedger): Promise<void> {
+async function landStep(items: Item[], known: Known, deps: ProcessorDeps, stores: ReturnType<typeof storesOf>, ledger: BatchLedger): Promise<void> {
   const { documents } = stores;
   await documents.prepare(items.map((i) => ({ index: i.index, resourceType: i.record.recordType === 'resource' ? i.record.resourceType : undefined })));
-  const decisions = await planStep(items, stores, deps.feed, deps.changeOnly !== false);
+  const decisions = await planStep(items, known, stores, deps.feed, deps.changeOnly !== false);
   // the partition hour of this batch's feed objects: the first record's arrival, the same on every replay of it
   const at = ledger.raws[0]!.arrivalTime;
   const objects = feedPlan(items, decisions, at);
@@ -433,7 +474,7 @@ async function landStep(items: Item[], deps: ProcessorDeps, stores: ReturnType<t
     const doc = it.record.recordType === 'inventory-run' ? runLedgerDocument({ run: it.record, state: initialRunState(it.record) }) : documentFor(it.record);
     ops.push({ index: it.index, id: documentId(it.identity), version: it.version, doc: key ? { ...doc, feedKey: key } : doc, ref: i });
   });
-  const outcome = await documents.index(ops);
+  const outcome = await indexDerivedLast(ops, items, documents, ledger);
   const notWritten = new Set<number>();
   for (const f of outcome.failed) {
     notWritten.add(f.ref);
@@ -499,6 +540,33 @@ async function landStep(items: Item[], deps: ProcessorDeps, stores: ReturnType<t
     const runs = items.filter((it) => it.record.recordType === 'inventory-run').map((it) => it.raw);
     ledger.failAll(runs.length ? runs : [ledger.raws.length - 1], `inventory runs: ${errorText(err)}`);
   }
+}
+
+/**
+ * The document store's writes, resources last: a resource document carries the fingerprints that let the next
+ * copy skip deriving its findings (processors/derivation.ts), so it is written only once the findings of its stream
+ * item have been. A resource stored ahead of a finding that failed would let a newer, unchanged copy skip the
+ * finding for good.
+ */
+async function indexDerivedLast(ops: IndexOp[], items: Item[], documents: DocumentStore, ledger: BatchLedger): Promise<BulkOutcome> {
+  const isResource = (op: IndexOp) => items[op.ref]!.record.recordType === 'resource';
+  const first = ops.filter((op) => !isResource(op));
+  const last = ops.filter(isResource);
+  if (!first.length || !last.length) return documents.index(ops);
+  const a = await documents.index(first);
+  // a finding refused for its content is dead-lettered and would be refused again: only a failed write holds back
+  for (const f of a.failed) ledger.fail(items[f.ref]!.raw, `OpenSearch: ${f.reason}`);
+  const held = last.filter((op) => ledger.hasFailed(items[op.ref]!.raw));
+  const b = await documents.index(last.filter((op) => !held.includes(op)));
+  return {
+    indexed: a.indexed + b.indexed,
+    alreadyNewer: a.alreadyNewer + b.alreadyNewer,
+    conflicts: [...a.conflicts, ...b.conflicts],
+    rejected: [...a.rejected, ...b.rejected],
+    // a resource held back is not written: reported like a failed write, so it is delivered again
+    failed: [...a.failed, ...b.failed, ...held.map((op) => ({ ref: op.ref, reason: 'held back: a finding of its record did not land' }))],
+    requests: a.requests + b.requests,
+  };
 }
 
 /** Whether a newer copy carries exactly what the store holds (processors/changes.ts decides). */

@@ -1,7 +1,7 @@
 // Evaluation: requirements × records → FindingRecords (PASS and FAIL; the passes are the score's denominator).
 import { log } from '../platform/log.js';
 import { SCHEMA_VERSION, type FindingRecord, type ResourceRecord } from '../core/schemas.js';
-import { sha256Hex } from '../core/content.js';
+import { sha256Hex, VOLATILE_KEYS } from '../core/content.js';
 import type { Catalog, Requirement } from './catalog.js';
 import { builtinChecks, CheckError } from './checks/index.js';
 import { evaluateCondition } from './condition.js';
@@ -51,11 +51,41 @@ function requirementsByType(catalog: Catalog): Map<string, Requirement[]> {
   return index;
 }
 
-function runRequirement(req: Requirement, record: ResourceRecord, ctx: CheckContext): CheckResult | undefined {
+const unstable = new WeakMap<Catalog, ReadonlySet<string>>();
+
+/**
+ * The resource types whose findings can change while their record stays the same: a requirement of the type runs a
+ * check that reads the clock (a 90-day key age), or reads a field core/content.ts calls volatile (a last-used date,
+ * left out of every content hash). Every other type's findings are a function of its record and the registers, so
+ * an unchanged record need not be judged again (processors/derivation.ts).
+ */
+export function timeSensitiveTypes(catalog: Catalog): ReadonlySet<string> {
+  let types = unstable.get(catalog);
+  if (!types) {
+    const readsVolatile = (text: string) => [...VOLATILE_KEYS].some((k) => text.includes(k));
+    const out = new Set<string>();
+    for (const [type, reqs] of requirementsByType(catalog)) {
+      for (const req of reqs) {
+        const check = req.check ? builtinChecks.get(req.check) : undefined;
+        const sensitive = req.condition
+          ? readsVolatile(JSON.stringify(req.condition)) || readsVolatile(JSON.stringify(req.when ?? null))
+          : check?.scope === 'resource' && (check.clock === true || readsVolatile(check.reads));
+        if (sensitive) out.add(type);
+      }
+    }
+    types = out;
+    unstable.set(catalog, types);
+  }
+  return types;
+}
+
+function runRequirement(req: Requirement, record: ResourceRecord, ctx: CheckContext, timeless: CheckContext): CheckResult | undefined {
   if (req.condition) return evaluateCondition(req.condition, req.when, record);
   const check = builtinChecks.get(req.check!);
   if (!check || check.scope !== 'resource') return undefined;
-  return check.evaluate(record, req.networkRestricted ? { ...ctx, networkRestricted: req.networkRestricted } : ctx);
+  // only a check that declares it reads the clock gets one (timeSensitiveTypes is read from the declarations)
+  const base = check.clock ? ctx : timeless;
+  return check.evaluate(record, req.networkRestricted ? { ...base, networkRestricted: req.networkRestricted } : base);
 }
 
 function finding(req: Requirement, result: CheckResult, subject: Omit<FindingRecord, 'recordType' | 'schemaVersion' | 'findingId' | 'requirementId' | 'status' | 'severity' | 'title' | 'source' | 'evidence' | 'observedAt'>, observedAt: string): FindingRecord {
@@ -81,6 +111,7 @@ function finding(req: Requirement, result: CheckResult, subject: Omit<FindingRec
 /** Every resource-level requirement over these records, with the ones that could not be decided. */
 export function evaluateRecordsDetailed(catalog: Catalog, records: ResourceRecord[], observedAt: string): Evaluation {
   const ctx: CheckContext = { now: new Date(observedAt) };
+  const timeless: CheckContext = {};
   const index = requirementsByType(catalog);
   const findings: FindingRecord[] = [];
   const problems: EvaluationProblem[] = [];
@@ -98,7 +129,7 @@ export function evaluateRecordsDetailed(catalog: Catalog, records: ResourceRecor
     for (const req of index.get(record.resourceType) ?? []) {
       let result: CheckResult | undefined;
       try {
-        result = runRequirement(req, record, ctx);
+        result = runRequirement(req, record, ctx, timeless);
       } catch (err) {
         problems.push(problem(req.id, record.arn, err));
         continue;

@@ -7,7 +7,7 @@ import type { SweepScope } from './types.js';
 
 export type { Catalog, Requirement } from './catalog.js';
 export { CatalogError, DEFAULT_CATALOG_PATH, parseCatalog } from './catalog.js';
-export { evaluateRecordsDetailed, evaluateSweepDetailed, failedCollection, findingIdFor, type EvaluationProblem } from './evaluate.js';
+export { evaluateRecordsDetailed, evaluateSweepDetailed, failedCollection, findingIdFor, timeSensitiveTypes, type EvaluationProblem } from './evaluate.js';
 export type { CollectionFailure } from './types.js';
 
 const loaded = new Map<string, Catalog>();

@@ -15,8 +15,12 @@ export interface CheckResult {
 export type NetworkRestricted = 'pass' | 'fail' | 'warn';
 
 export interface CheckContext {
-  /** when the evaluation happens: age thresholds (90-day keys) are measured from here */
-  now: Date;
+  /**
+   * when the evaluation happens: age thresholds (90-day keys) are measured from here. Given only to a check that
+   * declares `clock` (read it with checks/util.ts clockOf): whether a finding can change while its record does not
+   * must be known from the declarations (processors/derivation.ts skips re-deriving unchanged records).
+   */
+  now?: Date;
   /** the requirement's `networkRestricted` setting; each "not public" check has its own default */
   networkRestricted?: NetworkRestricted;
 }
@@ -34,6 +38,8 @@ export interface ResourceCheck {
   reads: string;
   /** "not public" checks: the verdict for a network-restricted policy when the requirement does not say */
   networkRestrictedDefault?: NetworkRestricted;
+  /** the check reads the clock (`ctx.now`): its result can change while the record stays the same */
+  clock?: true;
   evaluate(record: ResourceRecord, ctx: CheckContext): CheckResult | undefined;
 }
 

@@ -12,7 +12,7 @@
 import { parse } from 'csv-parse/sync';
 import type { ResourceRecord } from '../../core/schemas.js';
 import type { CheckContext, ResourceCheck, SweepCheck, SweepResult } from '../types.js';
-import { ageInDays, asDate, assertCollected, CheckError, conf, fail, firstOf, isObj, listOf, pass, supp, type Obj, text } from './util.js';
+import { ageInDays, asDate, assertCollected, CheckError, clockOf, conf, fail, firstOf, isObj, listOf, pass, supp, type Obj, text } from './util.js';
 
 export const CREDENTIAL_REPORT_TYPE = 'AWS::IAM::CredentialReport';
 const MAX_KEY_AGE_DAYS = 90;
@@ -50,13 +50,16 @@ function activeKeysCheck(
     scope: 'resource',
     resourceTypes: ['AWS::IAM::User'],
     reads,
+    // key ages are measured from the evaluation time
+    clock: true,
     evaluate(record, ctx) {
       assertCollected(record, 'ListAccessKeys');
       const active = accessKeys(record).filter((k) => k.active);
       if (active.length === 0) return pass('no active access keys');
-      const bad = active.filter((k) => judge.isBad(k, ctx.now));
+      const now = clockOf(ctx, id);
+      const bad = active.filter((k) => judge.isBad(k, now));
       return bad.length
-        ? fail(bad.map((k) => `active key ${k.id} ${judge.describe(k, ctx.now)}`).join('; '))
+        ? fail(bad.map((k) => `active key ${k.id} ${judge.describe(k, now)}`).join('; '))
         : pass(`${judge.passText}: ${active.map((k) => k.id).join(', ')}`);
     },
   };

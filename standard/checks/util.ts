@@ -1,6 +1,6 @@
 // Small helpers the check modules share: reading API fields tolerantly, policies, dates.
 import type { ResourceRecord } from '../../core/schemas.js';
-import type { CheckResult } from '../types.js';
+import type { CheckContext, CheckResult } from '../types.js';
 
 /** A check could not decide (the data it needs failed to collect or is malformed): reported, never a PASS. */
 export class CheckError extends Error {
@@ -97,6 +97,15 @@ export function asDate(v: unknown): Date | undefined {
     return Number.isNaN(d.getTime()) ? undefined : d;
   }
   return undefined;
+}
+
+/**
+ * The evaluation time, for a check that declares `clock: true`. Any other check gets no clock: reading it is a bug in
+ * the check (its findings could then change while its record does not, unknown to the processors), named here.
+ */
+export function clockOf(ctx: CheckContext, checkId: string): Date {
+  if (!ctx.now) throw new Error(`check ${checkId} reads the clock without declaring \`clock: true\``);
+  return ctx.now;
 }
 
 export const DAY_MS = 86_400_000;

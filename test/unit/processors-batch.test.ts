@@ -2,7 +2,7 @@
 // exactly-once effect and deletions only from evidence, without any service.
 import { describe, expect, it } from 'vitest';
 import { ExceptionIndex } from '../../core/exceptions.js';
-import type { AccountRecord, InventoryRunRecord, ResourceRecord } from '../../core/schemas.js';
+import type { AccountRecord, FindingRecord, InventoryRunRecord, ResourceRecord } from '../../core/schemas.js';
 import type { BulkOutcome, IndexOp } from '../../opensearch/bulk.js';
 import { identityHash } from '../../core/content.js';
 import { coverageKey } from '../../core/runs.js';
@@ -29,7 +29,7 @@ class MemoryDocuments implements DocumentStore {
     return keys.map((k) => {
       const d = this.docs.get(`${k.index}|${k.id}`);
       // what change-only landing compares, as the OpenSearch store reads it
-      const state = d && Object.fromEntries(['contentHash', 'identityHash', 'configurationItemStatus', 'status', 'evidence', 'exception', 'resolved', 'firstObservedAt'].flatMap((f) => (f in d.doc ? [[f, d.doc[f]]] : [])));
+      const state = d && Object.fromEntries(['contentHash', 'sourceHash', 'derivedFrom', 'identityHash', 'configurationItemStatus', 'status', 'evidence', 'exception', 'resolved', 'firstObservedAt'].flatMap((f) => (f in d.doc ? [[f, d.doc[f]]] : [])));
       return d && { version: d.version, ...(d.doc.feedKey ? { feedKey: d.doc.feedKey as string } : {}), state };
     });
   }
@@ -365,6 +365,59 @@ describe('processBatch over in-memory stores', () => {
     const renamed = await processBatch(raws([account('2026-11-24T09:00:00Z', 'production')]), deps);
     expect(renamed).toMatchObject({ landed: 1, unchanged: 0 });
     expect(lines('account')).toBe(2);
+  });
+
+  it('a second, unchanged run is recognised by its fingerprints: nothing derived again, written or fed', async () => {
+    const { deps, documents, feed } = setup();
+    const names = ['s1', 's2', 's3'];
+    const first = await processBatch(raws(names.map((n) => queue(n, '2026-11-24T08:00:00Z'))), deps);
+    expect(first).toMatchObject({ recalled: 0, failures: [] });
+    const writes: IndexOp[] = [];
+    const index = documents.index.bind(documents);
+    documents.index = async (ops) => (writes.push(...ops), index(ops));
+    const fedBefore = feed.objects.size;
+    const second = await processBatch(raws(names.map((n) => queue(n, '2026-11-24T08:30:00Z'))), deps);
+    expect(second).toMatchObject({ recalled: 3, unchanged: 3, landed: 0, failures: [] });
+    expect(writes).toEqual([]);
+    expect(feed.objects.size).toBe(fedBefore);
+    // change-only landing off: every copy is derived and written again, nothing recalled
+    const third = await processBatch(raws(names.map((n) => queue(n, '2026-11-24T09:00:00Z'))), { ...deps, changeOnly: false });
+    expect(third.recalled).toBe(0);
+    expect(writes.filter((o) => (o.doc as { recordType?: string }).recordType === 'resource')).toHaveLength(3);
+  });
+
+  it('a finding whose write failed holds its resource back: a newer unchanged copy still derives and lands it', async () => {
+    const { deps, documents } = setup();
+    const findingsStored = () => [...documents.docs.values()].filter((d) => d.doc.recordType === 'finding' && d.doc.resourceArn === arnOf('h'));
+    // the first write of a finding fails (the process dies after the resource's shard took its document)
+    const index = documents.index.bind(documents);
+    let failing = true;
+    documents.index = async (ops) => {
+      if (!failing || !ops.some((o) => (o.doc as { recordType?: string }).recordType === 'finding')) return index(ops);
+      failing = false;
+      const findings = ops.filter((o) => (o.doc as { recordType?: string }).recordType === 'finding');
+      const rest = await index(ops.filter((o) => !findings.includes(o)));
+      return { ...rest, failed: [...rest.failed, ...findings.map((o) => ({ ref: o.ref, reason: 'killed' }))] };
+    };
+    const first = await processBatch(raws([queue('h', '2026-11-24T08:00:00Z')]), deps);
+    expect(first.failures).toHaveLength(1);
+    expect(findingsStored()).toEqual([]);
+    // the redelivery is still on its way; the next run's unchanged copy arrives first
+    const next = await processBatch(raws([queue('h', '2026-11-24T08:30:00Z')]), deps);
+    expect(next).toMatchObject({ recalled: 0, failures: [] });
+    expect(findingsStored().length).toBeGreaterThan(0);
+  });
+
+  it('a register edited after landing: unchanged resources are derived again and the exception lands', async () => {
+    const { deps, documents } = setup();
+    await processBatch(raws([queue('e', '2026-11-24T08:00:00Z')]), deps);
+    const finding = [...documents.docs.values()].map((d) => d.doc as unknown as FindingRecord).find((d) => d.recordType === 'finding' && d.resourceArn === arnOf('e'))!;
+    expect(finding.exception).toBeUndefined();
+    const exceptions = new ExceptionIndex([{ exceptionId: 'EX-9', accountId: OWN, requirementId: finding.requirementId, resourceId: arnOf('e'), reason: 'accepted', approvedBy: 'ciso', expiresAt: '2027-01-31' }]);
+    const second = await processBatch(raws([queue('e', '2026-11-24T08:30:00Z')]), { ...deps, exceptions });
+    expect(second.recalled).toBe(0);
+    const after = documents.docs.get([...documents.docs.keys()].find((k) => k.endsWith(finding.findingId))!)!.doc as unknown as FindingRecord;
+    expect(after.exception).toMatchObject({ exceptionId: 'EX-9', active: true });
   });
 
   it('feeds one line per account run, without its `seen` list', async () => {

@@ -1,0 +1,82 @@
+// Steady-state skip: once a resource is stored, what the processor derives from it (account context, trusted
+// accounts, policy verdict, content hash, findings and their exceptions) is a function of two things only: the record
+// as collected, and the inputs the enrichment reads beside it. Both are fingerprinted on the stored document
+// (`sourceHash`, `derivedFrom`). A newer copy with the same two fingerprints derives exactly what is stored, so the
+// processor need not derive it again: it is recognised by one hash and lands nowhere, which is what change-only
+// landing would have decided after deriving everything (test/unit/processors-derivation.test.ts holds the two equal).
+//
+// What `derivedFrom` covers, and why each:
+// - the derivation revision and the catalog: changed enrichment code, a new check or a new rule changes what
+//   unchanged records derive;
+// - the account directory: the account context copied onto the record and its findings, and the org membership and
+//   names the trust analysis classifies principals by (one renamed account re-derives everything once);
+// - the trusted-accounts register: vendor names and approvals;
+// - the exception register, per account, with how many of its expiry days have ended at the copy's capture time.
+// What it cannot cover is the clock and volatile fields: types judged by a check that reads either
+// (standard timeSensitiveTypes) are always derived again.
+import { canonicalJson, sha256Hex } from '../core/content.js';
+import type { ExceptionIndex } from '../core/exceptions.js';
+import type { AccountRecord, ResourceRecord } from '../core/schemas.js';
+import type { StoredCopy } from '../opensearch/store.js';
+import type { TrustRegister } from '../registers/trusted-accounts.js';
+import { timeSensitiveTypes, type Catalog } from '../standard/index.js';
+
+/**
+ * The revision of what the processor derives from a record. A change to the enrichment or a built-in check that
+ * changes any output must raise it, so the first run after the release derives every record again once:
+ * test/unit/processors-derivation.test.ts pins the outputs over a corpus to this number and fails until it is raised.
+ */
+export const DERIVATION_REVISION = 1;
+
+/** What the enrichment and checks of one batch read beside the records. */
+export interface Derivation {
+  /** derivation revision, catalog, accounts and trusted-accounts register, hashed */
+  readonly base: string;
+  readonly exceptions: ExceptionIndex;
+  /** types whose findings can change while their record does not: never skipped */
+  readonly timeSensitive: ReadonlySet<string>;
+}
+
+const hashes = new WeakMap<object, string>();
+/** A hash of an input, once per object (the account map, the register and the catalog are reused batch after batch). */
+function hashOnce(input: object, text: () => string): string {
+  let h = hashes.get(input);
+  if (h === undefined) {
+    h = sha256Hex(text()).slice(0, 16);
+    hashes.set(input, h);
+  }
+  return h;
+}
+
+export function derivationOf(inputs: { accounts: ReadonlyMap<string, AccountRecord>; trustRegister: TrustRegister; exceptions: ExceptionIndex }, catalog: Catalog): Derivation {
+  // the accounts' observation times move every listing without changing what the enrichment copies
+  const accounts = hashOnce(inputs.accounts, () => canonicalJson([...inputs.accounts].sort(([a], [b]) => a.localeCompare(b)).map(([id, a]) => [id, { ...a, observedAt: undefined }])));
+  const register = hashOnce(inputs.trustRegister, () => canonicalJson([...inputs.trustRegister].sort(([a], [b]) => a.localeCompare(b))));
+  const standard = hashOnce(catalog, () => canonicalJson({ version: catalog.version, requirements: catalog.requirements }));
+  return { base: sha256Hex(`${DERIVATION_REVISION}|${standard}|${accounts}|${register}`).slice(0, 16), exceptions: inputs.exceptions, timeSensitive: timeSensitiveTypes(catalog) };
+}
+
+/** The record as collected, hashed: everything but when it was captured and which event triggered the capture. */
+export function sourceHash(record: ResourceRecord): string {
+  const { configurationItemCaptureTime: _at, trigger: _trigger, ...source } = record;
+  return sha256Hex(canonicalJson(source)).slice(0, 32);
+}
+
+/** The fingerprint of the inputs beside the record, for one copy of it. */
+export function derivedFrom(record: ResourceRecord, d: Derivation): string {
+  const exceptions = d.exceptions.empty ? '' : d.exceptions.stateAt(record.awsAccountId, new Date(record.configurationItemCaptureTime));
+  return exceptions ? `${d.base}:${exceptions}` : d.base;
+}
+
+/**
+ * Whether a copy derives exactly what the store holds for it: a newer copy (an older one is refused later, an equal
+ * one is a replay whose feed is still checked) of the same existence, from the same source and the same inputs.
+ * `repeated`: the batch holds another copy of the identity, which decides what is written: never skip then.
+ */
+export function derivesStored(record: ResourceRecord, stored: StoredCopy | undefined, d: Derivation, version: number, repeated: boolean): boolean {
+  const state = stored?.state;
+  if (!state?.derivedFrom || !state.sourceHash || !state.identityHash || repeated) return false;
+  if (stored!.version >= version || d.timeSensitive.has(record.resourceType)) return false;
+  if ((state.configurationItemStatus ?? 'OK') !== record.configurationItemStatus) return false;
+  return state.derivedFrom === derivedFrom(record, d) && state.sourceHash === sourceHash(record);
+}

@@ -1,0 +1,187 @@
+// The steady-state skip (processors/derivation.ts): a newer copy of a stored resource is not derived again only
+// when deriving it again could not give anything else. Table-driven over each input the derivation reads, and a
+// property over a corpus: whenever the skip says "same", deriving again gives the stored content hash and the same
+// findings; and the outputs over that corpus are pinned to DERIVATION_REVISION.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../core/content.js';
+import { ExceptionIndex } from '../../core/exceptions.js';
+import type { AccountRecord, ExceptionEntry, FindingRecord, ResourceRecord } from '../../core/schemas.js';
+import type { StoredCopy } from '../../opensearch/store.js';
+import { DERIVATION_REVISION, derivationOf, derivesStored } from '../../processors/derivation.js';
+import { processRecord, type EnrichContext } from '../../processors/pipeline.js';
+import { parseTrustRegister, type TrustRegister } from '../../registers/trusted-accounts.js';
+import { evaluateRecordsDetailed, loadCatalog, timeSensitiveTypes, type Catalog } from '../../standard/index.js';
+import { benchAccounts, benchResources } from '../../bench/data.js';
+import { builtinChecks } from '../../standard/checks/index.js';
+import type { ResourceCheck } from '../../standard/types.js';
+import { bucket, bucketPolicy, ingress, pab, securityGroup } from '../fixtures/standard/aws-shapes.js';
+
+const builtin = (id: string) => builtinChecks.get(id) as ResourceCheck;
+
+const catalog = loadCatalog();
+const accounts = benchAccounts(6);
+const OWN = accounts[0]!.accountId;
+const OTHER = accounts[1]!.accountId;
+const register = (csv = '464622532012,Datadog,yes,vendor\n'): TrustRegister => parseTrustRegister(`accountId,name,approved,note\n${csv}`, 'csv', 'test').register;
+const accountMap = (list: AccountRecord[] = accounts) => new Map(list.map((a) => [a.accountId, a]));
+
+function context(over: Partial<Omit<EnrichContext, 'derivation'>> = {}, cat: Catalog = catalog): EnrichContext {
+  const inputs = { accounts: accountMap(), trustRegister: register(), exceptions: new ExceptionIndex([]), ...over };
+  return { ...inputs, derivation: derivationOf(inputs, cat) };
+}
+
+const T1 = '2026-11-24T09:00:00.000Z';
+const T2 = '2026-11-24T09:30:00.000Z';
+const at = <R extends ResourceRecord>(r: R, time: string): R => ({ ...r, configurationItemCaptureTime: time });
+const version = (r: ResourceRecord) => Date.parse(r.configurationItemCaptureTime);
+
+/** What the document store keeps of a derived copy, as the OpenSearch store reads it back. */
+function storedOf(record: ResourceRecord, ctx: EnrichContext, cat: Catalog = catalog): StoredCopy {
+  const out = processRecord(record, ctx, cat)[0] as ResourceRecord;
+  return {
+    version: version(record),
+    state: { contentHash: out.contentHash, sourceHash: out.sourceHash, derivedFrom: out.derivedFrom, identityHash: 'x', configurationItemStatus: out.configurationItemStatus },
+  };
+}
+
+/** A copy's findings as change-only landing compares them: status, evidence, exception. */
+const findingState = (r: ResourceRecord, ctx: EnrichContext, cat: Catalog = catalog) =>
+  processRecord(r, ctx, cat)
+    .slice(1)
+    .map((f) => {
+      const { findingId, status, evidence, exception } = f as FindingRecord;
+      return { findingId, status, evidence, exception: exception ?? null };
+    });
+
+const publicBucket = { ...bucket('shared', { BucketPolicy: bucketPolicy([{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER}:root` }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::shared/*' }]), ...pab(false) }), awsAccountId: OWN };
+const vendorBucket = { ...bucket('vendor', { BucketPolicy: bucketPolicy([{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999988887777:root' }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::vendor/*' }]), ...pab(true) }), awsAccountId: OWN };
+const sshGroup = { ...securityGroup('sg-1', [ingress('tcp', 22, 22, '10.0.0.0/8')]), awsAccountId: OWN };
+const keyUser: ResourceRecord = {
+  ...bucket('u'),
+  resourceType: 'AWS::IAM::User',
+  resourceId: 'AIDAUSER',
+  arn: `arn:aws:iam::${OWN}:user/u`,
+  awsAccountId: OWN,
+  awsRegion: 'global',
+  collector: 'iam',
+  configuration: { UserName: 'u' },
+  supplementaryConfiguration: { AccessKeys: [{ AccessKeyId: 'AKIAEXAMPLE', Status: 'Active', CreateDate: '2026-08-26T09:10:00Z' }] },
+};
+
+const exception = (over: Partial<ExceptionEntry> = {}): ExceptionEntry => ({
+  exceptionId: 'EX-1', accountId: OWN, requirementId: 'CSS-S3-01', resourceId: publicBucket.arn, reason: 'accepted', approvedBy: 'ciso@corp.example', expiresAt: '2027-01-31', ...over,
+});
+
+describe('derivesStored: a newer copy skips derivation only when nothing it reads moved', () => {
+  const base = context();
+  const stored = storedOf(at(publicBucket, T1), base);
+  const renamed = accounts.map((a) => (a.accountId === OTHER ? { ...a, name: 'renamed' } : a));
+  const otherCatalog: Catalog = { ...catalog, requirements: catalog.requirements.map((r) => (r.id === 'CSS-S3-01' ? { ...r, severity: 'low' as const } : r)) };
+  const cases: [string, ResourceRecord, EnrichContext, StoredCopy, boolean, boolean?][] = [
+    ['the same record, captured later', at(publicBucket, T2), base, stored, true],
+    ['a later capture that only moved volatile fields and its trigger', { ...at(publicBucket, T2), configuration: { ...publicBucket.configuration, RoleLastUsed: { LastUsedDate: T2 } }, trigger: { eventName: 'PutBucketTagging' } }, base, stored, true],
+    ['the same inputs rebuilt (a new account map and register with the same content, a new observation time)', at(publicBucket, T2), context({ accounts: accountMap(accounts.map((a) => ({ ...a, observedAt: T2 }))), trustRegister: register() }), stored, true],
+    ['a changed policy', { ...at(publicBucket, T2), supplementaryConfiguration: { ...publicBucket.supplementaryConfiguration, ...pab(true) } }, base, stored, false],
+    ['a changed tag', { ...at(publicBucket, T2), tags: { team: 'payments' } }, base, stored, false],
+    ['a new collection error', { ...at(publicBucket, T2), errors: [{ call: 'GetBucketPolicy', code: 'AccessDenied', message: 'denied' }] }, base, stored, false],
+    ['another account of the organization renamed (trust names it)', at(publicBucket, T2), context({ accounts: accountMap(renamed) }), stored, false],
+    ['an edited trusted-accounts register', at(publicBucket, T2), context({ trustRegister: register(`${OTHER},Partner,yes,now a vendor\n`) }), stored, false],
+    ['an exception added for the account', at(publicBucket, T2), context({ exceptions: new ExceptionIndex([exception()]) }), stored, false],
+    ['an exception added for another account only', at(publicBucket, T2), context({ exceptions: new ExceptionIndex([exception({ accountId: OTHER })]) }), stored, true],
+    ['another catalog', at(publicBucket, T2), context({}, otherCatalog), stored, false],
+    ['a deletion marker stored, the resource back', at(publicBucket, T2), base, { ...stored, state: { ...stored.state, configurationItemStatus: 'ResourceDeleted' } }, false],
+    ['a stored copy without fingerprints (written before them)', at(publicBucket, T2), base, { ...stored, state: { ...stored.state, derivedFrom: undefined } }, false],
+    ['a stored copy as new as this one (a replay: its feed is still checked)', at(publicBucket, T1), base, stored, false],
+    ['another copy of the same resource in the batch', at(publicBucket, T2), base, stored, false, true],
+  ];
+  it.each(cases)('%s', (_name, record, ctx, copy, expected, repeated = false) => {
+    expect(derivesStored(record, copy, ctx.derivation!, version(record), repeated)).toBe(expected);
+  });
+
+  it('an exception whose expiry day ends between the stored copy and the newer one: derived again', () => {
+    const ctx = context({ exceptions: new ExceptionIndex([exception({ expiresAt: '2026-11-24' })]) });
+    const before = storedOf(at(publicBucket, '2026-11-24T23:00:00.000Z'), ctx);
+    expect(derivesStored(at(publicBucket, '2026-11-24T23:30:00.000Z'), before, ctx.derivation!, version(at(publicBucket, '2026-11-24T23:30:00.000Z')), false)).toBe(true);
+    const after = at(publicBucket, '2026-11-25T00:00:00.000Z');
+    expect(derivesStored(after, before, ctx.derivation!, version(after), false)).toBe(false);
+    // and deriving again is what tells the difference: the exception went inactive
+    expect(findingState(after, ctx).find((f) => f.exception)?.exception).toMatchObject({ exceptionId: 'EX-1', active: false });
+  });
+
+  it('a type judged by the clock (access-key age) is always derived again', () => {
+    const ctx = context();
+    const copy = storedOf(at(keyUser, T1), ctx);
+    expect(timeSensitiveTypes(catalog).has('AWS::IAM::User')).toBe(true);
+    expect(derivesStored(at(keyUser, T2), copy, ctx.derivation!, version(at(keyUser, T2)), false)).toBe(false);
+    // the same key, 89 days old at one capture and 91 at a later one: the finding flips without any field moving
+    const day90 = findingState(at(keyUser, '2026-11-24T09:00:00.000Z'), ctx).map((f) => f.status);
+    const day91 = findingState(at(keyUser, '2026-11-26T09:00:00.000Z'), ctx).map((f) => f.status);
+    expect(day90).not.toEqual(day91);
+  });
+});
+
+describe('what the skip leans on', () => {
+  it('a custom rule reading a volatile field makes its type time-sensitive; the built-in catalog only IAM users', () => {
+    const custom: Catalog = {
+      ...catalog,
+      requirements: [...catalog.requirements, { ...catalog.requirements.find((r) => r.resourceTypes.includes('AWS::IAM::Role'))!, id: 'CUSTOM-1', check: undefined, condition: { path: 'configuration.RoleLastUsed.LastUsedDate', op: 'exists' } }],
+    };
+    expect([...timeSensitiveTypes(catalog)]).toEqual(['AWS::IAM::User']);
+    expect(timeSensitiveTypes(custom).has('AWS::IAM::Role')).toBe(true);
+  });
+
+  it('a check that reads the clock without declaring it gets none: a problem, never a result', () => {
+    const req = catalog.requirements.find((r) => r.check === 'iam_access_key_rotated_90d')!;
+    // the registry is shared: the declaration is taken away for this test and put back
+    const check = builtin('iam_access_key_rotated_90d');
+    const declared = check.clock;
+    try {
+      delete check.clock;
+      const { findings, problems } = evaluateRecordsDetailed(catalog, [at(keyUser, T1)], T1);
+      expect(findings.filter((f) => f.requirementId === req.id)).toEqual([]);
+      expect(problems).toContainEqual(expect.objectContaining({ requirementId: req.id, unexpected: true, message: expect.stringMatching(/reads the clock without declaring/) }));
+    } finally {
+      check.clock = declared;
+    }
+  });
+});
+
+describe('skipping is exactly what deriving again decides', () => {
+  const corpus: ResourceRecord[] = [...benchResources(120, accounts), publicBucket, vendorBucket, sshGroup, keyUser];
+  const perturbations = ['none', 'volatile', 'config', 'accounts', 'register', 'exception-here', 'exception-elsewhere', 'later-day'] as const;
+
+  it('whenever the fingerprints agree, the content hash and every finding agree too', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: corpus.length - 1 }), fc.constantFrom(...perturbations), fc.integer({ min: 1, max: 400 }), (i, p, minutes) => {
+        const record = at(corpus[i]!, T1);
+        const before = context();
+        const copy = storedOf(record, before);
+        const time = new Date(Date.parse(T1) + minutes * 60_000 * (p === 'later-day' ? 100 : 1)).toISOString();
+        let next: ResourceRecord = at(record, time);
+        let ctx = before;
+        if (p === 'volatile') next = { ...next, configuration: { ...(next.configuration as object), RoleLastUsed: { LastUsedDate: time } } };
+        if (p === 'config') next = { ...next, configuration: { ...(next.configuration as object), Changed: minutes } };
+        if (p === 'accounts') ctx = context({ accounts: accountMap(accounts.map((a, k) => (k === minutes % accounts.length ? { ...a, owner: 'someone@corp.example' } : a))) });
+        if (p === 'register') ctx = context({ trustRegister: register(`${accounts[minutes % accounts.length]!.accountId},Partner,yes,x\n`) });
+        const entry = exception({ accountId: record.awsAccountId, resourceId: record.arn, requirementId: findingState(record, before)[0]?.findingId ? (processRecord(record, before, catalog)[1] as FindingRecord).requirementId : 'CSS-S3-01', expiresAt: '2026-11-25' });
+        if (p === 'exception-here') ctx = context({ exceptions: new ExceptionIndex([entry]) });
+        if (p === 'exception-elsewhere') ctx = context({ exceptions: new ExceptionIndex([{ ...entry, accountId: accounts.find((a) => a.accountId !== record.awsAccountId)!.accountId }]) });
+        if (!derivesStored(next, copy, ctx.derivation!, version(next), false)) return;
+        const again = processRecord(next, ctx, catalog)[0] as ResourceRecord;
+        expect(again.contentHash).toBe(copy.state!.contentHash);
+        expect(findingState(next, ctx)).toEqual(findingState(record, before));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it(`the outputs over the corpus are pinned to DERIVATION_REVISION ${DERIVATION_REVISION}: a change to them must raise it`, () => {
+    const ctx = context({ exceptions: new ExceptionIndex([exception()]) });
+    const text = corpus.map((r) => JSON.stringify(processRecord(at(r, T1), { ...ctx, derivation: undefined }, catalog))).join('\n');
+    const digest = sha256Hex(text).slice(0, 16);
+    // the digest of each revision; a new revision adds its line
+    const pinned: Record<number, string> = { 1: '1d688aa3ce24564c' };
+    expect({ revision: DERIVATION_REVISION, digest }, 'the derived outputs changed: raise DERIVATION_REVISION in processors/derivation.ts and pin the new digest here').toEqual({ revision: DERIVATION_REVISION, digest: pinned[DERIVATION_REVISION] });
+  });
+});
