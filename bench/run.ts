@@ -6,7 +6,7 @@ import { log } from '../platform/log.js';
 import { loadCatalog } from '../standard/index.js';
 import { benchAccounts, benchFindings, benchResources } from './data.js';
 import { formatTable, type PairResult } from './measure.js';
-import { processorCase } from './cases/processor.js';
+import { processorCase, processorSteadyCase } from './cases/processor.js';
 import { scorecardCase } from './cases/scorecards.js';
 import { opensearchCase } from './cases/opensearch.js';
 import { kinesisCase } from './cases/kinesis.js';
@@ -46,6 +46,7 @@ const resources = benchResources(30_000, accounts);
 if (wanted('processor')) {
   process.stderr.write('▶ processor throughput\n');
   record(await processorCase(accounts, resources));
+  record(await processorSteadyCase(accounts, resources));
 }
 if (wanted('opensearch')) {
   process.stderr.write('▶ OpenSearch indexing\n');

@@ -65,9 +65,12 @@ export interface ResourceContent {
  * building the canonical copy and serializing it (the content hash is on the processor's hot path); the text is
  * exactly `JSON.stringify(canonical(value))` for JSON data (test/unit/content-hash.test.ts pins it).
  */
-export function canonicalJson(value: unknown): string {
-  return writeCanonical(value) ?? (undefined as unknown as string);
+export function canonicalJson(value: unknown, omitTopLevel?: ReadonlySet<string>, written?: CanonicalTexts): string {
+  return writeCanonical(value, omitTopLevel, written) ?? (undefined as unknown as string);
 }
+
+/** Canonical texts of some top-level fields of an object, already written (`canonicalJson` uses them as they are). */
+export type CanonicalTexts = Readonly<Record<string, string>>;
 
 /** An array index key, which a plain object enumerates first in numeric order whatever the insertion order. */
 const isIndexKey = (k: string) => {
@@ -86,8 +89,11 @@ function quotedKey(key: string): string {
   return q;
 }
 
-/** The canonical text of one value; undefined where JSON.stringify leaves the value out (undefined, functions, symbols). */
-function writeCanonical(value: unknown): string | undefined {
+/**
+ * The canonical text of one value; undefined where JSON.stringify leaves the value out (undefined, functions, symbols).
+ * `omit`: keys of this object (not of nested ones) left out, as if absent.
+ */
+function writeCanonical(value: unknown, omit?: ReadonlySet<string>, written?: CanonicalTexts): string | undefined {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) {
     let out = '[';
@@ -103,8 +109,9 @@ function writeCanonical(value: unknown): string | undefined {
   let first = true;
   for (const key of ordered) {
     // canonical() assigns `out[key]`: __proto__ sets the prototype instead of a key, so it never shows
-    if (VOLATILE_KEYS.has(key) || key === '__proto__') continue;
-    const text = writeCanonical((value as Record<string, unknown>)[key]);
+    if (VOLATILE_KEYS.has(key) || key === '__proto__' || omit?.has(key)) continue;
+    const v = (value as Record<string, unknown>)[key];
+    const text = written !== undefined && v !== undefined && Object.hasOwn(written, key) ? written[key] : writeCanonical(v);
     if (text === undefined) continue;
     out += (first ? '' : ',') + quotedKey(key) + ':' + text;
     first = false;
@@ -138,8 +145,23 @@ export function contentOf(record: ResourceContent): ResourceContent {
 }
 
 /** sha256 (hex, first 32 characters) of the canonical content: stable across runs, key order and volatile fields. */
-export function contentHash(record: ResourceContent): string {
-  return sha256Hex(canonicalJson(contentOf(record))).slice(0, 32);
+export function contentHash(record: ResourceContent, written: CanonicalTexts = contentTexts(record)): string {
+  // canonicalJson(contentOf(record)), from the content fields' texts: its keys in sorted order
+  const status = JSON.stringify(record.configurationItemStatus ?? 'OK');
+  const verdict = JSON.stringify(record.publicVerdict ?? null);
+  return sha256Hex(`{"configuration":${written.configuration},"configurationItemStatus":${status},"publicVerdict":${verdict},"supplementaryConfiguration":${written.supplementaryConfiguration},"tags":${written.tags}}`).slice(0, 32);
+}
+
+/**
+ * The canonical texts of a record's three content fields, written once where two hashes read them (the content hash
+ * and processors/derivation.ts sourceHash): they are most of a record's bytes.
+ */
+export function contentTexts(record: Pick<ResourceContent, 'configuration' | 'supplementaryConfiguration' | 'tags'>): CanonicalTexts {
+  return {
+    configuration: canonicalJson(record.configuration ?? {}),
+    supplementaryConfiguration: canonicalJson(record.supplementaryConfiguration ?? {}),
+    tags: canonicalJson(record.tags ?? {}),
+  };
 }
 
 /**

@@ -14,7 +14,7 @@
 // - the exception register, per account, with how many of its expiry days have ended at the copy's capture time.
 // What it cannot cover is the clock and volatile fields: types judged by a check that reads either
 // (standard timeSensitiveTypes) are always derived again.
-import { canonicalJson, sha256Hex } from '../core/content.js';
+import { canonicalJson, sha256Hex, type CanonicalTexts } from '../core/content.js';
 import type { ExceptionIndex } from '../core/exceptions.js';
 import type { AccountRecord, ResourceRecord } from '../core/schemas.js';
 import type { StoredCopy } from '../opensearch/store.js';
@@ -56,10 +56,12 @@ export function derivationOf(inputs: { accounts: ReadonlyMap<string, AccountReco
   return { base: sha256Hex(`${DERIVATION_REVISION}|${standard}|${accounts}|${register}`).slice(0, 16), exceptions: inputs.exceptions, timeSensitive: timeSensitiveTypes(catalog) };
 }
 
+/** Fields of a record that say when and why it was captured, not what was captured. */
+const CAPTURE_FIELDS: ReadonlySet<string> = new Set(['configurationItemCaptureTime', 'trigger']);
+
 /** The record as collected, hashed: everything but when it was captured and which event triggered the capture. */
-export function sourceHash(record: ResourceRecord): string {
-  const { configurationItemCaptureTime: _at, trigger: _trigger, ...source } = record;
-  return sha256Hex(canonicalJson(source)).slice(0, 32);
+export function sourceHash(record: ResourceRecord, written?: CanonicalTexts): string {
+  return sha256Hex(canonicalJson(record, CAPTURE_FIELDS, written)).slice(0, 32);
 }
 
 /** The fingerprint of the inputs beside the record, for one copy of it. */

@@ -98,8 +98,12 @@ describe('scores with and without change-only landing', () => {
     const landed = await inventory(second, T2);
     // the two processors did land differently: one skipped the unchanged copies, the other wrote them all again
     const unchanged = (side: Side) => landed[side.name]!.reduce((n, b) => n + b.unchanged, 0);
+    const recalled = (side: Side, of = landed) => of[side.name]!.reduce((n, b) => n + b.recalled, 0);
     expect(unchanged(changeOnly)).toBeGreaterThan(50);
     expect(unchanged(rewriteAll)).toBe(0);
+    // most unchanged resources were recognised by their fingerprints, without deriving their findings again
+    expect(recalled(changeOnly)).toBeGreaterThan(20);
+    expect(recalled(rewriteAll)).toBe(0);
     const two = await scores(changeOnly, '2026-11-24T01:30:00.000Z');
     expect(two).not.toEqual({ ...one, scores: two.scores });
     expect(two.failing.some((f) => f.endsWith(bucket.arn))).toBe(true);
@@ -107,7 +111,9 @@ describe('scores with and without change-only landing', () => {
     expect(await scores(rewriteAll, '2026-11-24T01:30:00.000Z')).toEqual(two);
 
     // the third: nothing changed
-    await inventory(second.filter((r) => r !== second.find((x) => x.configurationItemStatus === 'ResourceDeleted')).map((r) => at(r, T3)), T3);
+    const third = await inventory(second.filter((r) => r !== second.find((x) => x.configurationItemStatus === 'ResourceDeleted')).map((r) => at(r, T3)), T3);
+    // every resource but IAM users (judged by key age, so always derived again) was recalled
+    expect(recalled(changeOnly, third)).toBe(second.filter((r) => r.configurationItemStatus !== 'ResourceDeleted' && r.resourceType !== 'AWS::IAM::User').length);
     const three = await scores(changeOnly, '2026-11-24T02:30:00.000Z');
     expect(await scores(rewriteAll, '2026-11-24T02:30:00.000Z')).toEqual(three);
   });

@@ -4,11 +4,11 @@
 // findings; and the outputs over that corpus are pinned to DERIVATION_REVISION.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../core/content.js';
+import { contentTexts, sha256Hex } from '../../core/content.js';
 import { ExceptionIndex } from '../../core/exceptions.js';
 import type { AccountRecord, ExceptionEntry, FindingRecord, ResourceRecord } from '../../core/schemas.js';
 import type { StoredCopy } from '../../opensearch/store.js';
-import { DERIVATION_REVISION, derivationOf, derivesStored } from '../../processors/derivation.js';
+import { DERIVATION_REVISION, derivationOf, derivesStored, sourceHash } from '../../processors/derivation.js';
 import { processRecord, type EnrichContext } from '../../processors/pipeline.js';
 import { parseTrustRegister, type TrustRegister } from '../../registers/trusted-accounts.js';
 import { evaluateRecordsDetailed, loadCatalog, timeSensitiveTypes, type Catalog } from '../../standard/index.js';
@@ -174,6 +174,10 @@ describe('skipping is exactly what deriving again decides', () => {
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('the source hash written from the content texts (as the enrich step does) is the one written from the record alone', () => {
+    for (const r of corpus) expect(sourceHash(r, contentTexts(r))).toBe(sourceHash(r));
   });
 
   it(`the outputs over the corpus are pinned to DERIVATION_REVISION ${DERIVATION_REVISION}: a change to them must raise it`, () => {
