@@ -7,17 +7,19 @@ import { processRecord } from '../processors/pipeline.js';
 import { loadCatalog } from '../standard/index.js';
 import { parseTrustRegister } from '../registers/trusted-accounts.js';
 import { decodeRecord } from '../processors/validate.js';
+import { derivationOf } from '../processors/derivation.js';
 import { benchAccounts, benchResources } from './data.js';
 import type { Storable } from '../opensearch/ops.js';
 
 const accounts = benchAccounts(250);
 const raws = benchResources(30_000, accounts).map((r) => Buffer.from(JSON.stringify(r)));
 const catalog = loadCatalog();
-const ctx = {
+const inputs = {
   accounts: new Map(accounts.map((a) => [a.accountId, a])),
   trustRegister: parseTrustRegister('accountId,name,approved,note\n464622532012,Datadog,yes,vendor\n', 'csv', 'bench').register,
   exceptions: new ExceptionIndex([]),
 };
+const ctx = { ...inputs, derivation: derivationOf(inputs, catalog) };
 const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -31,11 +33,11 @@ for (let r = 0; r < rounds; r++) {
   const decoded = raws.map((raw) => {
     const d = decodeRecord(raw);
     if (!d.ok) throw new Error(d.reason);
-    return d.record as Storable;
+    return { record: d.record as Storable, json: d.json };
   });
   const decode = cpu() - t;
   t = cpu();
-  const outs = decoded.map((record) => processRecord(record, ctx, catalog));
+  const outs = decoded.map(({ record, json }) => processRecord(record, ctx, catalog, json));
   const process_ = cpu() - t;
   t = cpu();
   for (const out of outs) for (const o of out) sink += JSON.stringify(o).length;

@@ -148,7 +148,9 @@ export const ResourceRecord = z.object({
   contentHash: z.string().max(64).optional(),
   /** processors/derivation.ts: the hash of the record as collected (volatile fields left out) */
   sourceHash: z.string().max(64).optional(),
-  /** processors/derivation.ts: what else the enrichment and checks read (release, catalog, accounts, registers) */
+  /** processors/derivation.ts: the hash of the JSON text the record came as (its capture time left out) */
+  sourceBytesHash: z.string().max(64).optional(),
+  /** processors/derivation.ts: what else the enrichment and checks read (derivation revision, catalog, accounts, registers) */
   derivedFrom: z.string().max(200).optional(),
   /** the CloudTrail event whose re-collection produced this copy (collectors/events), kept on its change record */
   trigger: z

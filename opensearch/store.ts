@@ -25,6 +25,7 @@ export interface StoredCopy {
 export interface StoredState {
   contentHash?: string;
   sourceHash?: string;
+  sourceBytesHash?: string;
   derivedFrom?: string;
   identityHash?: string;
   configurationItemCaptureTime?: string;
@@ -42,6 +43,7 @@ export interface StoredState {
 const STATE_FIELDS = [
   'contentHash',
   'sourceHash',
+  'sourceBytesHash',
   'derivedFrom',
   'identityHash',
   'configurationItemCaptureTime',

@@ -35,7 +35,7 @@ import type { ChangeRecord } from '../core/schemas.js';
 import { feedKey, siblingFeedKey, writeDeadLetters, writeLatestState, type FeedKind, type FeedSink } from './sink-s3.js';
 import { trustFields, withTrust } from '../policy/trust.js';
 import { contentHash, contentTexts } from '../core/content.js';
-import { derivationOf, derivedFrom, derivesStored, sourceHash, type Derivation } from './derivation.js';
+import { derivationOf, derivedFrom, derivesStored, sourceBytesHash, sourceHash, type Derivation } from './derivation.js';
 import type { TrustRegister } from '../registers/trusted-accounts.js';
 import { deadLetter, decodeRecord, type DeadLetter, type DecodeLimits, type RawRecord } from './validate.js';
 
@@ -253,9 +253,16 @@ export async function processBatch(raws: RawRecord[], deps: ProcessorDeps): Prom
   return ledger.result();
 }
 
+/** A record read from a stream item, with the JSON text it was read from. */
+interface DecodedItem {
+  raw: number;
+  record: Storable;
+  json: Buffer;
+}
+
 /** Step 1: bytes to records; poison goes to the ledger's dead letters, an unreadable pointer target is retried. */
-async function decodeStep(raws: RawRecord[], deps: ProcessorDeps, ledger: BatchLedger): Promise<{ raw: number; record: Storable }[]> {
-  const out: { raw: number; record: Storable }[] = [];
+async function decodeStep(raws: RawRecord[], deps: ProcessorDeps, ledger: BatchLedger): Promise<DecodedItem[]> {
+  const out: DecodedItem[] = [];
   const limit = pLimit(16);
   await Promise.all(
     raws.map((raw, i) =>
@@ -272,7 +279,7 @@ async function decodeStep(raws: RawRecord[], deps: ProcessorDeps, ledger: BatchL
           }
         }
         if (!decoded.ok) ledger.deadLetter(i, stage, decoded.reason, decoded.label);
-        else out.push({ raw: i, record: decoded.record as Storable });
+        else out.push({ raw: i, record: decoded.record as Storable, json: decoded.json });
       }),
     ),
   );
@@ -288,7 +295,7 @@ const storeKey = (index: string, identity: string) => `${index}|${documentId(ide
  * change-only landing a resource whose stored copy has the same fingerprints (processors/derivation.ts) is not
  * derived again: it is unchanged, and so are its findings.
  */
-async function enrichStep(decoded: { raw: number; record: Storable }[], deps: ProcessorDeps, stores: { documents: DocumentStore }, ledger: BatchLedger): Promise<{ items: Item[]; known: Known }> {
+async function enrichStep(decoded: DecodedItem[], deps: ProcessorDeps, stores: { documents: DocumentStore }, ledger: BatchLedger): Promise<{ items: Item[]; known: Known }> {
   const accounts = await deps.accounts.current();
   const inputs = { accounts, trustRegister: deps.trustRegister, exceptions: deps.exceptions };
   const ctx: EnrichContext = { ...inputs, derivation: derivationOf(inputs, deps.catalog) };
@@ -301,7 +308,7 @@ async function enrichStep(decoded: { raw: number; record: Storable }[], deps: Pr
     index: kindOf(record).index(record, names)!,
   });
   // the stored copies of this batch's resources, in one read (the plan step reuses them)
-  const resources = deps.changeOnly === false ? [] : decoded.flatMap((d) => (d.record.recordType === 'resource' ? [item(d.raw, d.record)] : []));
+  const resources = deps.changeOnly === false ? [] : decoded.flatMap((d) => (d.record.recordType === 'resource' ? [{ ...item(d.raw, d.record), json: d.json }] : []));
   const known: Known = new Map();
   if (resources.length) {
     const got = await stores.documents.stored(resources.map((r) => ({ index: r.index, id: documentId(r.identity) })));
@@ -310,14 +317,14 @@ async function enrichStep(decoded: { raw: number; record: Storable }[], deps: Pr
   const copies = new Map<string, number>();
   for (const r of resources) copies.set(r.identity, (copies.get(r.identity) ?? 0) + 1);
   const recalled = new Set(
-    resources.filter((r) => derivesStored(r.record as ResourceRecord, known.get(storeKey(r.index, r.identity)), ctx.derivation!, r.version, copies.get(r.identity)! > 1)).map((r) => r.raw),
+    resources.filter((r) => derivesStored(r.record as ResourceRecord, known.get(storeKey(r.index, r.identity)), ctx.derivation!, r.version, copies.get(r.identity)! > 1, r.json)).map((r) => r.raw),
   );
   ledger.counts.recalled += recalled.size;
   ledger.counts.unchanged += recalled.size;
   const items: Item[] = [];
   for (const d of decoded) {
     if (recalled.has(d.raw)) continue;
-    for (const record of processRecord(d.record, ctx, deps.catalog)) items.push(item(d.raw, record));
+    for (const record of processRecord(d.record, ctx, deps.catalog, d.json)) items.push(item(d.raw, record));
   }
   return { items, known };
 }
@@ -326,9 +333,9 @@ async function enrichStep(decoded: { raw: number; record: Storable }[], deps: Pr
  * The per-record work of the enrich step: the enriched record (a resource with its content hash), then the
  * enriched findings of its per-record checks. The processor bench (bench/cases/processor.ts) measures exactly this.
  */
-export function processRecord(record: Storable, ctx: EnrichContext, catalog: Catalog): Storable[] {
+export function processRecord(record: Storable, ctx: EnrichContext, catalog: Catalog, json?: Buffer): Storable[] {
   if (record.recordType !== 'resource') return [enrichRecord(record, ctx)];
-  const out = enrichResource(record, ctx);
+  const out = enrichResource(record, ctx, json);
   const all: Storable[] = [out];
   for (const finding of checkRecord(catalog, out)) {
     // a finding of the record already carries the record's account context (the same object): only exceptions remain
@@ -342,7 +349,7 @@ export function processRecord(record: Storable, ctx: EnrichContext, catalog: Cat
  * enrichRecord then withContentHash of a resource, built as one object instead of three successive copies: the
  * same keys in the same order (test/unit/processors-record.test.ts pins it to the composition).
  */
-function enrichResource(record: ResourceRecord, ctx: EnrichContext): ResourceRecord {
+function enrichResource(record: ResourceRecord, ctx: EnrichContext, json?: Buffer): ResourceRecord {
   const account = accountFor(record, ctx.accounts);
   const trust = trustFields(record, { orgAccounts: ctx.accounts, register: ctx.trustRegister });
   // the content fields' canonical texts, written once for both hashes
@@ -364,6 +371,7 @@ function enrichResource(record: ResourceRecord, ctx: EnrichContext): ResourceRec
   // what it was derived from, so an unchanged copy of it next run need not be derived again
   if (source) {
     out.sourceHash = source.hash;
+    if (json) out.sourceBytesHash = sourceBytesHash(json);
     out.derivedFrom = source.from;
   }
   return out;

@@ -27,7 +27,8 @@ export interface DeadLetter extends Omit<StreamPosition, 'arrivalTime'> {
   record?: string;
 }
 
-export type Decoded = { ok: true; record: StreamRecord } | { ok: false; reason: string; label?: string };
+/** `json`: the JSON text the record was read from (inflated when it came gzipped), for processors/derivation.ts */
+export type Decoded = { ok: true; record: StreamRecord; json: Buffer } | { ok: false; reason: string; label?: string };
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
@@ -61,7 +62,7 @@ export function decodeRecord(data: Buffer, limits: DecodeLimits = {}): Decoded {
     return { ok: false, reason: `not valid JSON: ${(err as Error).message}` };
   }
   try {
-    return { ok: true, record: parseRecord(value, undefined, limits.timeBounds ?? DEFAULT_TIME_BOUNDS) };
+    return { ok: true, record: parseRecord(value, undefined, limits.timeBounds ?? DEFAULT_TIME_BOUNDS), json: bytes };
   } catch (err) {
     return { ok: false, reason: `schema: ${(err as Error).message}`, label: describeRecord(value) };
   }

@@ -29,7 +29,7 @@ class MemoryDocuments implements DocumentStore {
     return keys.map((k) => {
       const d = this.docs.get(`${k.index}|${k.id}`);
       // what change-only landing compares, as the OpenSearch store reads it
-      const state = d && Object.fromEntries(['contentHash', 'sourceHash', 'derivedFrom', 'identityHash', 'configurationItemStatus', 'status', 'evidence', 'exception', 'resolved', 'firstObservedAt'].flatMap((f) => (f in d.doc ? [[f, d.doc[f]]] : [])));
+      const state = d && Object.fromEntries(['contentHash', 'sourceHash', 'sourceBytesHash', 'derivedFrom', 'identityHash', 'configurationItemStatus', 'status', 'evidence', 'exception', 'resolved', 'firstObservedAt'].flatMap((f) => (f in d.doc ? [[f, d.doc[f]]] : [])));
       return d && { version: d.version, ...(d.doc.feedKey ? { feedKey: d.doc.feedKey as string } : {}), state };
     });
   }

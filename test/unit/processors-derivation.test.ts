@@ -38,12 +38,16 @@ const version = (r: ResourceRecord) => Date.parse(r.configurationItemCaptureTime
 
 /** What the document store keeps of a derived copy, as the OpenSearch store reads it back. */
 function storedOf(record: ResourceRecord, ctx: EnrichContext, cat: Catalog = catalog): StoredCopy {
-  const out = processRecord(record, ctx, cat)[0] as ResourceRecord;
+  const out = processRecord(record, ctx, cat, json(record))[0] as ResourceRecord;
   return {
     version: version(record),
-    state: { contentHash: out.contentHash, sourceHash: out.sourceHash, derivedFrom: out.derivedFrom, identityHash: 'x', configurationItemStatus: out.configurationItemStatus },
+    state: { contentHash: out.contentHash, sourceHash: out.sourceHash, sourceBytesHash: out.sourceBytesHash, derivedFrom: out.derivedFrom, identityHash: 'x', configurationItemStatus: out.configurationItemStatus },
   };
 }
+
+/** The JSON text a record arrives as (what the collectors put on the stream). */
+const json = (r: ResourceRecord) => Buffer.from(JSON.stringify(r));
+const skips = (r: ResourceRecord, copy: StoredCopy, ctx: EnrichContext, repeated = false, text: Buffer = json(r)) => derivesStored(r, copy, ctx.derivation!, version(r), repeated, text);
 
 /** A copy's findings as change-only landing compares them: status, evidence, exception. */
 const findingState = (r: ResourceRecord, ctx: EnrichContext, cat: Catalog = catalog) =>
@@ -96,15 +100,39 @@ describe('derivesStored: a newer copy skips derivation only when nothing it read
     ['another copy of the same resource in the batch', at(publicBucket, T2), base, stored, false, true],
   ];
   it.each(cases)('%s', (_name, record, ctx, copy, expected, repeated = false) => {
+    expect(skips(record, copy, ctx, repeated)).toBe(expected);
+    // the same answer without the bytes (a record whose text is not at hand is judged by its content alone)
     expect(derivesStored(record, copy, ctx.derivation!, version(record), repeated)).toBe(expected);
+  });
+
+  it('the bytes decide first; other bytes with the same content (key order, a volatile field) still skip', () => {
+    const later = at(publicBucket, T2);
+    const reordered = Buffer.from(JSON.stringify(Object.fromEntries(Object.entries(later).reverse())));
+    expect(skips(later, stored, base, false, reordered)).toBe(true);
+    // a stored copy whose bytes hash is another: the content decides
+    expect(skips(later, { ...stored, state: { ...stored.state, sourceBytesHash: 'other' } }, base)).toBe(true);
+    // bytes equal but for the capture time: skipped even where the content hash would not be asked
+    expect(skips(later, { ...stored, state: { ...stored.state, sourceHash: 'not-asked' } }, base)).toBe(true);
+  });
+
+  it('a nested key named like the capture time ahead of the record\'s own: its change is still seen', () => {
+    // the text's first "configurationItemCaptureTime" is a tag's, so the bytes hash leaves that tag out
+    const tagged = (value: string, time: string): ResourceRecord => {
+      const tags = { configurationItemCaptureTime: value };
+      // tags first in the text (a key keeps the place it was first given)
+      return Object.assign({ tags }, at(publicBucket, time), { tags });
+    };
+    const copy = storedOf(tagged('a', T1), base);
+    expect(skips(tagged('b', T2), copy, base)).toBe(false);
+    expect(skips(tagged('a', T2), copy, base)).toBe(true);
   });
 
   it('an exception whose expiry day ends between the stored copy and the newer one: derived again', () => {
     const ctx = context({ exceptions: new ExceptionIndex([exception({ expiresAt: '2026-11-24' })]) });
     const before = storedOf(at(publicBucket, '2026-11-24T23:00:00.000Z'), ctx);
-    expect(derivesStored(at(publicBucket, '2026-11-24T23:30:00.000Z'), before, ctx.derivation!, version(at(publicBucket, '2026-11-24T23:30:00.000Z')), false)).toBe(true);
+    expect(skips(at(publicBucket, '2026-11-24T23:30:00.000Z'), before, ctx)).toBe(true);
     const after = at(publicBucket, '2026-11-25T00:00:00.000Z');
-    expect(derivesStored(after, before, ctx.derivation!, version(after), false)).toBe(false);
+    expect(skips(after, before, ctx)).toBe(false);
     // and deriving again is what tells the difference: the exception went inactive
     expect(findingState(after, ctx).find((f) => f.exception)?.exception).toMatchObject({ exceptionId: 'EX-1', active: false });
   });
@@ -113,7 +141,7 @@ describe('derivesStored: a newer copy skips derivation only when nothing it read
     const ctx = context();
     const copy = storedOf(at(keyUser, T1), ctx);
     expect(timeSensitiveTypes(catalog).has('AWS::IAM::User')).toBe(true);
-    expect(derivesStored(at(keyUser, T2), copy, ctx.derivation!, version(at(keyUser, T2)), false)).toBe(false);
+    expect(skips(at(keyUser, T2), copy, ctx)).toBe(false);
     // the same key, 89 days old at one capture and 91 at a later one: the finding flips without any field moving
     const day90 = findingState(at(keyUser, '2026-11-24T09:00:00.000Z'), ctx).map((f) => f.status);
     const day91 = findingState(at(keyUser, '2026-11-26T09:00:00.000Z'), ctx).map((f) => f.status);
@@ -167,7 +195,7 @@ describe('skipping is exactly what deriving again decides', () => {
         const entry = exception({ accountId: record.awsAccountId, resourceId: record.arn, requirementId: findingState(record, before)[0]?.findingId ? (processRecord(record, before, catalog)[1] as FindingRecord).requirementId : 'CSS-S3-01', expiresAt: '2026-11-25' });
         if (p === 'exception-here') ctx = context({ exceptions: new ExceptionIndex([entry]) });
         if (p === 'exception-elsewhere') ctx = context({ exceptions: new ExceptionIndex([{ ...entry, accountId: accounts.find((a) => a.accountId !== record.awsAccountId)!.accountId }]) });
-        if (!derivesStored(next, copy, ctx.derivation!, version(next), false)) return;
+        if (!skips(next, copy, ctx)) return;
         const again = processRecord(next, ctx, catalog)[0] as ResourceRecord;
         expect(again.contentHash).toBe(copy.state!.contentHash);
         expect(findingState(next, ctx)).toEqual(findingState(record, before));
