@@ -162,7 +162,8 @@ Examples:
           ...(opts.futureAllowance ? { timeBounds: { ...DEFAULT_TIME_BOUNDS, futureAllowanceMs: opts.futureAllowance * 1000 } } : {}),
         },
         signal: abort.signal,
-        onBatch: (shardId, r) => console.error(`${shardId}: ${r.received} records, ${r.landed} landed, ${r.deadLettered} dead-lettered, ${r.failures.length} to retry`),
+        onBatch: (shardId, r) =>
+          console.error(`${shardId}: ${r.received} records, ${r.landed} landed, ${r.unchanged} unchanged (${r.recalled} without deriving again), ${r.deadLettered} dead-lettered, ${r.failures.length} to retry`),
       });
       printData(outputOf(opts), stats, () => Object.entries(stats).map(([k, v]) => `${k.padEnd(20)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n'));
     });

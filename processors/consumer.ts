@@ -129,6 +129,10 @@ export interface ConsumeStats {
   batches: number;
   received: number;
   landed: number;
+  /** copies equal to what is stored (change-only landing): written nowhere */
+  unchanged: number;
+  /** of `unchanged`, the resources recognised by their fingerprints without deriving them again */
+  recalled: number;
   deadLettered: number;
   alreadyNewer: number;
   markedDeleted: number;
@@ -177,7 +181,7 @@ export type DepsSource = ProcessorDeps | (() => Promise<ProcessorDeps>);
 export async function consumeStream(deps: DepsSource, opts: ConsumeOptions): Promise<ConsumeStats> {
   const kinesis = opts.kinesis ?? new KinesisClient(clientConfig());
   const until = opts.until ?? 'drained';
-  const stats: ConsumeStats = { shards: 0, batches: 0, received: 0, landed: 0, deadLettered: 0, alreadyNewer: 0, markedDeleted: 0, retries: 0, waits: 0 };
+  const stats: ConsumeStats = { shards: 0, batches: 0, received: 0, landed: 0, unchanged: 0, recalled: 0, deadLettered: 0, alreadyNewer: 0, markedDeleted: 0, retries: 0, waits: 0 };
   const retry = retrier(opts, stats);
   const depsNow = () => retry('processing dependencies (registers, account list)', async () => (typeof deps === 'function' ? deps() : deps));
   let checkpoints = opts.checkpoints;
@@ -280,6 +284,8 @@ async function consumeShard(
     opts.onBatch?.(shardId, result);
     if (!result.failures.length) {
       stats.landed += result.landed;
+      stats.unchanged += result.unchanged;
+      stats.recalled += result.recalled;
       await retry(`checkpoint of ${shardId}`, () => checkpoints.set(shardId, raws.at(-1)!.sequenceNumber));
       attempt = 0;
       iterator = res.NextShardIterator;

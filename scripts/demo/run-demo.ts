@@ -161,9 +161,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     );
   });
   // change-only landing: an unchanged organization inventoried again writes (almost) nothing
+  let secondStats: { unchanged: number; recalled: number; received: number } | undefined;
   const secondRun = await measureWrites(s3, os, config, async () => {
     await stages.run('inventory again (nothing changed)', (p) => collectOrganization(config, p), (r) => r.records);
-    await withEnv(lake, () => stages.run('process the second inventory (change-only landing)', (p) => consumeAll(config, p), (r) => r.records));
+    secondStats = await withEnv(lake, () => stages.run('process the second inventory (change-only landing)', (p) => consumeAll(config, p), (r) => r.records));
   });
 
 
@@ -249,7 +250,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       : {}),
     followingChange: {
       firstRun,
-      secondRun,
+      secondRun: { ...secondRun, records: secondStats?.received ?? 0, unchanged: secondStats?.unchanged ?? 0, recalled: secondStats?.recalled ?? 0 },
       changes: await changeCounts(os, config.indexPrefix),
       eventToSearchableMs: latency?.medianMs ?? 0,
     },

@@ -31,7 +31,8 @@ export interface DemoSummary {
    */
   followingChange?: {
     firstRun: { latestPuts: number; feedLines: number; indexOps: number };
-    secondRun: { latestPuts: number; feedLines: number; indexOps: number };
+    /** and what the processors made of its records: unchanged, and of those recognised without deriving them again */
+    secondRun: { latestPuts: number; feedLines: number; indexOps: number; records?: number; unchanged?: number; recalled?: number };
     changes: { created: number; modified: number; deleted: number };
     eventToSearchableMs: number;
   };
@@ -146,6 +147,9 @@ export function formatSummary(s: DemoSummary): string {
     lines.push(
       'Following change:',
       `  second inventory (unchanged): ${f.secondRun.latestPuts} latest/ writes (first: ${f.firstRun.latestPuts}), ${f.secondRun.feedLines} feed lines (first: ${f.firstRun.feedLines}), ${f.secondRun.indexOps} OpenSearch index operations (first: ${f.firstRun.indexOps})`,
+      ...(f.secondRun.records
+        ? [`  second inventory's ${f.secondRun.records} records: ${f.secondRun.unchanged} unchanged, ${f.secondRun.recalled} of them recognised by their fingerprints without deriving their findings again`]
+        : []),
       `  changes found: ${f.changes.created} created, ${f.changes.modified} modified, ${f.changes.deleted} deleted`,
       `  one CloudTrail event to searchable: ${f.eventToSearchableMs} ms`,
       '',

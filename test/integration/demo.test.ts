@@ -35,6 +35,9 @@ describe('census demo on a small synthetic organization', () => {
     // only what moto itself moved between the runs lands again (an instance leaving "pending", say): next to nothing
     expect(f.secondRun.latestPuts).toBeLessThan(f.firstRun.latestPuts / 10);
     expect(f.secondRun.feedLines).toBeLessThan(f.firstRun.feedLines);
+    // most of the second run's resources were recognised unchanged by their fingerprints, nothing derived again
+    expect(f.secondRun.recalled).toBeGreaterThan(f.firstRun.latestPuts / 2);
+    expect(f.secondRun.unchanged).toBeGreaterThanOrEqual(f.secondRun.recalled!);
     // every resource of the first run was a creation; the followed queue came later
     expect(f.changes.created).toBeGreaterThanOrEqual(f.firstRun.latestPuts);
     expect(f.eventToSearchableMs).toBeGreaterThan(0);
