@@ -19,6 +19,7 @@ import { canonicalJson, sha256Hex, type CanonicalTexts } from '../core/content.j
 import type { ExceptionIndex } from '../core/exceptions.js';
 import type { AccountRecord, ResourceRecord } from '../core/schemas.js';
 import type { StoredCopy } from '../opensearch/store.js';
+import { accountContext } from './enrich-account.js';
 import type { TrustRegister } from '../registers/trusted-accounts.js';
 import { timeSensitiveTypes, type Catalog } from '../standard/index.js';
 
@@ -50,8 +51,9 @@ function hashOnce(input: object, text: () => string): string {
 }
 
 export function derivationOf(inputs: { accounts: ReadonlyMap<string, AccountRecord>; trustRegister: TrustRegister; exceptions: ExceptionIndex }, catalog: Catalog): Derivation {
-  // the accounts' observation times move every listing without changing what the enrichment copies
-  const accounts = hashOnce(inputs.accounts, () => canonicalJson([...inputs.accounts].sort(([a], [b]) => a.localeCompare(b)).map(([id, a]) => [id, { ...a, observedAt: undefined }])));
+  // what the enrichment reads of each account: the context it copies (the name is also what trust classifies by).
+  // Not the whole account record: its observation time, status or spend move without changing any output.
+  const accounts = hashOnce(inputs.accounts, () => canonicalJson([...inputs.accounts.keys()].sort().map((id) => accountContext(id, inputs.accounts))));
   const register = hashOnce(inputs.trustRegister, () => canonicalJson([...inputs.trustRegister].sort(([a], [b]) => a.localeCompare(b))));
   const standard = hashOnce(catalog, () => canonicalJson({ version: catalog.version, requirements: catalog.requirements }));
   return { base: sha256Hex(`${DERIVATION_REVISION}|${standard}|${accounts}|${register}`).slice(0, 16), exceptions: inputs.exceptions, timeSensitive: timeSensitiveTypes(catalog) };

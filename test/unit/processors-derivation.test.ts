@@ -85,7 +85,8 @@ describe('derivesStored: a newer copy skips derivation only when nothing it read
   const cases: [string, ResourceRecord, EnrichContext, StoredCopy, boolean, boolean?][] = [
     ['the same record, captured later', at(publicBucket, T2), base, stored, true],
     ['a later capture that only moved volatile fields and its trigger', { ...at(publicBucket, T2), configuration: { ...publicBucket.configuration, RoleLastUsed: { LastUsedDate: T2 } }, trigger: { eventName: 'PutBucketTagging' } }, base, stored, true],
-    ['the same inputs rebuilt (a new account map and register with the same content, a new observation time)', at(publicBucket, T2), context({ accounts: accountMap(accounts.map((a) => ({ ...a, observedAt: T2 }))), trustRegister: register() }), stored, true],
+    ['the same inputs rebuilt (a new account map and register with the same content, a new observation time and spend)', at(publicBucket, T2), context({ accounts: accountMap(accounts.map((a) => ({ ...a, observedAt: T2, spend: 1234 }))), trustRegister: register() }), stored, true],
+    ['an account owner changed (the context copied onto records and findings)', at(publicBucket, T2), context({ accounts: accountMap(accounts.map((a) => (a.accountId === OWN ? { ...a, owner: 'new-owner@corp.example' } : a))) }), stored, false],
     ['a changed policy', { ...at(publicBucket, T2), supplementaryConfiguration: { ...publicBucket.supplementaryConfiguration, ...pab(true) } }, base, stored, false],
     ['a changed tag', { ...at(publicBucket, T2), tags: { team: 'payments' } }, base, stored, false],
     ['a new collection error', { ...at(publicBucket, T2), errors: [{ call: 'GetBucketPolicy', code: 'AccessDenied', message: 'denied' }] }, base, stored, false],
