@@ -73,10 +73,16 @@ export async function processorSteadyCase(accounts: AccountRecord[], resources: 
     stored.set(identityOf(out), { version: versionOf(out), state: { sourceHash, sourceBytesHash, derivedFrom, identityHash: 'stored', configurationItemStatus: out.configurationItemStatus } });
   }
   const later = (t: string) => new Date(Date.parse(t) + 30 * 60_000).toISOString();
-  const raws = resources.map((r) => Buffer.from(JSON.stringify({ ...r, configurationItemCaptureTime: later(r.configurationItemCaptureTime) })));
+  // the roles (a third of the records) were used since: only a volatile field moved, so their bytes differ and their
+  // canonical content decides; the rest come again byte for byte but for the capture time
+  const raws = resources.map((r) => {
+    const at = later(r.configurationItemCaptureTime);
+    const used = r.resourceType === 'AWS::IAM::Role' ? { configuration: { ...(r.configuration as object), RoleLastUsed: { LastUsedDate: at, Region: 'us-east-1' } } } : {};
+    return Buffer.from(JSON.stringify({ ...r, ...used, configurationItemCaptureTime: at }));
+  });
   let sink = 0;
   return pair(
-    'processor, steady state: validate+fingerprints (nothing changed)',
+    'processor, steady state: validate+fingerprints (nothing changed; a third moved a volatile field)',
     { items: raws.length, unit: 'records' },
     {
       label: 'Census processing core',
