@@ -59,34 +59,77 @@ export function derivationOf(inputs: { accounts: ReadonlyMap<string, AccountReco
   return { base: sha256Hex(`${DERIVATION_REVISION}|${standard}|${accounts}|${register}`).slice(0, 16), exceptions: inputs.exceptions, timeSensitive: timeSensitiveTypes(catalog) };
 }
 
-/** Fields of a record that say when and why it was captured, not what was captured. */
-const CAPTURE_FIELDS: ReadonlySet<string> = new Set(['configurationItemCaptureTime', 'trigger']);
+/** Fields of a record that say when, by which run and why it was captured, not what was captured. */
+const CAPTURE_FIELDS: ReadonlySet<string> = new Set(['configurationItemCaptureTime', 'runId', 'trigger']);
 
-/** The record as collected, hashed: everything but when it was captured and which event triggered the capture. */
+/** The record as collected, hashed: everything but when, by which run and after which event it was captured. */
 export function sourceHash(record: ResourceRecord, written?: CanonicalTexts): string {
   return sha256Hex(canonicalJson(record, CAPTURE_FIELDS, written)).slice(0, 32);
 }
 
-const CAPTURE_TIME = Buffer.from('"configurationItemCaptureTime":"');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const CAPTURE_KEYS: readonly Buffer[] = ['configurationItemCaptureTime', 'runId'].map((k) => Buffer.from(k));
+
+/** The index of the quote closing the string that opens at `open` (-1 if it never closes). */
+function stringEnd(json: Buffer, open: number): number {
+  let q = json.indexOf(QUOTE, open + 1);
+  while (q >= 0) {
+    let slashes = 0;
+    while (json[q - 1 - slashes] === BACKSLASH) slashes++;
+    if (slashes % 2 === 0) return q;
+    q = json.indexOf(QUOTE, q + 1);
+  }
+  return -1;
+}
 
 /**
- * The JSON text a record was read from, hashed without the value of its first `"configurationItemCaptureTime":"`:
- * a record sent again byte for byte, only later, is recognised by one SHA-256 of its bytes, without walking it. Equal
- * hashes mean equal records but for the capture time: had the text hidden a nested key of that name ahead of the
- * record's own (a tag, say), the record's own capture time stays in the hash, and a newer copy's always differs.
- * Any other difference (a volatile field that moved, a trigger, another key order) only makes the hashes differ, and
- * `sourceHash` decides.
+ * The spans of the string values of the record's own `configurationItemCaptureTime` and `runId` in its JSON text:
+ * keys of the top-level object only (a scan that skips strings and counts nesting), never a nested key of the same
+ * name, such as a tag. Another shape (escaped key, non-string value) gives no span: the value then stays hashed.
+ */
+function captureSpans(json: Buffer): [number, number][] {
+  const spans: [number, number][] = [];
+  let depth = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i]!;
+    if (c === QUOTE) {
+      const end = stringEnd(json, i);
+      if (end < 0) return spans;
+      let next = end + 1;
+      while (json[next] === 0x20 || json[next] === 0x0a || json[next] === 0x0d || json[next] === 0x09) next++;
+      if (depth === 1 && json[next] === 0x3a /* : */ && CAPTURE_KEYS.some((k) => k.length === end - i - 1 && json.compare(k, 0, k.length, i + 1, end) === 0)) {
+        let v = next + 1;
+        while (json[v] === 0x20 || json[v] === 0x0a || json[v] === 0x0d || json[v] === 0x09) v++;
+        if (json[v] === QUOTE) {
+          const close = stringEnd(json, v);
+          if (close < 0) return spans;
+          spans.push([v, close + 1]);
+          i = close;
+          continue;
+        }
+      }
+      i = end;
+    } else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return spans;
+}
+
+/**
+ * The JSON text a record was read from, hashed without the values of its own capture time and run id: a record sent
+ * again byte for byte by the next run is recognised by one SHA-256 of its bytes, without walking its content. Equal
+ * hashes mean equal records but for those two values. Any other difference (a volatile field that moved, a trigger,
+ * another key order) only makes the hashes differ, and `sourceHash` decides.
  */
 export function sourceBytesHash(json: Buffer): string {
-  const at = json.indexOf(CAPTURE_TIME);
   const hash = createHash('sha256');
-  if (at < 0) hash.update(json);
-  else {
-    const from = at + CAPTURE_TIME.length;
-    const end = json.indexOf(0x22, from);
-    hash.update(json.subarray(0, from)).update(json.subarray(end < 0 ? json.length : end));
+  let from = 0;
+  for (const [start, end] of captureSpans(json)) {
+    hash.update(json.subarray(from, start));
+    from = end;
   }
-  return hash.digest('hex').slice(0, 32);
+  return hash.update(json.subarray(from)).digest('hex').slice(0, 32);
 }
 
 /** The fingerprint of the inputs beside the record, for one copy of it. */

@@ -67,18 +67,20 @@ export async function processorSteadyCase(accounts: AccountRecord[], resources: 
   const ctx = context(accounts);
   // what the document store holds after the first run (the fields the pipeline's one mget reads)
   const stored = new Map<string, StoredCopy>();
-  for (const r of resources) {
+  for (const first of resources) {
+    const r = { ...first, runId: 'run-1' };
     const out = processRecord(r, ctx, catalog, Buffer.from(JSON.stringify(r)))[0] as ResourceRecord;
     const { sourceHash, sourceBytesHash, derivedFrom } = out;
     stored.set(identityOf(out), { version: versionOf(out), state: { sourceHash, sourceBytesHash, derivedFrom, identityHash: 'stored', configurationItemStatus: out.configurationItemStatus } });
   }
   const later = (t: string) => new Date(Date.parse(t) + 30 * 60_000).toISOString();
-  // the roles (a third of the records) were used since: only a volatile field moved, so their bytes differ and their
-  // canonical content decides; the rest come again byte for byte but for the capture time
+  // another run (its own run id and capture time); the roles (a third of the records) were used since: only a volatile
+  // field moved, so their bytes differ and their canonical content decides; the rest come again byte for byte but for
+  // the run id and capture time
   const raws = resources.map((r) => {
     const at = later(r.configurationItemCaptureTime);
     const used = r.resourceType === 'AWS::IAM::Role' ? { configuration: { ...(r.configuration as object), RoleLastUsed: { LastUsedDate: at, Region: 'us-east-1' } } } : {};
-    return Buffer.from(JSON.stringify({ ...r, ...used, configurationItemCaptureTime: at }));
+    return Buffer.from(JSON.stringify({ ...r, ...used, configurationItemCaptureTime: at, runId: 'run-2' }));
   });
   let sink = 0;
   return pair(

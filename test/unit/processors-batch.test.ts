@@ -370,13 +370,14 @@ describe('processBatch over in-memory stores', () => {
   it('a second, unchanged run is recognised by its fingerprints: nothing derived again, written or fed', async () => {
     const { deps, documents, feed } = setup();
     const names = ['s1', 's2', 's3'];
-    const first = await processBatch(raws(names.map((n) => queue(n, '2026-11-24T08:00:00Z'))), deps);
+    const first = await processBatch(raws(names.map((n) => queue(n, '2026-11-24T08:00:00Z', 'run-1'))), deps);
     expect(first).toMatchObject({ recalled: 0, failures: [] });
     const writes: IndexOp[] = [];
     const index = documents.index.bind(documents);
     documents.index = async (ops) => (writes.push(...ops), index(ops));
     const fedBefore = feed.objects.size;
-    const second = await processBatch(raws(names.map((n) => queue(n, '2026-11-24T08:30:00Z'))), deps);
+    // the next run: its own run id and capture time, nothing else moved
+    const second = await processBatch(raws(names.map((n) => queue(n, '2026-11-24T08:30:00Z', 'run-2'))), deps);
     expect(second).toMatchObject({ recalled: 3, unchanged: 3, landed: 0, failures: [] });
     expect(writes).toEqual([]);
     expect(feed.objects.size).toBe(fedBefore);

@@ -8,7 +8,7 @@ import { contentTexts, sha256Hex } from '../../core/content.js';
 import { ExceptionIndex } from '../../core/exceptions.js';
 import type { AccountRecord, ExceptionEntry, FindingRecord, ResourceRecord } from '../../core/schemas.js';
 import type { StoredCopy } from '../../opensearch/store.js';
-import { DERIVATION_REVISION, derivationOf, derivesStored, sourceHash } from '../../processors/derivation.js';
+import { DERIVATION_REVISION, derivationOf, derivesStored, sourceBytesHash, sourceHash } from '../../processors/derivation.js';
 import { processRecord, type EnrichContext } from '../../processors/pipeline.js';
 import { parseTrustRegister, type TrustRegister } from '../../registers/trusted-accounts.js';
 import { evaluateRecordsDetailed, loadCatalog, timeSensitiveTypes, type Catalog } from '../../standard/index.js';
@@ -84,6 +84,7 @@ describe('derivesStored: a newer copy skips derivation only when nothing it read
   const otherCatalog: Catalog = { ...catalog, requirements: catalog.requirements.map((r) => (r.id === 'CSS-S3-01' ? { ...r, severity: 'low' as const } : r)) };
   const cases: [string, ResourceRecord, EnrichContext, StoredCopy, boolean, boolean?][] = [
     ['the same record, captured later', at(publicBucket, T2), base, stored, true],
+    ['the same record, captured later by another run', { ...at(publicBucket, T2), runId: 'run-2' }, base, stored, true],
     ['a later capture that only moved volatile fields and its trigger', { ...at(publicBucket, T2), configuration: { ...publicBucket.configuration, RoleLastUsed: { LastUsedDate: T2 } }, trigger: { eventName: 'PutBucketTagging' } }, base, stored, true],
     ['the same inputs rebuilt (a new account map and register with the same content, a new observation time and spend)', at(publicBucket, T2), context({ accounts: accountMap(accounts.map((a) => ({ ...a, observedAt: T2, spend: 1234 }))), trustRegister: register() }), stored, true],
     ['an account owner changed (the context copied onto records and findings)', at(publicBucket, T2), context({ accounts: accountMap(accounts.map((a) => (a.accountId === OWN ? { ...a, owner: 'new-owner@corp.example' } : a))) }), stored, false],
@@ -147,6 +148,58 @@ describe('derivesStored: a newer copy skips derivation only when nothing it read
     const day90 = findingState(at(keyUser, '2026-11-24T09:00:00.000Z'), ctx).map((f) => f.status);
     const day91 = findingState(at(keyUser, '2026-11-26T09:00:00.000Z'), ctx).map((f) => f.status);
     expect(day90).not.toEqual(day91);
+  });
+});
+
+describe('sourceBytesHash: the JSON text without the record\'s own capture time and run id', () => {
+  const text = (o: object) => Buffer.from(JSON.stringify(o));
+  const drop = (o: Record<string, unknown>) => {
+    const { configurationItemCaptureTime: _t, runId: _r, ...rest } = o;
+    return rest;
+  };
+
+  it('equal for the next run of an unchanged record, whatever its run id and capture time', () => {
+    const one = { ...at(publicBucket, T1), runId: 'run-1' };
+    const two = { ...at(publicBucket, T2), runId: 'run-2' };
+    expect(sourceBytesHash(text(two))).toBe(sourceBytesHash(text(one)));
+    expect(sourceBytesHash(text({ ...two, tags: { team: 'y' } }))).not.toBe(sourceBytesHash(text(one)));
+  });
+
+  it('never leaves out a nested key of the same name, nor text inside a string that looks like one', () => {
+    const tagged = (value: string, runId: string) => {
+      const tags = { runId: value, configurationItemCaptureTime: value };
+      return Object.assign({ tags }, at(publicBucket, T1), { tags, runId });
+    };
+    expect(sourceBytesHash(text(tagged('a', 'run-1')))).not.toBe(sourceBytesHash(text(tagged('b', 'run-1'))));
+    const quoted = (v: string) => ({ ...at(publicBucket, T1), resourceName: `x\\",\"runId\":\"${v}`, runId: 'run-1' });
+    expect(sourceBytesHash(text(quoted('a')))).not.toBe(sourceBytesHash(text(quoted('b'))));
+  });
+
+  // arbitrary JSON with the two key names anywhere: equal hashes only for records equal but for the two top-level values
+  const key = fc.constantFrom('runId', 'configurationItemCaptureTime', 'a', 'b', 'tags', '"', '\\');
+  const value = fc.letrec((tie) => ({
+    v: fc.oneof({ depthSize: 'small' }, fc.string({ maxLength: 8 }), fc.constantFrom('"runId":"x"', '\\"', 'runId'), fc.integer(), fc.constant(null), fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(key, tie('v'), { maxKeys: 4 })),
+  })).v;
+  const record = fc.dictionary(key, value, { maxKeys: 6 });
+
+  it('equal hashes mean equal records but for the top-level capture time and run id (property)', () => {
+    fc.assert(
+      fc.property(record, record, (a, b) => {
+        if (sourceBytesHash(text(a)) === sourceBytesHash(text(b))) expect(drop(JSON.parse(JSON.stringify(b)))).toEqual(drop(JSON.parse(JSON.stringify(a))));
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(record, fc.string(), fc.string(), (a, t, r) => {
+        const b = { ...a, ...(typeof a.configurationItemCaptureTime === 'string' ? { configurationItemCaptureTime: t } : {}), ...(typeof a.runId === 'string' ? { runId: r } : {}) };
+        expect(sourceBytesHash(text(b))).toBe(sourceBytesHash(text(a)));
+        // and another nested value is seen
+        const c = { ...a, tags: { runId: `${r}!` }, runId: r };
+        const d = { ...a, tags: { runId: `${r}?` }, runId: r };
+        expect(sourceBytesHash(text(c))).not.toBe(sourceBytesHash(text(d)));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 
