@@ -171,7 +171,7 @@ describe('sourceBytesHash: the JSON text without the record\'s own capture time 
       return Object.assign({ tags }, at(publicBucket, T1), { tags, runId });
     };
     expect(sourceBytesHash(text(tagged('a', 'run-1')))).not.toBe(sourceBytesHash(text(tagged('b', 'run-1'))));
-    const quoted = (v: string) => ({ ...at(publicBucket, T1), resourceName: `x\\",\"runId\":\"${v}`, runId: 'run-1' });
+    const quoted = (v: string) => ({ ...at(publicBucket, T1), resourceName: 'x\\' + '","runId":"' + v, runId: 'run-1' });
     expect(sourceBytesHash(text(quoted('a')))).not.toBe(sourceBytesHash(text(quoted('b'))));
   });
 
