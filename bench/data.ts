@@ -38,6 +38,12 @@ export function benchResources(n: number, accounts: AccountRecord[], seed = 2): 
     const account = accounts[i % accounts.length]!;
     const id = account.accountId;
     const base: Omit<ResourceRecord, 'resourceType' | 'resourceId' | 'arn' | 'resourceName' | 'awsRegion' | 'collector' | 'configuration' | 'supplementaryConfiguration'> = { recordType: 'resource', schemaVersion: SCHEMA_VERSION, awsAccountId: id, resourceCreationTime: null, configurationItemCaptureTime: at, configurationItemStatus: 'OK', errors: [], tags: { team: 'x' } };
+    return inCollectorOrder(variant(i, base));
+  });
+
+  function variant(i: number, base: Omit<ResourceRecord, 'resourceType' | 'resourceId' | 'arn' | 'resourceName' | 'awsRegion' | 'collector' | 'configuration' | 'supplementaryConfiguration'>): ResourceRecord {
+    const account = accounts[i % accounts.length]!;
+    const id = account.accountId;
     switch (i % 3) {
       case 0: {
         const name = `bucket-${i}`;
@@ -91,7 +97,15 @@ export function benchResources(n: number, accounts: AccountRecord[], seed = 2): 
         };
       }
     }
-  });
+  }
+}
+
+/** The record's keys in the order collectors/engine.ts writes them (the capture time and run after the configuration). */
+const COLLECTOR_ORDER = ['recordType', 'schemaVersion', 'resourceType', 'resourceId', 'arn', 'resourceName', 'awsAccountId', 'awsRegion', 'configuration', 'supplementaryConfiguration', 'tags', 'resourceCreationTime', 'configurationItemCaptureTime', 'configurationItemStatus', 'collector', 'runId', 'errors'] as const;
+function inCollectorOrder(r: ResourceRecord): ResourceRecord {
+  const out: Record<string, unknown> = {};
+  for (const k of COLLECTOR_ORDER) if (k in r) out[k] = r[k];
+  return out as ResourceRecord;
 }
 
 /** n findings over the accounts and requirements, about a quarter failing. */

@@ -14,7 +14,6 @@
 // - the exception register, per account, with how many of its expiry days have ended at the copy's capture time.
 // What it cannot cover is the clock and volatile fields: types judged by a check that reads either
 // (standard timeSensitiveTypes) are always derived again.
-import { createHash } from 'node:crypto';
 import { canonicalJson, sha256Hex, type CanonicalTexts } from '../core/content.js';
 import type { ExceptionIndex } from '../core/exceptions.js';
 import type { AccountRecord, ResourceRecord } from '../core/schemas.js';
@@ -69,67 +68,83 @@ export function sourceHash(record: ResourceRecord, written?: CanonicalTexts): st
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const CAPTURE_KEYS: readonly Buffer[] = ['configurationItemCaptureTime', 'runId'].map((k) => Buffer.from(k));
+const CAPTURE_TIME = 'configurationItemCaptureTime';
+const RUN_ID = 'runId';
 
-/** The index of the quote closing the string that opens at `open` (-1 if it never closes). */
-function stringEnd(json: Buffer, open: number): number {
-  let q = json.indexOf(QUOTE, open + 1);
-  while (q >= 0) {
-    let slashes = 0;
-    while (json[q - 1 - slashes] === BACKSLASH) slashes++;
-    if (slashes % 2 === 0) return q;
-    q = json.indexOf(QUOTE, q + 1);
-  }
-  return -1;
+/** Whether the quote at `q` is escaped (an odd number of backslashes before it). */
+function escaped(text: string, q: number): boolean {
+  let slashes = 0;
+  while (text.charCodeAt(q - 1 - slashes) === BACKSLASH) slashes++;
+  return slashes % 2 === 1;
+}
+
+/** The index of the first non-blank character from `i` on. */
+function skipBlank(text: string, i: number): number {
+  let c = text.charCodeAt(i);
+  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++i);
+  return i;
 }
 
 /**
- * The spans of the string values of the record's own `configurationItemCaptureTime` and `runId` in its JSON text:
- * keys of the top-level object only (a scan that skips strings and counts nesting), never a nested key of the same
- * name, such as a tag. Another shape (escaped key, non-string value) gives no span: the value then stays hashed.
+ * The record's JSON text (already parsed, so well formed) without the string values of its own
+ * `configurationItemCaptureTime` and `runId`: keys of the top-level object only, never a nested key of the same name
+ * such as a tag. The text is scanned from its end, skipping whole strings and counting nesting, and the scan stops
+ * once both are found: a collector writes them after the configuration, so only the record's last few fields are read.
+ * A key given twice counts as JSON.parse reads it (the last); another shape (escaped key, non-string value) is left
+ * in, and its value stays hashed.
  */
-function captureSpans(json: Buffer): [number, number][] {
-  const spans: [number, number][] = [];
+function withoutCapture(text: string): string {
+  // the spans found, right to left: [start, end) of each value
+  let first = -1;
+  let firstEnd = -1;
+  let second = -1;
+  let secondEnd = -1;
+  let time = false;
+  let run = false;
   let depth = 0;
-  for (let i = 0; i < json.length; i++) {
-    const c = json[i]!;
+  for (let i = text.length - 1; i >= 0 && !(time && run); i--) {
+    const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      const end = stringEnd(json, i);
-      if (end < 0) return spans;
-      let next = end + 1;
-      while (json[next] === 0x20 || json[next] === 0x0a || json[next] === 0x0d || json[next] === 0x09) next++;
-      if (depth === 1 && json[next] === 0x3a /* : */ && CAPTURE_KEYS.some((k) => k.length === end - i - 1 && json.compare(k, 0, k.length, i + 1, end) === 0)) {
-        let v = next + 1;
-        while (json[v] === 0x20 || json[v] === 0x0a || json[v] === 0x0d || json[v] === 0x09) v++;
-        if (json[v] === QUOTE) {
-          const close = stringEnd(json, v);
-          if (close < 0) return spans;
-          spans.push([v, close + 1]);
-          i = close;
-          continue;
+      // the closing quote of a string: find its opening one
+      let open = text.lastIndexOf('"', i - 1);
+      while (open > 0 && escaped(text, open)) open = text.lastIndexOf('"', open - 1);
+      if (open < 0) break;
+      const length = i - open - 1;
+      if (depth === 1 && (length === CAPTURE_TIME.length || length === RUN_ID.length)) {
+        const after = skipBlank(text, i + 1);
+        const key = text.charCodeAt(after) === 0x3a /* : */ ? text.slice(open + 1, i) : '';
+        const isTime = key === CAPTURE_TIME && !time;
+        const isRun = key === RUN_ID && !run;
+        const v = isTime || isRun ? skipBlank(text, after + 1) : -1;
+        if (v >= 0 && text.charCodeAt(v) === QUOTE) {
+          let close = text.indexOf('"', v + 1);
+          while (close > 0 && escaped(text, close)) close = text.indexOf('"', close + 1);
+          if (isTime) time = true;
+          else run = true;
+          if (first < 0) [first, firstEnd] = [v, close + 1];
+          else [second, secondEnd] = [v, close + 1];
         }
       }
-      i = end;
-    } else if (c === 0x7b || c === 0x5b) depth++;
-    else if (c === 0x7d || c === 0x5d) depth--;
+      i = open;
+    } else if (c === 0x7d || c === 0x5d) depth++;
+    else if (c === 0x7b || c === 0x5b) {
+      if (--depth === 0) break;
+    }
   }
-  return spans;
+  if (first < 0) return text;
+  // `second` lies left of `first`: the scan runs right to left
+  if (second < 0) return text.slice(0, first) + text.slice(firstEnd);
+  return text.slice(0, second) + text.slice(secondEnd, first) + text.slice(firstEnd);
 }
 
 /**
  * The JSON text a record was read from, hashed without the values of its own capture time and run id: a record sent
- * again byte for byte by the next run is recognised by one SHA-256 of its bytes, without walking its content. Equal
+ * again byte for byte by the next run is recognised by one SHA-256 of its text, without walking its content. Equal
  * hashes mean equal records but for those two values. Any other difference (a volatile field that moved, a trigger,
  * another key order) only makes the hashes differ, and `sourceHash` decides.
  */
-export function sourceBytesHash(json: Buffer): string {
-  const hash = createHash('sha256');
-  let from = 0;
-  for (const [start, end] of captureSpans(json)) {
-    hash.update(json.subarray(from, start));
-    from = end;
-  }
-  return hash.update(json.subarray(from)).digest('hex').slice(0, 32);
+export function sourceBytesHash(json: string): string {
+  return sha256Hex(withoutCapture(json)).slice(0, 32);
 }
 
 /** The fingerprint of the inputs beside the record, for one copy of it. */
@@ -143,7 +158,7 @@ export function derivedFrom(record: ResourceRecord, d: Derivation): string {
  * one is a replay whose feed is still checked) of the same existence, from the same source and the same inputs.
  * `repeated`: the batch holds another copy of the identity, which decides what is written: never skip then.
  */
-export function derivesStored(record: ResourceRecord, stored: StoredCopy | undefined, d: Derivation, version: number, repeated: boolean, json?: Buffer): boolean {
+export function derivesStored(record: ResourceRecord, stored: StoredCopy | undefined, d: Derivation, version: number, repeated: boolean, json?: string): boolean {
   const state = stored?.state;
   if (!state?.derivedFrom || !state.sourceHash || !state.identityHash || repeated) return false;
   if (stored!.version >= version || d.timeSensitive.has(record.resourceType)) return false;

@@ -257,7 +257,7 @@ export async function processBatch(raws: RawRecord[], deps: ProcessorDeps): Prom
 interface DecodedItem {
   raw: number;
   record: Storable;
-  json: Buffer;
+  json: string;
 }
 
 /** Step 1: bytes to records; poison goes to the ledger's dead letters, an unreadable pointer target is retried. */
@@ -333,7 +333,7 @@ async function enrichStep(decoded: DecodedItem[], deps: ProcessorDeps, stores: {
  * The per-record work of the enrich step: the enriched record (a resource with its content hash), then the
  * enriched findings of its per-record checks. The processor bench (bench/cases/processor.ts) measures exactly this.
  */
-export function processRecord(record: Storable, ctx: EnrichContext, catalog: Catalog, json?: Buffer): Storable[] {
+export function processRecord(record: Storable, ctx: EnrichContext, catalog: Catalog, json?: string): Storable[] {
   if (record.recordType !== 'resource') return [enrichRecord(record, ctx)];
   const out = enrichResource(record, ctx, json);
   const all: Storable[] = [out];
@@ -349,7 +349,7 @@ export function processRecord(record: Storable, ctx: EnrichContext, catalog: Cat
  * enrichRecord then withContentHash of a resource, built as one object instead of three successive copies: the
  * same keys in the same order (test/unit/processors-record.test.ts pins it to the composition).
  */
-function enrichResource(record: ResourceRecord, ctx: EnrichContext, json?: Buffer): ResourceRecord {
+function enrichResource(record: ResourceRecord, ctx: EnrichContext, json?: string): ResourceRecord {
   const account = accountFor(record, ctx.accounts);
   const trust = trustFields(record, { orgAccounts: ctx.accounts, register: ctx.trustRegister });
   // the content fields' canonical texts, written once for both hashes

@@ -28,7 +28,7 @@ export interface DeadLetter extends Omit<StreamPosition, 'arrivalTime'> {
 }
 
 /** `json`: the JSON text the record was read from (inflated when it came gzipped), for processors/derivation.ts */
-export type Decoded = { ok: true; record: StreamRecord; json: Buffer } | { ok: false; reason: string; label?: string };
+export type Decoded = { ok: true; record: StreamRecord; json: string } | { ok: false; reason: string; label?: string };
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
@@ -56,13 +56,14 @@ export function decodeRecord(data: Buffer, limits: DecodeLimits = {}): Decoded {
     }
   }
   let value: unknown;
+  const text = bytes.toString('utf8');
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    value = JSON.parse(text);
   } catch (err) {
     return { ok: false, reason: `not valid JSON: ${(err as Error).message}` };
   }
   try {
-    return { ok: true, record: parseRecord(value, undefined, limits.timeBounds ?? DEFAULT_TIME_BOUNDS), json: bytes };
+    return { ok: true, record: parseRecord(value, undefined, limits.timeBounds ?? DEFAULT_TIME_BOUNDS), json: text };
   } catch (err) {
     return { ok: false, reason: `schema: ${(err as Error).message}`, label: describeRecord(value) };
   }

@@ -31,7 +31,7 @@ const baseline = (raws: Buffer[], add: (n: number) => void) => ({
   },
 });
 
-function decoded(raw: Buffer): { record: ResourceRecord; json: Buffer } {
+function decoded(raw: Buffer): { record: ResourceRecord; json: string } {
   const d = decodeRecord(raw);
   if (!d.ok || d.record.recordType !== 'resource') throw new Error(`bench record rejected: ${d.ok ? d.record.recordType : d.reason}`);
   return { record: d.record, json: d.json };
@@ -69,7 +69,7 @@ export async function processorSteadyCase(accounts: AccountRecord[], resources: 
   const stored = new Map<string, StoredCopy>();
   for (const first of resources) {
     const r = { ...first, runId: 'run-1' };
-    const out = processRecord(r, ctx, catalog, Buffer.from(JSON.stringify(r)))[0] as ResourceRecord;
+    const out = processRecord(r, ctx, catalog, JSON.stringify(r))[0] as ResourceRecord;
     const { sourceHash, sourceBytesHash, derivedFrom } = out;
     stored.set(identityOf(out), { version: versionOf(out), state: { sourceHash, sourceBytesHash, derivedFrom, identityHash: 'stored', configurationItemStatus: out.configurationItemStatus } });
   }
