@@ -14,7 +14,7 @@
 // - the exception register, per account, with how many of its expiry days have ended at the copy's capture time.
 // What it cannot cover is the clock and volatile fields: types judged by a check that reads either
 // (standard timeSensitiveTypes) are always derived again.
-import { canonicalJson, sha256Hex, type CanonicalTexts } from '../core/content.js';
+import { canonicalJson, sha256Hex, VOLATILE_KEYS, type CanonicalTexts } from '../core/content.js';
 import type { ExceptionIndex } from '../core/exceptions.js';
 import type { AccountRecord, ResourceRecord } from '../core/schemas.js';
 import type { StoredCopy } from '../opensearch/store.js';
@@ -117,8 +117,7 @@ function withoutCapture(text: string): string {
         const isRun = key === RUN_ID && !run;
         const v = isTime || isRun ? skipBlank(text, after + 1) : -1;
         if (v >= 0 && text.charCodeAt(v) === QUOTE) {
-          let close = text.indexOf('"', v + 1);
-          while (close > 0 && escaped(text, close)) close = text.indexOf('"', close + 1);
+          const close = stringClose(text, v);
           if (isTime) time = true;
           else run = true;
           if (first < 0) [first, firstEnd] = [v, close + 1];
@@ -131,17 +130,77 @@ function withoutCapture(text: string): string {
       if (--depth === 0) break;
     }
   }
-  if (first < 0) return text;
-  // `second` lies left of `first`: the scan runs right to left
-  if (second < 0) return text.slice(0, first) + text.slice(firstEnd);
-  return text.slice(0, second) + text.slice(secondEnd, first) + text.slice(firstEnd);
+  const spans: [number, number][] = [];
+  if (second >= 0) spans.push([second, secondEnd]);
+  if (first >= 0) spans.push([first, firstEnd]);
+  return cut(text, [...spans, ...volatileSpans(text)].sort((a, b) => a[0] - b[0]));
+}
+
+/** The text without the spans (sorted, not overlapping). */
+function cut(text: string, spans: [number, number][]): string {
+  if (!spans.length) return text;
+  let out = '';
+  let from = 0;
+  for (const [start, end] of spans) {
+    out += text.slice(from, start);
+    from = end;
+  }
+  return out + text.slice(from);
+}
+
+/** `"<volatile key>":` as it can only stand in JSON text: a key (inside a string value its quotes are escaped). */
+const VOLATILE_KEY = new RegExp(`"(?:${[...VOLATILE_KEYS].join('|')})"\\s*:`, 'g');
+
+/**
+ * The values of volatile keys (core/content.ts), wherever they sit: the content hash and `sourceHash` leave them out,
+ * so a role used since the last run is still recognised by its bytes. A value is a string, a number or literal, or an
+ * object or array read to its matching bracket (strings skipped); a volatile key inside one is part of it.
+ */
+function volatileSpans(text: string): [number, number][] {
+  const spans: [number, number][] = [];
+  VOLATILE_KEY.lastIndex = 0;
+  for (let m = VOLATILE_KEY.exec(text); m; m = VOLATILE_KEY.exec(text)) {
+    const start = skipBlank(text, m.index + m[0].length);
+    const end = valueEnd(text, start);
+    spans.push([start, end]);
+    VOLATILE_KEY.lastIndex = end;
+  }
+  return spans;
+}
+
+/** The index just past the JSON value that starts at `start` (in well-formed text). */
+function valueEnd(text: string, start: number): number {
+  const c = text.charCodeAt(start);
+  if (c === QUOTE) return stringClose(text, start) + 1;
+  if (c !== 0x7b && c !== 0x5b) {
+    // a number, true, false or null: up to the next delimiter
+    let i = start;
+    for (let d = text.charCodeAt(i); i < text.length && d !== 0x2c && d !== 0x7d && d !== 0x5d && d !== 0x20 && d !== 0x0a && d !== 0x0d && d !== 0x09; d = text.charCodeAt(++i));
+    return i;
+  }
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const d = text.charCodeAt(i);
+    if (d === QUOTE) i = stringClose(text, i);
+    else if (d === 0x7b || d === 0x5b) depth++;
+    else if ((d === 0x7d || d === 0x5d) && --depth === 0) return i + 1;
+  }
+  return text.length;
+}
+
+/** The index of the quote closing the string that opens at `open`. */
+function stringClose(text: string, open: number): number {
+  let close = text.indexOf('"', open + 1);
+  while (close > 0 && escaped(text, close)) close = text.indexOf('"', close + 1);
+  return close < 0 ? text.length : close;
 }
 
 /**
- * The JSON text a record was read from, hashed without the values of its own capture time and run id: a record sent
- * again byte for byte by the next run is recognised by one SHA-256 of its text, without walking its content. Equal
- * hashes mean equal records but for those two values. Any other difference (a volatile field that moved, a trigger,
- * another key order) only makes the hashes differ, and `sourceHash` decides.
+ * The JSON text a record was read from, hashed without the values of its own capture time and run id and of every
+ * volatile key: a record sent again by the next run, the same but for those, is recognised by one SHA-256 of its
+ * text, without walking its content. Equal hashes mean records equal but for those values, which is what equal
+ * `sourceHash`es mean too. Any other difference (a trigger, another key order) only makes the hashes differ, and
+ * `sourceHash` decides.
  */
 export function sourceBytesHash(json: string): string {
   return sha256Hex(withoutCapture(json)).slice(0, 32);

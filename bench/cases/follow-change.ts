@@ -18,6 +18,8 @@ export interface FollowChangeResult {
   first: RunWrites;
   second: RunWrites;
   latency: EventLatency;
+  /** what the processors made of the second run's records */
+  secondProcessed: { received: number; unchanged: number; recalled: number };
 }
 
 export async function followChangeCase(accounts: number, events: number, stem: string): Promise<FollowChangeResult> {
@@ -33,18 +35,20 @@ export async function followChangeCase(accounts: number, events: number, stem: s
   const s3 = new S3Client(s3Config());
   const os = openSearchClient(config);
   await prepareTargets(config, s3, os);
+  let processed = { received: 0, unchanged: 0, recalled: 0 };
   const run = async () => {
     await collectOrganization(config, noProgress);
-    await consumeAll(config, noProgress);
+    processed = await consumeAll(config, noProgress);
   };
   const first = await measureWrites(s3, os, config, run);
   process.stderr.write(`  first run: ${JSON.stringify(first)}\n`);
   const second = await measureWrites(s3, os, config, run);
   process.stderr.write(`  second (unchanged) run: ${JSON.stringify(second)}\n`);
+  const secondProcessed = { received: processed.received, unchanged: processed.unchanged, recalled: processed.recalled };
   const member = manifest.accounts[0]!;
   const latency = await measureEventLatency(config, os, member.accountId, manifest.regions[0]!, events);
   await os.indices.delete({ index: `${name}-*`, expand_wildcards: 'all' }).catch(() => undefined);
-  return { first, second, latency };
+  return { first, second, secondProcessed, latency };
 }
 
 const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : 'n/a');
@@ -57,6 +61,7 @@ export function formatFollowChange(r: FollowChangeResult, accounts: number): str
     `    S3 PUTs, every prefix  ${r.second.s3Puts ?? 0} of ${r.first.s3Puts ?? 0}  (${pct(r.second.s3Puts ?? 0, r.first.s3Puts ?? 0)})`,
     `    OpenSearch index ops   ${r.second.indexOps} of ${r.first.indexOps}  (${pct(r.second.indexOps, r.first.indexOps)})`,
     `    feed lines             ${r.second.feedLines} of ${r.first.feedLines}  (${pct(r.second.feedLines, r.first.feedLines)})`,
+    `  second run's ${r.secondProcessed.received} records: ${r.secondProcessed.unchanged} copies unchanged, ${r.secondProcessed.recalled} resources recognised by their fingerprints (not derived again)`,
     `  event to searchable (${r.latency.samples} changes): median ${r.latency.medianMs} ms, 95th percentile ${r.latency.p95Ms} ms`,
   ].join('\n');
 }
