@@ -41,6 +41,10 @@ import { deadLetter, decodeRecord, type DeadLetter, type DecodeLimits, type RawR
 
 /** The account list, as the enrichment step reads it (AccountDirectory in production). */
 export interface AccountSource {
+  /**
+   * The current list. Never changed once returned: a new list is a new map (processors/derivation.ts fingerprints a
+   * map once, by identity).
+   */
   current(): Promise<ReadonlyMap<string, AccountRecord>>;
 }
 
@@ -330,8 +334,9 @@ async function enrichStep(decoded: DecodedItem[], deps: ProcessorDeps, stores: {
 }
 
 /**
- * The per-record work of the enrich step: the enriched record (a resource with its content hash), then the
- * enriched findings of its per-record checks. The processor bench (bench/cases/processor.ts) measures exactly this.
+ * The per-record work of the enrich step: the enriched record (a resource with its content hash and, given
+ * `ctx.derivation`, its fingerprints; `json` is the text it was read from, for `sourceBytesHash`), then the enriched
+ * findings of its per-record checks. The processor bench (bench/cases/processor.ts) measures exactly this.
  */
 export function processRecord(record: Storable, ctx: EnrichContext, catalog: Catalog, json?: string): Storable[] {
   if (record.recordType !== 'resource') return [enrichRecord(record, ctx)];
