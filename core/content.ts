@@ -47,7 +47,7 @@ export const VOLATILE_KEYS: ReadonlySet<string> = new Set([
  * record lists as seen and what a resource document carries, so a run's evidence stays small (16 bytes a resource).
  */
 export function identityHash(identity: string): string {
-  return createHash('sha256').update(identity).digest('hex').slice(0, 16);
+  return sha256Hex(identity).slice(0, 16);
 }
 
 /** The parts of a resource record whose change is a change of the resource. */
@@ -230,5 +230,5 @@ export const BOOKKEEPING_FIELDS: Readonly<Record<'account' | 'collection-error',
 export function recordContentHash(record: { recordType: 'account' | 'collection-error' } & Record<string, unknown>): string {
   const drop = new Set(BOOKKEEPING_FIELDS[record.recordType]);
   const kept = Object.fromEntries(Object.entries(record).filter(([k]) => !drop.has(k)));
-  return createHash('sha256').update(canonicalJson(kept)).digest('hex').slice(0, 32);
+  return sha256Hex(canonicalJson(kept)).slice(0, 32);
 }

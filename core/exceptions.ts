@@ -1,12 +1,14 @@
 // The matching rule of the risk-acceptance register and the identity of an evaluated resource, shared
 // by the processors (enrichment) and scoring.
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './content.js';
 import type { ExceptionEntry, ExceptionRef, FindingRecord } from './schemas.js';
+
+/** The last instant an entry is active: the end of its expiry day, UTC. */
+const activeUntil = (entry: Pick<ExceptionEntry, 'expiresAt'>): number => Date.parse(`${entry.expiresAt}T23:59:59.999Z`);
 
 /** An entry is active through the end of its expiry day, UTC. */
 export function isExceptionActive(entry: Pick<ExceptionEntry, 'expiresAt'>, asOf: Date): boolean {
-  const endOfDay = Date.parse(`${entry.expiresAt}T23:59:59.999Z`);
-  return asOf.getTime() <= endOfDay;
+  return asOf.getTime() <= activeUntil(entry);
 }
 
 export type ResourceIdentity = Pick<FindingRecord, 'accountId' | 'region' | 'resourceType' | 'resourceId' | 'resourceArn'>;
@@ -71,12 +73,12 @@ export class ExceptionIndex {
     let state = this.accountStates.get(accountId);
     if (!state) {
       const sorted = [...entries].sort((a, b) => a.exceptionId.localeCompare(b.exceptionId) || a.resourceId.localeCompare(b.resourceId));
-      const hash = createHash('sha256').update(JSON.stringify(sorted.map((e) => [e.exceptionId, e.requirementId, e.resourceId, e.reason, e.approvedBy, e.expiresAt]))).digest('hex').slice(0, 16);
-      state = { hash, ends: [...new Set(entries.map((e) => Date.parse(`${e.expiresAt}T23:59:59.999Z`)))].sort((a, b) => a - b) };
+      const hash = sha256Hex(JSON.stringify(sorted.map((e) => [e.exceptionId, e.requirementId, e.resourceId, e.reason, e.approvedBy, e.expiresAt]))).slice(0, 16);
+      state = { hash, ends: [...new Set(entries.map(activeUntil))].sort((a, b) => a - b) };
       this.accountStates.set(accountId, state);
     }
     const t = asOf.getTime();
-    // isExceptionActive: active while asOf <= end of the expiry day, so an end counts once asOf is past it
+    // active while asOf <= activeUntil (isExceptionActive), so an end counts once asOf is past it
     let ended = 0;
     while (ended < state.ends.length && state.ends[ended]! < t) ended++;
     return `${state.hash}.${ended}`;
