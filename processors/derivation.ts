@@ -86,19 +86,22 @@ function skipBlank(text: string, i: number): number {
 }
 
 /**
- * The record's JSON text (already parsed, so well formed) without the string values of its own
- * `configurationItemCaptureTime` and `runId`: keys of the top-level object only, never a nested key of the same name
- * such as a tag. The text is scanned from its end, skipping whole strings and counting nesting, and the scan stops
- * once both are found: a collector writes them after the configuration, so only the record's last few fields are read.
- * A key given twice counts as JSON.parse reads it (the last); another shape (escaped key, non-string value) is left
- * in, and its value stays hashed.
+ * The record's JSON text (already parsed, so well formed) as `sourceBytesHash` reads it: without the string values of
+ * its own `configurationItemCaptureTime` and `runId`, nor the values of volatile keys (`volatileSpans`).
  */
-function withoutCapture(text: string): string {
-  // the spans found, right to left: [start, end) of each value
-  let first = -1;
-  let firstEnd = -1;
-  let second = -1;
-  let secondEnd = -1;
+function hashedText(text: string): string {
+  return cut(text, [...captureSpans(text), ...volatileSpans(text)].sort((a, b) => a[0] - b[0]));
+}
+
+/**
+ * The spans of the string values of the record's own `configurationItemCaptureTime` and `runId`: keys of the
+ * top-level object only, never a nested key of the same name such as a tag. The text is scanned from its end,
+ * skipping whole strings and counting nesting, and the scan stops once both are found: a collector writes them after
+ * the configuration, so only the record's last few fields are read. A key given twice counts as JSON.parse reads it
+ * (the last); another shape (escaped key, non-string value) gives no span, and its value stays hashed.
+ */
+function captureSpans(text: string): [number, number][] {
+  const spans: [number, number][] = [];
   let time = false;
   let run = false;
   let depth = 0;
@@ -120,8 +123,7 @@ function withoutCapture(text: string): string {
           const close = stringClose(text, v);
           if (isTime) time = true;
           else run = true;
-          if (first < 0) [first, firstEnd] = [v, close + 1];
-          else [second, secondEnd] = [v, close + 1];
+          spans.push([v, close + 1]);
         }
       }
       i = open;
@@ -130,10 +132,7 @@ function withoutCapture(text: string): string {
       if (--depth === 0) break;
     }
   }
-  const spans: [number, number][] = [];
-  if (second >= 0) spans.push([second, secondEnd]);
-  if (first >= 0) spans.push([first, firstEnd]);
-  return cut(text, [...spans, ...volatileSpans(text)].sort((a, b) => a[0] - b[0]));
+  return spans;
 }
 
 /** The text without the spans (sorted, not overlapping). */
@@ -203,7 +202,7 @@ function stringClose(text: string, open: number): number {
  * `sourceHash` decides.
  */
 export function sourceBytesHash(json: string): string {
-  return sha256Hex(withoutCapture(json)).slice(0, 32);
+  return sha256Hex(hashedText(json)).slice(0, 32);
 }
 
 /** The fingerprint of the inputs beside the record, for one copy of it. */

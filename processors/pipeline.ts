@@ -290,7 +290,7 @@ async function decodeStep(raws: RawRecord[], deps: ProcessorDeps, ledger: BatchL
   return out.sort((a, b) => a.raw - b.raw);
 }
 
-/** Stored copies read before the plan step, by `index|id`: the plan step does not read them again. */
+/** Stored copies of the batch's documents, by `index|id`: read once, by the enrich step or the plan step. */
 type Known = Map<string, StoredCopy | undefined>;
 const storeKey = (index: string, identity: string) => `${index}|${documentId(identity)}`;
 
@@ -386,9 +386,8 @@ function enrichResource(record: ResourceRecord, ctx: EnrichContext, json?: strin
 async function planStep(items: Item[], known: Known, stores: { documents: DocumentStore }, feed: FeedSink, changeOnly: boolean): Promise<Decision[]> {
   const unread = items.filter((i) => !known.has(storeKey(i.index, i.identity)));
   const read = await stores.documents.stored(unread.map((i) => ({ index: i.index, id: documentId(i.identity) })));
-  const all = new Map(known);
-  unread.forEach((it, i) => all.set(storeKey(it.index, it.identity), read[i]));
-  const stored = items.map((i) => all.get(storeKey(i.index, i.identity)));
+  unread.forEach((it, i) => known.set(storeKey(it.index, it.identity), read[i]));
+  const stored = items.map((i) => known.get(storeKey(i.index, i.identity)));
   // the newest copy of each identity in the batch is the one written (the last of equal ones)
   const newest = new Map<string, number>();
   items.forEach((it, i) => {
