@@ -2,24 +2,17 @@
 // JSON.parse + JSON.stringify baseline: `tsx bench/profile-processor.ts [rounds]`, or under
 // `node --cpu-prof --import tsx` for the functions inside each stage. Process CPU time, not wall time, and the
 // least disturbed round of each stage: on a shared machine other processes' load then hardly moves the figures.
-import { ExceptionIndex } from '../core/exceptions.js';
 import { processRecord } from '../processors/pipeline.js';
 import { loadCatalog } from '../standard/index.js';
-import { parseTrustRegister } from '../registers/trusted-accounts.js';
 import { decodeRecord } from '../processors/validate.js';
-import { derivationOf } from '../processors/derivation.js';
+import { benchContext } from './cases/processor.js';
 import { benchAccounts, benchResources } from './data.js';
 import type { Storable } from '../opensearch/ops.js';
 
 const accounts = benchAccounts(250);
 const raws = benchResources(30_000, accounts).map((r) => Buffer.from(JSON.stringify(r)));
 const catalog = loadCatalog();
-const inputs = {
-  accounts: new Map(accounts.map((a) => [a.accountId, a])),
-  trustRegister: parseTrustRegister('accountId,name,approved,note\n464622532012,Datadog,yes,vendor\n', 'csv', 'bench').register,
-  exceptions: new ExceptionIndex([]),
-};
-const ctx = { ...inputs, derivation: derivationOf(inputs, catalog) };
+const ctx = benchContext(accounts);
 const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;

@@ -14,7 +14,8 @@ import { parseTrustRegister } from '../../registers/trusted-accounts.js';
 import { decodeRecord } from '../../processors/validate.js';
 import { pair, type PairResult } from '../measure.js';
 
-function context(accounts: AccountRecord[]): EnrichContext {
+/** The enrichment inputs both cases (and bench/profile-processor.ts) run with: the accounts, one vendor, no exceptions. */
+export function benchContext(accounts: AccountRecord[]): EnrichContext {
   const catalog = loadCatalog();
   const inputs = {
     accounts: new Map(accounts.map((a) => [a.accountId, a])),
@@ -40,7 +41,7 @@ function decoded(raw: Buffer): { record: ResourceRecord; json: string } {
 export async function processorCase(accounts: AccountRecord[], resources: ResourceRecord[]): Promise<PairResult> {
   const raws = resources.map((r) => Buffer.from(JSON.stringify(r)));
   const catalog = loadCatalog();
-  const ctx = context(accounts);
+  const ctx = benchContext(accounts);
   let sink = 0;
   return pair(
     'processor, first inventory: validate+enrich+trust+hash+checks+exceptions+serialize',
@@ -64,7 +65,7 @@ export async function processorCase(accounts: AccountRecord[], resources: Resour
 /** The next run of the same organization, nothing changed: each record is 30 minutes newer than its stored copy. */
 export async function processorSteadyCase(accounts: AccountRecord[], resources: ResourceRecord[]): Promise<PairResult> {
   const catalog = loadCatalog();
-  const ctx = context(accounts);
+  const ctx = benchContext(accounts);
   // what the document store holds after the first run (the fields the pipeline's one mget reads)
   const stored = new Map<string, StoredCopy>();
   const used = (r: ResourceRecord, at: string): ResourceRecord =>
