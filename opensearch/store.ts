@@ -40,7 +40,8 @@ export interface StoredState {
   lastObservedAt?: string;
 }
 
-const STATE_FIELDS = [
+/** what `stored` reads of each document (in-memory test stores read the same) */
+export const STATE_FIELDS = [
   'contentHash',
   'sourceHash',
   'sourceBytesHash',

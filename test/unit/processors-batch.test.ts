@@ -8,7 +8,7 @@ import { identityHash } from '../../core/content.js';
 import { coverageKey } from '../../core/runs.js';
 import { deletionMarker, unseenQuery, type DeletionMarker } from '../../opensearch/deleted.js';
 import { withoutSearchCopies } from '../../opensearch/ops.js';
-import { runIndexId, runOfLedger, type DocumentStore, type RunState, type StoredContent, type StoredCopy } from '../../opensearch/store.js';
+import { runIndexId, runOfLedger, STATE_FIELDS, type DocumentStore, type RunState, type StoredContent, type StoredCopy } from '../../opensearch/store.js';
 import { planRuns, processBatch, type ProcessorDeps } from '../../processors/pipeline.js';
 import type { FeedKind, FeedSink } from '../../processors/sink-s3.js';
 import type { DeadLetter, RawRecord } from '../../processors/validate.js';
@@ -29,7 +29,7 @@ class MemoryDocuments implements DocumentStore {
     return keys.map((k) => {
       const d = this.docs.get(`${k.index}|${k.id}`);
       // what change-only landing compares, as the OpenSearch store reads it
-      const state = d && Object.fromEntries(['contentHash', 'sourceHash', 'sourceBytesHash', 'derivedFrom', 'identityHash', 'configurationItemStatus', 'status', 'evidence', 'exception', 'resolved', 'firstObservedAt'].flatMap((f) => (f in d.doc ? [[f, d.doc[f]]] : [])));
+      const state = d && Object.fromEntries(STATE_FIELDS.flatMap((f) => (f in d.doc ? [[f, d.doc[f]]] : [])));
       return d && { version: d.version, ...(d.doc.feedKey ? { feedKey: d.doc.feedKey as string } : {}), state };
     });
   }
